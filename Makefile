@@ -1,0 +1,117 @@
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# stdvmm build. One GNU Make file, three flavours of the same sources:
+#   host         x86_64 (or native) objects with ASan+UBSan, for cmocka unit tests
+#   aarch64      the static `stdvmm` program for arm64 Linux hosts with /dev/kvm
+#   freestanding the portable core as a library the seL4 port links
+# See README.md for the targets a user runs.
+
+BUILD ?= build
+CROSS ?= aarch64-linux-gnu-
+HOST_CC ?= gcc
+DEPS := $(BUILD)/deps
+ARM64_ROOT := $(DEPS)/arm64
+VERSION := $(shell cat VERSION)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
+CSTD := -std=c11
+INC := -Iinclude -Isrc
+
+# Portable code: no hypervisor, no libc beyond <string.h>, freestanding-safe.
+CORE_SRCS := $(sort $(wildcard src/core/*.c src/arch/aarch64/*.c src/virtio/*.c src/devices/*.c))
+# Hosted (POSIX/Linux) backends: files, fds, tap, sockets.
+POSIX_SRCS := $(sort $(wildcard src/backends/posix/*.c))
+# The KVM port and the command-line program.
+KVM_SRCS := $(sort $(wildcard ports/kvm/*.c tools/stdvmm/*.c))
+TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+TEST_SUPPORT := $(sort $(wildcard tests/unit/support/*.c))
+HDRS := $(shell find include src ports tools tests/unit -name '*.h' 2>/dev/null)
+
+# ---------------------------------------------------------------- host / unit tests
+HOST_DIR := $(BUILD)/host
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+HOST_CFLAGS := $(CSTD) $(WARN) $(INC) -Itests/unit -g -O1 $(SAN) -D_GNU_SOURCE
+HOST_LDLIBS := -lcmocka -lfdt
+HOST_LIB_OBJS := $(patsubst %.c,$(HOST_DIR)/%.o,$(CORE_SRCS) $(POSIX_SRCS))
+HOST_SUPPORT_OBJS := $(patsubst %.c,$(HOST_DIR)/%.o,$(TEST_SUPPORT))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(HOST_DIR)/tests/%,$(TEST_SRCS))
+
+$(HOST_DIR)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(HOST_DIR)/libstdvmm.a: $(HOST_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(HOST_DIR)/tests/%: tests/unit/%.c $(HOST_SUPPORT_OBJS) $(HOST_DIR)/libstdvmm.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $< $(HOST_SUPPORT_OBJS) $(HOST_DIR)/libstdvmm.a $(HOST_LDLIBS) -o $@
+
+.PHONY: unit-build unit
+unit-build: $(UNIT_BINS)
+
+# Runs every unit test binary; a failing binary fails the target after all ran.
+unit: unit-build
+	@scripts/run-unit-tests.sh $(UNIT_BINS)
+
+# ---------------------------------------------------------------- aarch64 stdvmm
+A64_DIR := $(BUILD)/aarch64
+A64_CFLAGS := $(CSTD) $(WARN) $(INC) -I$(ARM64_ROOT)/usr/include -O2 -g -D_GNU_SOURCE \
+	-DSTDVMM_VERSION=\"$(VERSION)\"
+A64_OBJS := $(patsubst %.c,$(A64_DIR)/%.o,$(CORE_SRCS) $(POSIX_SRCS) $(KVM_SRCS))
+ARM64_LIBFDT := $(ARM64_ROOT)/usr/lib/aarch64-linux-gnu/libfdt.a
+
+$(ARM64_LIBFDT):
+	scripts/deps.sh cross
+
+$(A64_DIR)/%.o: %.c $(HDRS) | $(ARM64_LIBFDT)
+	@mkdir -p $(dir $@)
+	$(CROSS)gcc $(A64_CFLAGS) -c $< -o $@
+
+$(A64_DIR)/stdvmm: $(A64_OBJS) $(ARM64_LIBFDT)
+	$(CROSS)gcc -static -o $@ $(A64_OBJS) $(ARM64_LIBFDT) -lpthread
+
+.PHONY: stdvmm
+stdvmm: $(A64_DIR)/stdvmm
+
+# ---------------------------------------------------------------- freestanding core
+FS_DIR := $(BUILD)/freestanding
+FS_CFLAGS := $(CSTD) $(WARN) $(INC) -O2 -ffreestanding -fno-stack-protector -mgeneral-regs-only \
+	-nostdinc -isystem $(shell $(CROSS)gcc -print-file-name=include) \
+	-Isrc/freestanding/include -idirafter $(ARM64_ROOT)/usr/include
+FS_OBJS := $(patsubst %.c,$(FS_DIR)/%.o,$(CORE_SRCS))
+
+$(FS_DIR)/%.o: %.c $(HDRS) | $(ARM64_LIBFDT)
+	@mkdir -p $(dir $@)
+	$(CROSS)gcc $(FS_CFLAGS) -c $< -o $@
+
+$(FS_DIR)/libstdvmm_core.a: $(FS_OBJS)
+	@rm -f $@
+	$(CROSS)ar rcs $@ $^
+
+.PHONY: freestanding
+freestanding: $(FS_DIR)/libstdvmm_core.a
+
+# ---------------------------------------------------------------- top-level targets
+.PHONY: all deps check e2e demo format clean
+all: unit-build stdvmm freestanding
+
+deps:
+	scripts/deps.sh all
+
+# The README's test command: everything that can run on this machine.
+check:
+	scripts/check.sh
+
+e2e: stdvmm
+	tests/e2e/run.sh
+
+demo: stdvmm
+	tests/e2e/demo.sh
+
+format:
+	clang-format -i $(shell git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(HOST_DIR) $(A64_DIR) $(FS_DIR)

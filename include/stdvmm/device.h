@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * A device as the VM sees it: an MMIO window, an optional interrupt line and
+ * what the device tree says about it. The architecture's device-tree builder
+ * writes the node "<node_name>@<base>" with compatible, reg and interrupts
+ * for every device, then calls fdt_props for anything device specific.
+ */
+#ifndef STDVMM_DEVICE_H
+#define STDVMM_DEVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "stdvmm/mmio.h"
+
+struct vmm_device {
+    const char *name;      /* unique, for logs and IRQ ownership: "virtio-blk0" */
+    const char *node_name; /* device-tree node name: "virtio_mmio", "pl011" */
+    const char *compatible; /* "\0"-separated list; length in compatible_len */
+    size_t compatible_len;
+    uint64_t base; /* MMIO window */
+    uint64_t size;
+    unsigned irq; /* line, or VMM_IRQ_NONE */
+    const struct vmm_mmio_ops *ops;
+    void *opaque;
+    /* Optional: add device specific properties inside the open node
+     * (libfdt sequential-write). Return 0 or a negative libfdt error. */
+    int (*fdt_props)(const struct vmm_device *dev, void *fdt);
+};
+
+#endif

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# Install what stdvmm's build and tests need on Debian 12, from Debian's
+# archive only. Idempotent: each step is skipped when already done.
+#   scripts/deps.sh host    compilers, cmocka, libfdt for the unit tests
+#   scripts/deps.sh cross   + aarch64 cross compiler and arm64 libfdt.a
+#   scripts/deps.sh e2e     + QEMU, arm64 busybox and Debian's arm64 kernel
+#   scripts/deps.sh all     everything
+# arm64 packages that must not be installed beside their amd64 twins
+# (libfdt-dev conflicts with itself across architectures) are downloaded
+# with apt-get and unpacked under build/deps/arm64 instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-all}
+root=build/deps/arm64
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+
+updated=0
+apt_update() {
+    [ "$updated" -eq 1 ] && return 0
+    $sudo apt-get update -q >/dev/null
+    updated=1
+}
+
+need_pkgs() {
+    local missing=()
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+            missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "deps: installing ${missing[*]}"
+    apt_update
+    $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_arm64_arch() {
+    if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+        $sudo dpkg --add-architecture arm64
+        updated=0
+    fi
+}
+
+# Download an arm64 package and unpack it under $root (not installed).
+unpack_arm64() {
+    local pkg=$1 stamp="$root/.stamp-$1"
+    [ -e "$stamp" ] && return 0
+    ensure_arm64_arch
+    apt_update
+    mkdir -p build/deps/debs "$root"
+    (cd build/deps/debs && apt-get download -q "$pkg:arm64" >/dev/null 2>&1) || {
+        echo "deps: apt-get download $pkg:arm64 failed" >&2
+        exit 1
+    }
+    dpkg-deb -x "$(ls -t build/deps/debs/"${pkg}"_*_arm64.deb | head -n1)" "$root"
+    touch "$stamp"
+}
+
+# Debian's arm64 cloud kernel, resolved through its metapackage.
+unpack_kernel() {
+    [ -e "$root/.stamp-kernel" ] && return 0
+    ensure_arm64_arch
+    apt_update
+    local image
+    image=$(apt-cache depends linux-image-cloud-arm64:arm64 |
+        sed -n 's/.*Depends: \(linux-image-[0-9][^:]*\).*/\1/p' | head -n1)
+    [ -n "$image" ] || { echo "deps: cannot resolve linux-image-cloud-arm64" >&2; exit 1; }
+    unpack_arm64 "$image"
+    touch "$root/.stamp-kernel"
+}
+
+host() { need_pkgs gcc make libcmocka-dev libfdt-dev pkg-config; }
+cross() {
+    need_pkgs gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+    unpack_arm64 libfdt-dev
+}
+e2e() {
+    need_pkgs qemu-system-arm cpio e2fsprogs
+    unpack_arm64 busybox-static
+    unpack_kernel
+}
+
+case "$what" in
+host) host ;;
+cross) host; cross ;;
+e2e) host; cross; e2e ;;
+all) host; cross; e2e ;;
+*) echo "usage: scripts/deps.sh host|cross|e2e|all" >&2; exit 2 ;;
+esac

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "stdvmm/err.h"
+
+const char *vmm_strerror(int err)
+{
+    if (err < 0)
+        err = -err;
+    switch (err) {
+    case 0:
+        return "success";
+    case VMM_ENOENT:
+        return "not found";
+    case VMM_EIO:
+        return "I/O error";
+    case VMM_E2BIG:
+        return "too big";
+    case VMM_ENOEXEC:
+        return "not a valid image";
+    case VMM_EAGAIN:
+        return "try again";
+    case VMM_ENOMEM:
+        return "out of memory";
+    case VMM_EFAULT:
+        return "address outside guest RAM";
+    case VMM_EBUSY:
+        return "busy";
+    case VMM_EEXIST:
+        return "overlaps an existing entry";
+    case VMM_EINVAL:
+        return "invalid argument";
+    case VMM_ENOSPC:
+        return "table full";
+    case VMM_ERANGE:
+        return "out of range";
+    case VMM_ENOTSUP:
+        return "not supported";
+    default:
+        return "unknown error";
+    }
+}
