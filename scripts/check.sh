@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# The project's test command (README; called by .ci/run): installs what it
+# needs from Debian's archive, then runs every stage and reports each.
+# Stages that cannot run here say SKIPPED and why; they never count as passed.
+set -u
+cd "$(dirname "$0")/.."
+jobs=$(nproc 2>/dev/null || echo 2)
+passed=0
+failed=0
+skipped=0
+failures=()
+
+stage() {
+    local name=$1
+    shift
+    echo "=== check: $name"
+    local start=$SECONDS
+    if "$@"; then
+        echo "=== check: $name: ok ($((SECONDS - start)) s)"
+        passed=$((passed + 1))
+    else
+        echo "=== check: $name: FAILED ($((SECONDS - start)) s)"
+        failed=$((failed + 1))
+        failures+=("$name")
+    fi
+}
+
+skip() {
+    echo "=== check: $1: SKIPPED ($2)"
+    skipped=$((skipped + 1))
+}
+
+stage "dependencies" scripts/deps.sh all || true
+stage "unit tests (ASan+UBSan)" make -s -j"$jobs" unit
+stage "freestanding core (aarch64)" make -s -j"$jobs" freestanding
+stage "stdvmm (static aarch64)" make -s -j"$jobs" stdvmm
+if [ -x tests/e2e/run.sh ]; then
+    stage "end-to-end guests on KVM (emulated AArch64)" tests/e2e/run.sh
+else
+    skip "end-to-end" "tests/e2e/run.sh missing"
+fi
+if [ -x tests/sel4/run.sh ]; then
+    if [ -n "${MICROKIT_SDK:-}" ]; then
+        stage "seL4 Microkit examples" tests/sel4/run.sh
+    else
+        echo "SKIPPED: seL4 end-to-end tests: set MICROKIT_SDK=/path/to/microkit-sdk-2.0.1 to run them"
+        skip "seL4 Microkit examples" "MICROKIT_SDK not set"
+    fi
+fi
+
+echo "=== check summary"
+for f in "${failures[@]}"; do echo "failed stage: $f"; done
+echo "check: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
