@@ -7,6 +7,7 @@
 #ifndef STDVMM_BACKEND_H
 #define STDVMM_BACKEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,65 @@
 struct vmm_stream_backend {
     long (*write)(void *ctx, const uint8_t *buf, size_t len);
     void (*rx_ready)(void *ctx); /* optional */
+    void *ctx;
+};
+
+/* One contiguous piece of a guest buffer, already validated as guest RAM. */
+struct vmm_iov {
+    void *base;
+    size_t len;
+};
+
+/*
+ * Block device, addressed in 512-byte sectors. The device model fills a
+ * request and calls submit(); the backend calls req->complete() exactly once,
+ * either before submit() returns (synchronous backends such as a file) or
+ * later (queues to a driver or another VM). status is 0 or a negative VMM_E*.
+ * Requests arrive already bounds-checked against nr_sectors.
+ */
+enum vmm_blk_op {
+    VMM_BLK_READ,
+    VMM_BLK_WRITE,
+    VMM_BLK_FLUSH,        /* data written before it is durable when it completes */
+    VMM_BLK_DISCARD,      /* sector, nr_sectors: contents may be dropped */
+    VMM_BLK_WRITE_ZEROES, /* sector, nr_sectors: read back as zeroes afterwards */
+};
+
+struct vmm_blk_req {
+    enum vmm_blk_op op;
+    uint64_t sector;
+    uint64_t nr_sectors;        /* DISCARD / WRITE_ZEROES */
+    const struct vmm_iov *iov;  /* READ / WRITE */
+    unsigned nr_iov;
+    void (*complete)(struct vmm_blk_req *req, int status);
+    void *cookie; /* the device model's */
+};
+
+struct vmm_blk_backend {
+    uint64_t nr_sectors; /* capacity */
+    bool read_only;
+    bool can_discard;      /* DISCARD and WRITE_ZEROES supported */
+    int (*submit)(void *ctx, struct vmm_blk_req *req); /* <0: refused, complete() not called */
+    void *ctx;
+};
+
+/*
+ * Network: whole Ethernet frames, without any virtio header. tx() sends one
+ * frame gathered from @nr_iov pieces; it returns 0, -VMM_EAGAIN when the
+ * backend is full (the device retries later and counts nothing as lost), or
+ * another negative code (the device counts the frame as dropped). Frames from
+ * the host are pushed by the backend through the device's rx function; when
+ * the guest posts receive buffers again the device calls rx_ready().
+ */
+struct vmm_net_backend {
+    int (*tx)(void *ctx, const struct vmm_iov *iov, unsigned nr_iov);
+    void (*rx_ready)(void *ctx); /* optional */
+    void *ctx;
+};
+
+/* Entropy: fill @len bytes; returns the count filled (> 0) or a negative code. */
+struct vmm_entropy_backend {
+    long (*fill)(void *ctx, void *buf, size_t len);
     void *ctx;
 };
 
