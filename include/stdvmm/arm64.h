@@ -13,18 +13,56 @@
 /* Where the platform puts things in guest physical space (a plain struct:
  * print it, check it, change it before building the VM). */
 struct vmm_arm64_layout {
-    uint64_t gicd_base, gicd_size;  /* GICv3 distributor */
-    uint64_t gicr_base, gicr_size;  /* redistributors: 128 KiB per vCPU */
-    uint64_t uart_base, uart_size;  /* PL011 */
-    unsigned uart_irq;              /* SPI line */
-    uint64_t virtio_base;           /* first virtio-mmio window */
-    uint64_t virtio_stride;         /* distance between windows (0x200) */
-    unsigned virtio_irq_base;       /* SPI line of the first virtio device */
-    uint64_t ram_base;              /* guest RAM start (2 MiB aligned) */
+    uint64_t gicd_base, gicd_size; /* GICv3 distributor */
+    uint64_t gicr_base, gicr_size; /* redistributors: 128 KiB per vCPU */
+    uint64_t uart_base, uart_size; /* PL011 */
+    unsigned uart_irq;             /* SPI line */
+    uint64_t virtio_base;          /* first virtio-mmio window */
+    uint64_t virtio_stride;        /* distance between windows (0x200) */
+    unsigned virtio_irq_base;      /* SPI line of the first virtio device */
+    uint64_t ram_base;             /* guest RAM start (2 MiB aligned) */
 };
 
 /* The QEMU-virt-like default layout stdvmm uses (RAM at 1 GiB). */
 void vmm_arm64_default_layout(struct vmm_arm64_layout *layout);
+
+/* Default addresses (QEMU virt); gicr_size covers VMM_MAX_VCPUS frames. */
+#define VMM_ARM64_GICD_BASE 0x08000000ull
+#define VMM_ARM64_GICD_SIZE 0x10000ull
+#define VMM_ARM64_GICR_BASE 0x080a0000ull
+#define VMM_ARM64_GICR_STRIDE 0x20000ull /* RD_base + SGI_base frames per vCPU */
+#define VMM_ARM64_UART_BASE 0x09000000ull
+#define VMM_ARM64_UART_SIZE 0x1000ull
+#define VMM_ARM64_UART_IRQ 1u
+#define VMM_ARM64_VIRTIO_BASE 0x0a000000ull
+#define VMM_ARM64_VIRTIO_STRIDE 0x200ull
+#define VMM_ARM64_VIRTIO_IRQ_BASE 16u
+#define VMM_ARM64_RAM_BASE 0x40000000ull
+
+/* Device-tree phandles the generated tree defines; device fdt_props
+ * callbacks refer to them (e.g. the PL011's clocks property). */
+#define VMM_ARM64_PHANDLE_GIC 1u
+#define VMM_ARM64_PHANDLE_APB_PCLK 2u
+#define VMM_ARM64_APB_PCLK_HZ 24000000u
+
+/* Largest DTB Linux accepts (booting.rst: "must not exceed 2 megabytes"). */
+#define VMM_ARM64_FDT_MAX_SIZE 0x200000u
+
+/* Redistributor bytes for @nr_vcpus vCPUs (128 KiB each). */
+uint64_t vmm_arm64_gicr_size(unsigned nr_vcpus);
+
+/* MPIDR affinity KVM gives vCPU @index by default (Aff0 = index % 16,
+ * Aff1 = index / 16); also the cpu node's reg. */
+uint64_t vmm_arm64_vcpu_mpidr(unsigned index);
+
+/* Window and SPI line of the @index-th virtio-mmio device in @layout;
+ * -VMM_ERANGE when the line would exceed VMM_MAX_IRQ_LINES. */
+int vmm_arm64_virtio_slot(const struct vmm_arm64_layout *layout, unsigned index, uint64_t *base,
+                          unsigned *irq);
+
+/* Write "/<node_name>@<base in hex>" (the device's path in the generated
+ * tree, e.g. for stdout_path) into @buf; -VMM_ENOSPC if it does not fit. */
+int vmm_arm64_device_path(const struct vmm_device *dev, char *buf, size_t bufsize);
 
 /* What vmm_arm64_parse_image() learned from an arm64 Image header. */
 struct vmm_arm64_image {
@@ -32,6 +70,13 @@ struct vmm_arm64_image {
     uint64_t image_size;  /* bytes the kernel needs mapped from its start */
     uint64_t flags;
 };
+
+#define VMM_ARM64_IMAGE_HEADER_SIZE 64u
+#define VMM_ARM64_IMAGE_MAGIC 0x644d5241u /* "ARM\x64" at offset 56 */
+#define VMM_ARM64_IMAGE_LEGACY_TEXT_OFFSET 0x80000u
+#define VMM_ARM64_IMAGE_FLAG_BE (1u << 0)       /* kernel endianness: 1 = big */
+#define VMM_ARM64_IMAGE_FLAG_ANYWHERE (1u << 3) /* 2 MiB base may be anywhere */
+#define VMM_ARM64_KERNEL_ALIGN 0x200000u
 
 /* Validate an arm64 Image header (magic "ARM\x64", little endian, sizes
  * against @size); -VMM_ENOEXEC for anything else. */
@@ -72,7 +117,7 @@ int vmm_arm64_boot_prepare(struct vmm_vm *vm, const struct vmm_arm64_layout *lay
  * or a negative VMM_E* code (-VMM_ENOSPC when @bufsize is too small).
  */
 int vmm_arm64_build_fdt(const struct vmm_vm *vm, const struct vmm_arm64_layout *layout,
-                        const struct vmm_arm64_boot *boot, uint64_t initrd_gpa,
-                        uint64_t initrd_end, void *buf, size_t bufsize);
+                        const struct vmm_arm64_boot *boot, uint64_t initrd_gpa, uint64_t initrd_end,
+                        void *buf, size_t bufsize);
 
 #endif

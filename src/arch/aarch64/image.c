@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The arm64 Linux Image header, Linux Documentation/arch/arm64/booting.rst
+ * section 4 "Call the kernel image":
+ *   0  code0, 4 code1, 8 text_offset, 16 image_size, 24 flags,
+ *   32 res2, 40 res3, 48 res4, 56 magic "ARM\x64", 60 res5 (PE offset)
+ * All fields little endian (since v3.17).
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include "stdvmm/arm64.h"
+#include "stdvmm/err.h"
+#include "stdvmm/log.h"
+
+static uint64_t le64_at(const uint8_t *p)
+{
+    uint64_t v = 0;
+
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static uint32_t le32_at(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+int vmm_arm64_parse_image(const void *data, size_t size, struct vmm_arm64_image *out)
+{
+    const uint8_t *hdr = data;
+    uint64_t text_offset, image_size, flags;
+
+    if (data == NULL || size < VMM_ARM64_IMAGE_HEADER_SIZE) {
+        vmm_err("arm64 Image: %zu bytes is shorter than the 64-byte header", size);
+        return -VMM_ENOEXEC;
+    }
+    if (le32_at(hdr + 56) != VMM_ARM64_IMAGE_MAGIC) {
+        vmm_err("arm64 Image: no \"ARM\\x64\" magic at offset 56 (not an uncompressed Image?)");
+        return -VMM_ENOEXEC;
+    }
+    text_offset = le64_at(hdr + 8);
+    image_size = le64_at(hdr + 16);
+    flags = le64_at(hdr + 24);
+    if (image_size == 0) {
+        /* Pre-3.17 kernel: fields of unspecified endianness; booting.rst says
+         * text_offset may then be assumed to be 0x80000, and the kernel needs
+         * no more than its file. */
+        text_offset = VMM_ARM64_IMAGE_LEGACY_TEXT_OFFSET;
+        image_size = size;
+        flags = 0;
+    }
+    if (flags & VMM_ARM64_IMAGE_FLAG_BE) {
+        vmm_err("arm64 Image: big-endian kernel (flags bit 0) is not supported");
+        return -VMM_ENOEXEC;
+    }
+    if (image_size < size) {
+        vmm_err("arm64 Image: image_size 0x%llx is smaller than the file (%zu bytes)",
+                (unsigned long long)image_size, size);
+        return -VMM_ENOEXEC;
+    }
+    if (text_offset > UINT64_MAX - image_size) {
+        vmm_err("arm64 Image: text_offset 0x%llx + image_size 0x%llx overflows",
+                (unsigned long long)text_offset, (unsigned long long)image_size);
+        return -VMM_ENOEXEC;
+    }
+    out->text_offset = text_offset;
+    out->image_size = image_size;
+    out->flags = flags;
+    return 0;
+}
