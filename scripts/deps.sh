@@ -78,7 +78,7 @@ cross() {
     unpack_arm64 libfdt-dev
 }
 e2e() {
-    need_pkgs qemu-system-arm cpio e2fsprogs
+    need_pkgs qemu-system-arm cpio e2fsprogs qemu-user-static device-tree-compiler
     unpack_arm64 busybox-static
     unpack_kernel
 }

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# stdvmm's end-to-end suite (`make e2e`; scripts/check.sh runs it too).
+#   1. On this host, under qemu-aarch64-static: --help, --version and the
+#      generated device tree (--dump-dtb, decompiled with dtc).
+#   2. In one boot of the emulated AArch64 machine (qemu-system-aarch64,
+#      TCG, EL2, so the outer Linux has /dev/kvm): real Linux guests under
+#      stdvmm (tests/e2e/outer/foundation.sh, guest side tests/e2e/guest/init).
+#   3. Harness self-check: the same guest initramfs booted directly by QEMU,
+#      so a guest failure under stdvmm can be told from a broken initramfs.
+# Prints PASS/FAIL per check and ends with `N passed, N failed`; exits
+# non-zero if anything failed. Environment:
+#   E2E_OUT=dir      scratch and logs (default build/e2e)
+#   E2E_TIMEOUT=s    hard limit for one emulated machine (default 420)
+#   STDVMM=path      the arm64 binary (default build/aarch64/stdvmm)
+#   E2E_VERBOSE=1    also print the whole console log of the machine
+# Logs stay in E2E_OUT: foundation.log (outer+guests), harness-guest.log.
+set -u
+source "$(dirname "$0")/lib.sh"
+cd "$E2E_REPO" || exit 1
+start=$SECONDS
+mkdir -p "$E2E_OUT"
+outer_secs=${E2E_TIMEOUT:-420}
+
+finish() {
+    echo "e2e: $((SECONDS - start)) s, logs in $E2E_OUT"
+    echo "$E2E_PASSED passed, $E2E_FAILED failed"
+    [ "$E2E_FAILED" -eq 0 ]
+    exit
+}
+
+if ! e2e_require; then
+    e2e_result "e2e-dependencies" 1 "see above"
+    finish
+fi
+if [ ! -x "$E2E_STDVMM" ] && [ -z "${STDVMM:-}" ]; then
+    e2e_log "building stdvmm"
+    nice make -s -j2 stdvmm >"$E2E_OUT/make.log" 2>&1 || tail -n 20 "$E2E_OUT/make.log"
+fi
+
+# ------------------------------------------------------------ 1. user mode
+# Checks the decompiled DTB has a node matching each pattern.
+dtb_nodes_ok() {
+    local dts=$1 cpus=$2 why=()
+    grep -q '^\s*cpus {' "$dts" || why+=("no /cpus")
+    [ "$(grep -c '^\s*cpu@[0-9a-f]* {' "$dts")" -eq "$cpus" ] || why+=("not $cpus cpu@ nodes")
+    grep -q '^\s*memory@[0-9a-f]* {' "$dts" || why+=("no memory@")
+    grep -q 'compatible = "arm,gic-v3"' "$dts" || why+=("no arm,gic-v3")
+    grep -q 'compatible = "arm,psci' "$dts" || why+=("no psci")
+    grep -q '^\s*chosen {' "$dts" || why+=("no /chosen")
+    grep -q 'compatible = "arm,pl011"' "$dts" || why+=("no arm,pl011")
+    grep -q 'compatible = "arm,armv8-timer"' "$dts" || why+=("no arm,armv8-timer")
+    grep -q 'bootargs = "e2e-dtb-check"' "$dts" || why+=("chosen/bootargs is not the --cmdline")
+    [ ${#why[@]} -eq 0 ] && return 0
+    echo "${why[*]}"
+    return 1
+}
+
+user_mode_checks() {
+    local q
+    q=$(command -v qemu-aarch64-static || command -v qemu-aarch64) || {
+        e2e_result cli-user-mode 1 "qemu-aarch64-static missing (scripts/deps.sh e2e)"
+        return
+    }
+    if [ ! -x "$E2E_STDVMM" ]; then
+        e2e_result cli-help 1 "$E2E_STDVMM not built"
+        e2e_result cli-version 1 "$E2E_STDVMM not built"
+        e2e_result cli-dump-dtb 1 "$E2E_STDVMM not built"
+        return
+    fi
+    local out rc
+    out=$(timeout 30 "$q" "$E2E_STDVMM" --help 2>&1)
+    rc=$?
+    if [ $rc -eq 0 ] && grep -q -- --kernel <<<"$out" && grep -q -- --cpus <<<"$out"; then
+        e2e_result cli-help 0
+    else
+        e2e_result cli-help 1 "status $rc, output: $(head -c 200 <<<"$out")"
+    fi
+    out=$(timeout 30 "$q" "$E2E_STDVMM" --version 2>&1)
+    rc=$?
+    if [ $rc -eq 0 ] && grep -qF "$(cat VERSION)" <<<"$out"; then
+        e2e_result cli-version 0
+    else
+        e2e_result cli-version 1 "status $rc, want $(cat VERSION), got: $(head -c 200 <<<"$out")"
+    fi
+    local dtb=$E2E_OUT/dump.dtb dts=$E2E_OUT/dump.dts why
+    rm -f "$dtb" "$dts"
+    out=$(timeout 30 "$q" "$E2E_STDVMM" run --kernel "$E2E_KERNEL" --cpus 3 --mem 256M \
+        --cmdline e2e-dtb-check --dump-dtb "$dtb" 2>&1)
+    rc=$?
+    if [ $rc -ne 0 ] || [ ! -s "$dtb" ]; then
+        e2e_result cli-dump-dtb 1 "status $rc, no DTB: $(head -c 200 <<<"$out")"
+    elif ! dtc -q -I dtb -O dts -o "$dts" "$dtb" 2>"$E2E_OUT/dtc.err"; then
+        e2e_result cli-dump-dtb 1 "dtc rejects it: $(head -c 200 "$E2E_OUT/dtc.err")"
+    elif ! why=$(dtb_nodes_ok "$dts" 3); then
+        e2e_result cli-dump-dtb 1 "$why (see $dts)"
+    else
+        e2e_result cli-dump-dtb 0
+    fi
+}
+
+# ------------------------------------------------------------ 2. under KVM
+guest_mods="virtio_mmio virtio_console"
+guest_initrd=$E2E_OUT/guest.cpio.gz
+
+kvm_checks() {
+    local outer=$E2E_OUT/outer-foundation.cpio log=$E2E_OUT/foundation.log
+    if ! e2e_outer_initramfs "$outer" "$E2E_DIR/outer/foundation.sh" \
+        "$guest_initrd:/guest/initrd.gz"; then
+        e2e_result outer-initramfs 1 "could not build $outer"
+        return
+    fi
+    echo "e2e: booting the emulated machine (limit $outer_secs s, log $log)"
+    local t=$SECONDS
+    e2e_run_outer "$log" "$outer_secs" "$outer"
+    local rc=$?
+    echo "e2e: emulated machine: status $rc after $((SECONDS - t)) s"
+    [ $rc -eq 124 ] && echo "e2e: TIMEOUT after $outer_secs s"
+    e2e_check "$log" outer-kvm boot-serial-cpus1 input-serial poweroff-exit0 boot-cpus4 \
+        boot-virtio-console input-virtio err-missing-kernel err-bad-image err-bad-cpus \
+        err-bad-mem err-unknown-option
+    [ "${E2E_VERBOSE:-0}" = 1 ] && tr -d '\r' <"$log"
+}
+
+# ------------------------------------------------------------ 3. self-check
+# The guest initramfs on QEMU's own virtio-mmio console, with a line typed
+# once the guest is ready.
+harness_check() {
+    local log=$E2E_OUT/harness-guest.log fifo=$E2E_OUT/harness.in n=0 pid
+    rm -f "$fifo"
+    mkfifo "$fifo"
+    timeout -k 5 120 "$E2E_QEMU" -machine virt,virtualization=on,gic-version=3 \
+        -cpu max,pauth-impdef=on -smp 2 -m 512M -nic none -no-reboot -display none \
+        -chardev stdio,id=con,mux=on -serial chardev:con \
+        -device virtio-serial-device -device virtconsole,chardev=con \
+        -kernel "$E2E_KERNEL" -initrd "$guest_initrd" \
+        -append "console=ttyAMA0 console=hvc0 quiet panic=-1 rdinit=/init e2e.test=virtio" \
+        <"$fifo" >"$log" 2>&1 &
+    pid=$!
+    exec 3>"$fifo"
+    while ! grep -q "GUEST: ready-for-input" "$log" && [ $n -lt 1200 ]; do
+        kill -0 $pid 2>/dev/null || break
+        sleep 0.1
+        n=$((n + 1))
+    done
+    echo "hello-harness" >&3
+    wait $pid
+    exec 3>&-
+    rm -f "$fifo"
+    if tr -d '\r' <"$log" | grep -q "GUEST: got input: hello-harness"; then
+        e2e_result harness-guest-on-qemu 0
+    else
+        e2e_result harness-guest-on-qemu 1 "guest initramfs broken? see $log"
+        tr -d '\r' <"$log" | tail -n 40
+    fi
+}
+
+user_mode_checks
+if e2e_guest_initramfs "$guest_initrd" "$E2E_DIR/guest/init" "$guest_mods"; then
+    harness_check
+    kvm_checks
+else
+    e2e_result guest-initramfs 1 "could not build $guest_initrd"
+fi
+finish
