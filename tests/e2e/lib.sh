@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=bash
 #
 # Host-side helpers for stdvmm's end-to-end tests; sourced by run.sh and
 # demo.sh, never run on its own. The picture:
@@ -42,6 +43,7 @@ E2E_MODDIR=$E2E_ARM64/lib/modules/$E2E_KVER
 E2E_OUTER_CMDLINE="console=ttyAMA0 quiet panic=-1 rdinit=/init"
 # The emulated machine: EL2 so the outer kernel gets KVM; pauth-impdef
 # makes -cpu max about 3x faster under TCG.
+# shellcheck disable=SC2054 # commas are QEMU option syntax
 E2E_MACHINE=(-machine virt,virtualization=on,gic-version=3
     -cpu max,pauth-impdef=on -smp 2 -m 2G -nic none -nographic -no-reboot)
 E2E_PASSED=0
@@ -97,7 +99,7 @@ e2e_mod_depends() {
 e2e_mod_visit() {
     local name=${1//-/_} dep deps
     case ${_e2e_mod_state[$name]:-} in
-    done) return 0 ;;
+    'done') return 0 ;;
     busy) e2e_log "module dependency cycle at $name"; return 1 ;;
     esac
     local path=${E2E_MOD_PATH[$name]:-}
@@ -107,7 +109,7 @@ e2e_mod_visit() {
     for dep in ${deps//,/ }; do
         e2e_mod_visit "$dep" || return 1
     done
-    _e2e_mod_state[$name]=done
+    _e2e_mod_state[$name]='done'
     echo "$path"
 }
 
