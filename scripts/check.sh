@@ -32,7 +32,7 @@ skip() {
     skipped=$((skipped + 1))
 }
 
-stage "dependencies" scripts/deps.sh all || true
+stage "dependencies" scripts/deps.sh all
 stage "unit tests (ASan+UBSan)" make -s -j"$jobs" unit
 stage "freestanding core (aarch64)" make -s -j"$jobs" freestanding
 stage "stdvmm (static aarch64)" make -s -j"$jobs" stdvmm
