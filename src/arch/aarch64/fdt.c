@@ -117,6 +117,11 @@ static int add_gic(void *fdt, const struct vmm_arm64_layout *layout, unsigned nr
     FDT_TRY(fdt_property_string(fdt, "compatible", "arm,gic-v3"));
     FDT_TRY(fdt_property_u32(fdt, "#interrupt-cells", 3));
     FDT_TRY(fdt_property(fdt, "interrupt-controller", NULL, 0));
+    /* Room for child nodes (an ITS) in the parent's address space; dtc
+     * also expects #address-cells on an interrupt provider. */
+    FDT_TRY(fdt_property_u32(fdt, "#address-cells", 2));
+    FDT_TRY(fdt_property_u32(fdt, "#size-cells", 2));
+    FDT_TRY(fdt_property(fdt, "ranges", NULL, 0));
     FDT_TRY(fdt_property(fdt, "reg", reg, sizeof(reg)));
     FDT_TRY(fdt_property_u32(fdt, "phandle", VMM_ARM64_PHANDLE_GIC));
     return fdt_end_node(fdt);
