@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The Linux/KVM port (arm64 hosts): one process runs one VM. The port
+ * creates the KVM VM, maps guest RAM, creates the in-kernel vGICv3 and the
+ * vCPUs, runs one thread per vCPU and hands every KVM_EXIT_MMIO to the core
+ * (vmm_vm_mmio) under one VM-wide mutex, so device models need no locks.
+ *
+ * Use: vmm_kvm_open -> vmm_kvm_add_ram (one or more) -> place the kernel
+ * (vmm_arm64_boot_prepare) -> vmm_kvm_create_vcpus -> vmm_kvm_run ->
+ * vmm_kvm_close. Every function logs what failed and returns a negative
+ * VMM_E* / errno value.
+ */
+#ifndef STDVMM_KVM_H
+#define STDVMM_KVM_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "stdvmm/vm.h"
+
+struct kvm_run; /* <linux/kvm.h> */
+struct vmm_kvm;
+
+/* Why vmm_kvm_run() returned. */
+enum vmm_kvm_stop {
+    VMM_KVM_STOP_NONE = 0,
+    VMM_KVM_STOP_SHUTDOWN, /* guest powered off (PSCI SYSTEM_OFF) */
+    VMM_KVM_STOP_RESET,    /* guest asked for a reset (PSCI SYSTEM_RESET); not emulated */
+    VMM_KVM_STOP_CRASH,    /* guest reported a crash (KVM_SYSTEM_EVENT_CRASH) */
+    VMM_KVM_STOP_QUIT,     /* the user asked to quit (e.g. Ctrl-A x) */
+    VMM_KVM_STOP_SIGINT,   /* SIGINT */
+    VMM_KVM_STOP_SIGTERM,  /* SIGTERM */
+    VMM_KVM_STOP_SIGHUP,   /* SIGHUP */
+    VMM_KVM_STOP_ERROR,    /* KVM failed or an unexpected exit reason (logged) */
+};
+
+struct vmm_kvm_vcpu {
+    struct vmm_kvm *kvm;
+    unsigned index;
+    int fd;
+    struct kvm_run *run; /* the shared kvm_run page(s) */
+    pthread_t thread;
+    bool started;
+};
+
+struct vmm_kvm_ram {
+    void *hva;
+    uint64_t gpa, size;
+};
+
+struct vmm_kvm {
+    struct vmm_vm *vm;
+    int kvm_fd, vm_fd, vgic_fd;
+    int stop_fd;   /* eventfd: a stop was requested */
+    int signal_fd; /* signalfd for SIGINT/SIGTERM/SIGHUP */
+    sigset_t old_mask;
+    bool mask_saved;
+    size_t run_size;
+    unsigned ipa_bits; /* guest physical address bits of the VM */
+    struct vmm_kvm_ram ram[VMM_MAX_RAM_REGIONS];
+    unsigned nr_ram;
+    unsigned nr_vcpus; /* created so far */
+    struct vmm_kvm_vcpu vcpus[VMM_MAX_VCPUS];
+    /* The VM-wide device lock: held around vmm_vm_mmio() and around backend
+     * input delivery (pass it to backends that push input). */
+    pthread_mutex_t lock;
+    atomic_bool stopping;
+    atomic_int stop_reason; /* enum vmm_kvm_stop, first one wins */
+};
+
+/*
+ * Open /dev/kvm, check the API version and the capabilities the port needs
+ * (PSCI 0.2, in-kernel irqchip, ONE_REG, immediate_exit, device control),
+ * create the VM (default IPA size) and connect @vm to the port. Blocks
+ * SIGINT/SIGTERM/SIGHUP in the calling thread (threads created later
+ * inherit this) so vmm_kvm_run() can turn them into a clean stop.
+ */
+int vmm_kvm_open(struct vmm_kvm *kvm, struct vmm_vm *vm);
+
+/* Map @size bytes of anonymous memory as guest RAM at @gpa (both page
+ * aligned) in KVM and in the VM's memory map. Returns 0 or -errno. */
+int vmm_kvm_add_ram(struct vmm_kvm *kvm, uint64_t gpa, uint64_t size);
+
+/*
+ * Create the in-kernel vGICv3 (distributor at @gicd, redistributors at
+ * @gicr) and vm->nr_vcpus vCPUs with PSCI 0.2; vCPU 0 starts at @entry with
+ * x0 = @dtb_gpa, x1..x3 = 0, EL1h with DAIF masked; the others start
+ * powered off and wait for PSCI CPU_ON (handled inside KVM).
+ */
+int vmm_kvm_create_vcpus(struct vmm_kvm *kvm, uint64_t gicd, uint64_t gicr, uint64_t entry,
+                         uint64_t dtb_gpa);
+
+/*
+ * Run every vCPU on its own thread until the guest powers off, resets or
+ * crashes, a vCPU fails, a signal arrives or vmm_kvm_request_stop() is
+ * called; then stop and join every vCPU thread. Returns why it stopped.
+ */
+enum vmm_kvm_stop vmm_kvm_run(struct vmm_kvm *kvm);
+
+/* Ask vmm_kvm_run() to stop with @reason (the first reason wins). Safe
+ * from any thread, with or without the device lock held. */
+void vmm_kvm_request_stop(struct vmm_kvm *kvm, enum vmm_kvm_stop reason);
+
+/* Free everything vmm_kvm_open() and later calls created (safe on a
+ * partially opened port) and restore the signal mask. */
+void vmm_kvm_close(struct vmm_kvm *kvm);
+
+/* Short name for a stop reason ("shutdown", "SIGINT", ...). */
+const char *vmm_kvm_stop_name(enum vmm_kvm_stop reason);
+
+/* Name of a KVM_EXIT_* reason for error messages ("KVM_EXIT_MMIO"), or
+ * "unknown". */
+const char *vmm_kvm_exit_name(unsigned exit_reason);
+
+#endif

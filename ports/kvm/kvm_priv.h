@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Internals shared by the files of the KVM port. */
+#ifndef STDVMM_KVM_PRIV_H
+#define STDVMM_KVM_PRIV_H
+
+#include <stdint.h>
+#include "stdvmm/kvm.h"
+
+/* Create the vGICv3 device and set its distributor/redistributor bases. */
+int kvm_gic_create(struct vmm_kvm *kvm, uint64_t gicd, uint64_t gicr);
+
+/* Finish vGIC setup once every vCPU exists (KVM_DEV_ARM_VGIC_CTRL_INIT). */
+int kvm_gic_init(struct vmm_kvm *kvm);
+
+/* Create and initialise vCPU @index (PSCI 0.2; powered off unless 0). */
+int kvm_vcpu_create(struct vmm_kvm *kvm, unsigned index);
+
+/* Point vCPU @vcpu at the kernel: pc, x0..x3, pstate. */
+int kvm_vcpu_set_boot_regs(struct vmm_kvm_vcpu *vcpu, uint64_t entry, uint64_t dtb_gpa);
+
+/* The vCPU thread: KVM_RUN until a stop is requested. */
+void *kvm_vcpu_thread(void *arg);
+
+/* Unmap the vCPU's kvm_run and close its fd. */
+void kvm_vcpu_destroy(struct vmm_kvm_vcpu *vcpu);
+
+/* Signal used to kick vCPU threads out of KVM_RUN. */
+#define KVM_KICK_SIGNAL SIGUSR1
+
+#endif

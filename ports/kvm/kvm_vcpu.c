@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * vCPUs: creation with PSCI 0.2, the boot registers (booting.rst: x0 = DTB,
+ * x1..x3 = 0, EL1h, DAIF masked) and the per-vCPU KVM_RUN loop.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "kvm_priv.h"
+#include "stdvmm/err.h"
+#include "stdvmm/log.h"
+
+/* SPSR/PSTATE bits (Arm ARM D1.2.6 / C5.2.18): EL1 using SP_EL1, D A I F masked. */
+#define KVM_PSTATE_EL1H 0x5u
+#define KVM_PSTATE_DAIF (0xfu << 6)
+
+/* ONE_REG id of a core register (api.rst 4.68, arm64 core registers). */
+#define KVM_CORE_REG_ID(field)                                                                     \
+    (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(field))
+
+static int kvm_vcpu_set_reg(struct vmm_kvm_vcpu *vcpu, uint64_t id, uint64_t value,
+                            const char *name)
+{
+    struct kvm_one_reg reg = {.id = id, .addr = (uint64_t)(uintptr_t)&value};
+
+    if (ioctl(vcpu->fd, KVM_SET_ONE_REG, &reg) < 0) {
+        int err = errno;
+        vmm_err("vCPU %u: KVM_SET_ONE_REG %s: %s", vcpu->index, name, strerror(err));
+        return -err;
+    }
+    return 0;
+}
+
+int kvm_vcpu_create(struct vmm_kvm *kvm, unsigned index)
+{
+    struct vmm_kvm_vcpu *vcpu = &kvm->vcpus[index];
+    struct kvm_vcpu_init init;
+    void *run;
+    int err;
+
+    vcpu->kvm = kvm;
+    vcpu->index = index;
+    vcpu->fd = ioctl(kvm->vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
+    if (vcpu->fd < 0) {
+        err = errno;
+        vmm_err("vCPU %u: KVM_CREATE_VCPU: %s", index, strerror(err));
+        return -err;
+    }
+    kvm->nr_vcpus = index + 1;
+    run = mmap(NULL, kvm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu->fd, 0);
+    if (run == MAP_FAILED) {
+        err = errno;
+        vmm_err("vCPU %u: mmap of kvm_run: %s", index, strerror(err));
+        return -err;
+    }
+    vcpu->run = run;
+
+    memset(&init, 0, sizeof(init));
+    if (ioctl(kvm->vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0) {
+        err = errno;
+        vmm_err("KVM_ARM_PREFERRED_TARGET: %s", strerror(err));
+        return -err;
+    }
+    memset(init.features, 0, sizeof(init.features));
+    init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
+    if (index != 0)
+        init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF; /* until PSCI CPU_ON */
+    if (ioctl(vcpu->fd, KVM_ARM_VCPU_INIT, &init) < 0) {
+        err = errno;
+        vmm_err("vCPU %u: KVM_ARM_VCPU_INIT: %s", index, strerror(err));
+        return -err;
+    }
+    return 0;
+}
+
+int kvm_vcpu_set_boot_regs(struct vmm_kvm_vcpu *vcpu, uint64_t entry, uint64_t dtb_gpa)
+{
+    int ret;
+
+    ret = kvm_vcpu_set_reg(vcpu, KVM_CORE_REG_ID(regs.regs[0]), dtb_gpa, "x0");
+    /* x1..x3: core register ids count 32-bit words, so xN is x0 + 2 * N */
+    for (unsigned i = 1; ret == 0 && i < 4; i++)
+        ret = kvm_vcpu_set_reg(vcpu, KVM_CORE_REG_ID(regs.regs[0]) + 2 * i, 0, "x1..x3");
+    if (ret == 0)
+        ret = kvm_vcpu_set_reg(vcpu, KVM_CORE_REG_ID(regs.pstate),
+                               KVM_PSTATE_EL1H | KVM_PSTATE_DAIF, "pstate");
+    if (ret == 0)
+        ret = kvm_vcpu_set_reg(vcpu, KVM_CORE_REG_ID(regs.pc), entry, "pc");
+    return ret;
+}
+
+void kvm_vcpu_destroy(struct vmm_kvm_vcpu *vcpu)
+{
+    if (vcpu->run != NULL)
+        munmap(vcpu->run, vcpu->kvm->run_size);
+    vcpu->run = NULL;
+    if (vcpu->fd >= 0)
+        close(vcpu->fd);
+    vcpu->fd = -1;
+}
+
+/* The guest accessed an address no stage-2 mapping backs. KVM decoded the
+ * access (api.rst KVM_EXIT_MMIO); route it and return the value for reads. */
+static void kvm_vcpu_mmio(struct vmm_kvm_vcpu *vcpu)
+{
+    struct kvm_run *run = vcpu->run;
+    struct vmm_access acc;
+    uint32_t len = run->mmio.len;
+
+    memset(&acc, 0, sizeof(acc));
+    acc.addr = run->mmio.phys_addr;
+    acc.write = run->mmio.is_write != 0;
+    acc.vcpu = vcpu->index;
+    if (len > sizeof(run->mmio.data))
+        len = sizeof(run->mmio.data); /* KVM only reports 1, 2, 4 or 8 */
+    acc.size = (uint8_t)len;
+    if (acc.write)
+        for (uint32_t i = 0; i < len; i++)
+            acc.value |= (uint64_t)run->mmio.data[i] << (8 * i); /* little endian */
+
+    pthread_mutex_lock(&vcpu->kvm->lock);
+    vmm_vm_mmio(vcpu->kvm->vm, &acc); /* errors are logged by the bus; reads give 0 */
+    pthread_mutex_unlock(&vcpu->kvm->lock);
+
+    if (!acc.write)
+        for (uint32_t i = 0; i < len; i++)
+            run->mmio.data[i] = (uint8_t)(acc.value >> (8 * i));
+}
+
+/* An access KVM could not decode (no valid ISS, e.g. a load pair to device
+ * memory): give the guest an external data abort, as real hardware would. */
+static int kvm_vcpu_nisv(struct vmm_kvm_vcpu *vcpu)
+{
+    struct kvm_vcpu_events ev;
+
+    vmm_warn("vCPU %u: undecodable access at 0x%llx (ESR ISS 0x%llx): injecting a data abort",
+             vcpu->index, (unsigned long long)vcpu->run->arm_nisv.fault_ipa,
+             (unsigned long long)vcpu->run->arm_nisv.esr_iss);
+    memset(&ev, 0, sizeof(ev));
+    ev.exception.ext_dabt_pending = 1;
+    if (ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &ev) < 0) {
+        vmm_err("vCPU %u: KVM_SET_VCPU_EVENTS: %s", vcpu->index, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static enum vmm_kvm_stop kvm_vcpu_system_event(struct vmm_kvm_vcpu *vcpu)
+{
+    uint32_t type = vcpu->run->system_event.type;
+
+    switch (type) {
+    case KVM_SYSTEM_EVENT_SHUTDOWN:
+        vmm_dbg("vCPU %u: guest powered off", vcpu->index);
+        return VMM_KVM_STOP_SHUTDOWN;
+    case KVM_SYSTEM_EVENT_RESET:
+        return VMM_KVM_STOP_RESET;
+    case KVM_SYSTEM_EVENT_CRASH:
+        vmm_err("vCPU %u: the guest reported a crash", vcpu->index);
+        return VMM_KVM_STOP_CRASH;
+    default:
+        vmm_err("vCPU %u: unexpected KVM_EXIT_SYSTEM_EVENT type %u", vcpu->index, type);
+        return VMM_KVM_STOP_ERROR;
+    }
+}
+
+/* Handle the exit in vcpu->run; VMM_KVM_STOP_NONE means run again. */
+static enum vmm_kvm_stop kvm_vcpu_handle_exit(struct vmm_kvm_vcpu *vcpu)
+{
+    struct kvm_run *run = vcpu->run;
+
+    switch (run->exit_reason) {
+    case KVM_EXIT_MMIO:
+        kvm_vcpu_mmio(vcpu);
+        return VMM_KVM_STOP_NONE;
+    case KVM_EXIT_INTR:
+        return VMM_KVM_STOP_NONE;
+    case KVM_EXIT_SYSTEM_EVENT:
+        return kvm_vcpu_system_event(vcpu);
+    case KVM_EXIT_ARM_NISV:
+        return kvm_vcpu_nisv(vcpu) == 0 ? VMM_KVM_STOP_NONE : VMM_KVM_STOP_ERROR;
+    case KVM_EXIT_FAIL_ENTRY:
+        vmm_err("vCPU %u: KVM_EXIT_FAIL_ENTRY (hardware reason 0x%llx)", vcpu->index,
+                (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+        return VMM_KVM_STOP_ERROR;
+    case KVM_EXIT_INTERNAL_ERROR:
+        vmm_err("vCPU %u: KVM_EXIT_INTERNAL_ERROR (suberror %u)", vcpu->index,
+                run->internal.suberror);
+        return VMM_KVM_STOP_ERROR;
+    default:
+        vmm_err("vCPU %u: unexpected KVM exit reason %u (%s)", vcpu->index, run->exit_reason,
+                vmm_kvm_exit_name(run->exit_reason));
+        return VMM_KVM_STOP_ERROR;
+    }
+}
+
+void *kvm_vcpu_thread(void *arg)
+{
+    struct vmm_kvm_vcpu *vcpu = arg;
+    struct vmm_kvm *kvm = vcpu->kvm;
+    enum vmm_kvm_stop why = VMM_KVM_STOP_NONE;
+    sigset_t kick;
+
+    sigemptyset(&kick);
+    sigaddset(&kick, KVM_KICK_SIGNAL);
+    pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+
+    while (why == VMM_KVM_STOP_NONE && !atomic_load(&kvm->stopping)) {
+        if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
+            int err = errno;
+            if (err == EINTR || err == EAGAIN)
+                continue; /* kicked (stop requested) or interrupted: check and rerun */
+            vmm_err("vCPU %u: KVM_RUN: %s", vcpu->index, strerror(err));
+            why = VMM_KVM_STOP_ERROR;
+            break;
+        }
+        why = kvm_vcpu_handle_exit(vcpu);
+    }
+    if (why != VMM_KVM_STOP_NONE)
+        vmm_kvm_request_stop(kvm, why);
+    return NULL;
+}
+
+const char *vmm_kvm_exit_name(unsigned exit_reason)
+{
+    static const char *const names[] = {
+        [KVM_EXIT_UNKNOWN] = "KVM_EXIT_UNKNOWN",
+        [KVM_EXIT_EXCEPTION] = "KVM_EXIT_EXCEPTION",
+        [KVM_EXIT_IO] = "KVM_EXIT_IO",
+        [KVM_EXIT_HYPERCALL] = "KVM_EXIT_HYPERCALL",
+        [KVM_EXIT_DEBUG] = "KVM_EXIT_DEBUG",
+        [KVM_EXIT_HLT] = "KVM_EXIT_HLT",
+        [KVM_EXIT_MMIO] = "KVM_EXIT_MMIO",
+        [KVM_EXIT_IRQ_WINDOW_OPEN] = "KVM_EXIT_IRQ_WINDOW_OPEN",
+        [KVM_EXIT_SHUTDOWN] = "KVM_EXIT_SHUTDOWN",
+        [KVM_EXIT_FAIL_ENTRY] = "KVM_EXIT_FAIL_ENTRY",
+        [KVM_EXIT_INTR] = "KVM_EXIT_INTR",
+        [KVM_EXIT_INTERNAL_ERROR] = "KVM_EXIT_INTERNAL_ERROR",
+        [KVM_EXIT_WATCHDOG] = "KVM_EXIT_WATCHDOG",
+        [KVM_EXIT_SYSTEM_EVENT] = "KVM_EXIT_SYSTEM_EVENT",
+        [KVM_EXIT_ARM_NISV] = "KVM_EXIT_ARM_NISV",
+        [KVM_EXIT_DIRTY_RING_FULL] = "KVM_EXIT_DIRTY_RING_FULL",
+        [KVM_EXIT_NOTIFY] = "KVM_EXIT_NOTIFY",
+    };
+
+    if (exit_reason < sizeof(names) / sizeof(names[0]) && names[exit_reason] != NULL)
+        return names[exit_reason];
+    return "unknown";
+}

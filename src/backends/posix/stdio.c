@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The stdio stream backend: a console device on the process's stdin/stdout. */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <termios.h>
+#include <unistd.h>
+#include "stdvmm/err.h"
+#include "stdvmm/log.h"
+#include "stdvmm/posix_backends.h"
+
+#define STDIO_WRITE_WAIT_MS 1000
+#define STDIO_RETRY_MS 100
+
+/* The terminal is process state, not VM state: one saved mode for the one
+ * controlling terminal, restored by vmm_stdio_stop() or at exit. */
+static struct termios stdio_saved_mode;
+static int stdio_saved_fd = -1;
+static bool stdio_atexit_done;
+
+void vmm_stdio_restore_terminal(void)
+{
+    if (stdio_saved_fd >= 0) {
+        tcsetattr(stdio_saved_fd, TCSANOW, &stdio_saved_mode);
+        stdio_saved_fd = -1;
+    }
+}
+
+static int stdio_make_raw(int fd)
+{
+    struct termios raw;
+
+    if (tcgetattr(fd, &stdio_saved_mode) < 0)
+        return -errno;
+    raw = stdio_saved_mode;
+    /* Like cfmakeraw(), but output processing stays on so the VMM's own
+     * messages still start at column 0 (guest "\r\n" is unaffected). */
+    raw.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+    raw.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+    raw.c_cflag &= ~(tcflag_t)(CSIZE | PARENB);
+    raw.c_cflag |= CS8;
+    raw.c_cc[VMIN] = 1;
+    raw.c_cc[VTIME] = 0;
+    stdio_saved_fd = fd;
+    if (!stdio_atexit_done) {
+        atexit(vmm_stdio_restore_terminal);
+        stdio_atexit_done = true;
+    }
+    if (tcsetattr(fd, TCSANOW, &raw) < 0) {
+        int err = errno;
+        stdio_saved_fd = -1;
+        return -err;
+    }
+    return 0;
+}
+
+size_t vmm_stdio_filter(struct vmm_stdio_escape *esc, const uint8_t *in, size_t len, uint8_t *out,
+                        bool *quit, bool *help)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = in[i];
+        if (!esc->armed) {
+            if (c == VMM_STDIO_CTRL_A)
+                esc->armed = true;
+            else
+                out[n++] = c;
+            continue;
+        }
+        esc->armed = false;
+        switch (c) {
+        case 'x':
+        case 'X':
+            *quit = true;
+            break;
+        case 'h':
+        case 'H':
+        case '?':
+            *help = true;
+            break;
+        case 'a':
+        case VMM_STDIO_CTRL_A:
+            out[n++] = VMM_STDIO_CTRL_A;
+            break;
+        default: /* not a command: pass both bytes on */
+            out[n++] = VMM_STDIO_CTRL_A;
+            out[n++] = c;
+            break;
+        }
+    }
+    return n;
+}
+
+static long stdio_write(void *ctx, const uint8_t *buf, size_t len)
+{
+    struct vmm_stdio *s = ctx;
+    size_t done = 0;
+
+    while (done < len) {
+        ssize_t n = write(s->out_fd, buf + done, len - done);
+        if (n > 0) {
+            done += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd pfd = {.fd = s->out_fd, .events = POLLOUT};
+            if (poll(&pfd, 1, STDIO_WRITE_WAIT_MS) > 0)
+                continue;
+            break; /* output stuck: let the device drop the rest */
+        }
+        if (s->write_errors++ == 0)
+            vmm_warn("console output: %s (further output dropped silently)",
+                     n < 0 ? strerror(errno) : "short write");
+        return done > 0 ? (long)done : -VMM_EIO;
+    }
+    return done > 0 || len == 0 ? (long)done : -VMM_EAGAIN;
+}
+
+static void stdio_wake(struct vmm_stdio *s)
+{
+    uint64_t one = 1;
+    ssize_t n = write(s->wake_fd, &one, sizeof(one)); /* EAGAIN: already awake */
+    (void)n;
+}
+
+static void stdio_rx_ready(void *ctx)
+{
+    stdio_wake(ctx);
+}
+
+int vmm_stdio_init(struct vmm_stdio *s, int in_fd, int out_fd)
+{
+    memset(s, 0, sizeof(*s));
+    s->in_fd = in_fd;
+    s->out_fd = out_fd;
+    s->backend.write = stdio_write;
+    s->backend.rx_ready = stdio_rx_ready;
+    s->backend.ctx = s;
+    atomic_init(&s->stop, false);
+    s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (s->wake_fd < 0)
+        return -errno;
+    return 0;
+}
+
+void vmm_stdio_set_input(struct vmm_stdio *s, vmm_stdio_rx_fn rx, void *dev, pthread_mutex_t *lock)
+{
+    s->rx = rx;
+    s->rx_dev = dev;
+    s->lock = lock;
+}
+
+void vmm_stdio_set_quit(struct vmm_stdio *s, void (*quit)(void *ctx), void *ctx)
+{
+    s->quit = quit;
+    s->quit_ctx = ctx;
+}
+
+static void stdio_print_help(void)
+{
+    static const char help[] = "\r\nC-a x  quit stdvmm\r\nC-a a  send C-a to the guest\r\n"
+                               "C-a h  this help\r\n";
+    ssize_t n = write(STDERR_FILENO, help, sizeof(help) - 1);
+    (void)n;
+}
+
+/* Offer the pending bytes to the device. */
+static void stdio_deliver(struct vmm_stdio *s)
+{
+    size_t left = s->pending_len - s->pending_off;
+    size_t taken;
+
+    if (left == 0)
+        return;
+    if (s->lock != NULL)
+        pthread_mutex_lock(s->lock);
+    taken = s->rx(s->rx_dev, s->pending + s->pending_off, left);
+    if (s->lock != NULL)
+        pthread_mutex_unlock(s->lock);
+    if (taken > left)
+        taken = left; /* a device bug must not move us past the buffer */
+    s->pending_off += taken;
+    if (s->pending_off == s->pending_len)
+        s->pending_off = s->pending_len = 0;
+}
+
+/* Read what stdin has (only when nothing is pending) and queue it. */
+static void stdio_read_input(struct vmm_stdio *s)
+{
+    uint8_t raw[VMM_STDIO_PENDING / 2]; /* filtering can double the bytes */
+    bool quit = false, help = false;
+    ssize_t n = read(s->in_fd, raw, sizeof(raw));
+
+    if (n == 0) {
+        s->eof = true;
+        vmm_dbg("stdio: end of input");
+        return;
+    }
+    if (n < 0) {
+        if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
+            vmm_warn("console input: %s (input stopped)", strerror(errno));
+            s->eof = true;
+        }
+        return;
+    }
+    if (s->tty) {
+        s->pending_len = vmm_stdio_filter(&s->esc, raw, (size_t)n, s->pending, &quit, &help);
+    } else {
+        memcpy(s->pending, raw, (size_t)n);
+        s->pending_len = (size_t)n;
+    }
+    s->pending_off = 0;
+    if (help)
+        stdio_print_help();
+    if (quit && s->quit != NULL)
+        s->quit(s->quit_ctx);
+}
+
+static void *stdio_input_thread(void *arg)
+{
+    struct vmm_stdio *s = arg;
+
+    while (!atomic_load(&s->stop)) {
+        bool pending = s->pending_len > s->pending_off;
+        struct pollfd pfd[2] = {
+            {.fd = s->wake_fd, .events = POLLIN},
+            {.fd = s->in_fd, .events = POLLIN},
+        };
+        nfds_t nfds = pending || s->eof ? 1 : 2;
+        int r = poll(pfd, nfds, pending ? STDIO_RETRY_MS : -1);
+
+        if (r < 0 && errno != EINTR) {
+            vmm_warn("console input: poll: %s (input stopped)", strerror(errno));
+            break;
+        }
+        if (pfd[0].revents & POLLIN) {
+            uint64_t count;
+            ssize_t n = read(s->wake_fd, &count, sizeof(count));
+            (void)n;
+        }
+        if (atomic_load(&s->stop))
+            break;
+        if (nfds == 2 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)))
+            stdio_read_input(s);
+        stdio_deliver(s);
+        /* After end of input, stay only to hand over what is still pending. */
+        if (s->eof && s->pending_len == s->pending_off)
+            break;
+    }
+    return NULL;
+}
+
+int vmm_stdio_start(struct vmm_stdio *s)
+{
+    int ret;
+
+    if (isatty(s->in_fd)) {
+        ret = stdio_make_raw(s->in_fd);
+        if (ret < 0) {
+            vmm_warn("stdin: cannot enter raw mode: %s", strerror(-ret));
+        } else {
+            s->tty = true;
+        }
+    }
+    if (s->rx == NULL)
+        return 0;
+    ret = pthread_create(&s->thread, NULL, stdio_input_thread, s);
+    if (ret != 0) {
+        vmm_stdio_restore_terminal();
+        s->tty = false;
+        return -ret;
+    }
+    s->running = true;
+    return 0;
+}
+
+void vmm_stdio_stop(struct vmm_stdio *s)
+{
+    if (s->running) {
+        atomic_store(&s->stop, true);
+        stdio_wake(s);
+        pthread_join(s->thread, NULL);
+        s->running = false;
+    }
+    if (s->tty) {
+        vmm_stdio_restore_terminal();
+        s->tty = false;
+    }
+    if (s->wake_fd >= 0) {
+        close(s->wake_fd);
+        s->wake_fd = -1;
+    }
+}

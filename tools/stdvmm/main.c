@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The stdvmm program: parse the command line, log to stderr, dispatch. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "config.h"
+#include "run.h"
+#include "stdvmm/log.h"
+
+#ifndef STDVMM_VERSION
+#define STDVMM_VERSION "unknown"
+#endif
+
+static const char main_help[] =
+    "Usage: stdvmm run --kernel IMAGE [options]   boot a Linux arm64 guest on KVM\n"
+    "       stdvmm run --help                     the run options\n"
+    "       stdvmm --help | --version\n"
+    "\n"
+    "stdvmm is a small virtual machine monitor: one process runs one VM on this\n"
+    "arm64 host's KVM (/dev/kvm), with an in-kernel GICv3, PSCI, a PL011 serial\n"
+    "port and virtio-mmio devices.\n"
+    "\n"
+    "Exit status: 0 the guest powered off (or asked for a reset, or Ctrl-A x);\n"
+    "1 runtime error (file, kernel image, /dev/kvm, KVM) or guest crash;\n"
+    "2 usage error; 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP.\n";
+
+static const char run_help[] =
+    "Usage: stdvmm run --kernel IMAGE [options]\n"
+    "\n"
+    "Boot an uncompressed arm64 Linux Image in a KVM virtual machine.\n"
+    "\n"
+    "  --kernel FILE      arm64 Linux Image (required)\n"
+    "  --initrd FILE      initial ramdisk (a cpio archive, compressed or not)\n"
+    "  --cmdline STRING   kernel command line; default \"console=ttyAMA0\",\n"
+    "                     or \"console=hvc0\" with --console virtio\n"
+    "  --cpus N           number of vCPUs, 1..8 (default 1)\n"
+    "  --mem SIZE         guest RAM with a K, M, G or T suffix (no suffix: MiB),\n"
+    "                     32M..512G, a multiple of 2M (default 256M); at 0x40000000\n"
+    "  --console KIND     serial (default): stdin/stdout on the PL011, ttyAMA0;\n"
+    "                     virtio: also add a virtio-console (hvc0) and send stdin\n"
+    "                     there. The PL011 is always present (earlycon) and its\n"
+    "                     output always goes to stdout.\n"
+    "  --dump-dtb FILE    write the generated device tree to FILE and exit 0\n"
+    "                     without running the guest (does not need /dev/kvm)\n"
+    "  --log-level LEVEL  error, warn (default), info or debug; on stderr\n"
+    "  -h, --help         this text\n"
+    "\n"
+    "Console: the guest console is stdin/stdout. If stdin is a terminal it is put\n"
+    "in raw mode and restored at exit; Ctrl-C then goes to the guest, and Ctrl-A\n"
+    "starts a command: Ctrl-A x quits stdvmm, Ctrl-A a sends Ctrl-A, Ctrl-A h\n"
+    "lists the commands. If stdin is not a terminal (a pipe, /dev/null) there are\n"
+    "no commands, and the end of stdin only ends input: the guest keeps running.\n"
+    "\n"
+    "Stopping: the run ends when the guest powers off (exit 0). A guest reset is\n"
+    "not emulated yet: stdvmm prints a message and exits 0. A guest crash report\n"
+    "exits 1. SIGINT, SIGTERM and SIGHUP stop every vCPU, restore the terminal and\n"
+    "exit 130, 143 and 129. Ctrl-A x exits 0.\n"
+    "\n"
+    "Exit status: 0 success, 1 runtime error (missing file, unsupported kernel\n"
+    "image, no /dev/kvm, KVM failure, guest crash), 2 usage error.\n";
+
+/* One write per message so lines from several threads do not interleave. */
+static void main_log_sink(enum vmm_log_level level, const char *fmt, va_list ap)
+{
+    static const char *const prefix[] = {"", "warning: ", "", "debug: "};
+    char msg[1024];
+    int n = snprintf(msg, sizeof(msg), "stdvmm: %s", prefix[level <= VMM_LOG_DEBUG ? level : 0]);
+
+    if (n < 0)
+        return;
+    vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+    n = (int)strlen(msg);
+    if ((size_t)n < sizeof(msg) - 1)
+        msg[n++] = '\n';
+    else
+        msg[sizeof(msg) - 2] = '\n';
+    if (write(STDERR_FILENO, msg, (size_t)n) < 0)
+        return;
+}
+
+int main(int argc, char **argv)
+{
+    struct stdvmm_config cfg;
+    char err[256];
+
+    vmm_log_set_sink(main_log_sink, VMM_LOG_WARN);
+    if (stdvmm_config_parse(&cfg, argc, argv, err, sizeof(err)) < 0) {
+        fprintf(stderr, "stdvmm: %s\n", err);
+        return STDVMM_EXIT_USAGE;
+    }
+    switch (cfg.command) {
+    case STDVMM_CMD_HELP:
+        fputs(main_help, stdout);
+        return STDVMM_EXIT_OK;
+    case STDVMM_CMD_RUN_HELP:
+        fputs(run_help, stdout);
+        return STDVMM_EXIT_OK;
+    case STDVMM_CMD_VERSION:
+        printf("stdvmm %s\n", STDVMM_VERSION);
+        return STDVMM_EXIT_OK;
+    case STDVMM_CMD_RUN:
+        break;
+    }
+    vmm_log_set_sink(main_log_sink, cfg.log_level);
+    return stdvmm_run(&cfg);
+}
