@@ -32,8 +32,12 @@ HOST_DIR := $(BUILD)/host
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_CFLAGS := $(CSTD) $(WARN) $(INC) -Itests/unit -g -O1 $(SAN) -D_GNU_SOURCE
 HOST_LDLIBS := -lcmocka -lfdt
-HOST_LIB_OBJS := $(patsubst %.c,$(HOST_DIR)/%.o,$(CORE_SRCS) $(POSIX_SRCS))
+# Hosted parts of the stdvmm program that unit tests exercise on the build host.
+HOSTED_SRCS := tools/stdvmm/config.c
+HOST_LIB_OBJS := $(patsubst %.c,$(HOST_DIR)/%.o,$(CORE_SRCS) $(POSIX_SRCS) $(HOSTED_SRCS))
 HOST_SUPPORT_OBJS := $(patsubst %.c,$(HOST_DIR)/%.o,$(TEST_SUPPORT))
+# Shared by every test binary: keep them (make would delete them as intermediates).
+.SECONDARY: $(HOST_SUPPORT_OBJS)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(HOST_DIR)/tests/%,$(TEST_SRCS))
 
 $(HOST_DIR)/%.o: %.c $(HDRS)
