@@ -32,7 +32,7 @@ static int dummy_write(void *opaque, uint64_t offset, unsigned size, uint64_t va
     return 0;
 }
 
-static const struct vmm_mmio_ops dummy_ops = {dummy_read, dummy_write};
+static const struct vmm_mmio_ops dummy_ops = {.read = dummy_read, .write = dummy_write};
 static const char virtio_compat[] = "virtio,mmio";
 
 struct fixture {
