@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * virtio-net (virtio 1.2 section 5.1), device ID 1: one receive queue (0)
+ * and one transmit queue (1); no control queue, no multiqueue, no offloads.
+ * Offered: VIRTIO_NET_F_MAC, VIRTIO_NET_F_MTU, VIRTIO_NET_F_MRG_RXBUF and
+ * VIRTIO_NET_F_STATUS (link up). With VERSION_1 every buffer starts with the
+ * 12-byte struct virtio_net_hdr (5.1.6), num_buffers included.
+ *
+ * Transmit: each chain is header + frame, all device-readable. A writable
+ * descriptor in a transmit chain is a driver violation (the device then
+ * needs reset). A short header, offload bits that were not negotiated, or a
+ * frame outside 14..65535 bytes is dropped and counted in tx_dropped. The
+ * frame, without header, goes to backend->tx() as pointers into guest RAM;
+ * -VMM_EAGAIN keeps the chain (nothing lost) until the backend calls
+ * virtio_net_tx_resume(); any other error drops and counts the frame.
+ *
+ * Receive: the backend pushes whole frames with virtio_net_rx(). With
+ * MRG_RXBUF a frame spreads over as many chains as it needs (num_buffers
+ * says how many); without it, one chain must hold header + frame. When the
+ * guest has not posted enough buffers the call returns -VMM_EAGAIN: the
+ * backend keeps the frame and offers it again after backend->rx_ready().
+ */
+#ifndef STDVMM_VIRTIO_NET_H
+#define STDVMM_VIRTIO_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "stdvmm/backend.h"
+#include "stdvmm/virtio.h"
+
+#define VIRTIO_ID_NET 1
+
+/* Feature bits (5.1.3). */
+#define VIRTIO_NET_F_CSUM 0
+#define VIRTIO_NET_F_MTU 3
+#define VIRTIO_NET_F_MAC 5
+#define VIRTIO_NET_F_MRG_RXBUF 15
+#define VIRTIO_NET_F_STATUS 16
+
+/* Configuration status field (5.1.4). */
+#define VIRTIO_NET_S_LINK_UP 1u
+
+/* struct virtio_net_hdr (5.1.6): flags, gso_type, hdr_len, gso_size,
+ * csum_start, csum_offset, num_buffers; 12 bytes with VERSION_1. */
+#define VIRTIO_NET_HDR_LEN 12u
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1u
+#define VIRTIO_NET_HDR_GSO_NONE 0u
+
+#define VIRTIO_NET_RXQ 0
+#define VIRTIO_NET_TXQ 1
+#define VIRTIO_NET_QUEUE_SIZE 256
+#define VIRTIO_NET_ETH_HLEN 14u
+#define VIRTIO_NET_MAX_FRAME 65535u
+#define VIRTIO_NET_DEFAULT_MTU 1500u
+/* Most receive chains one frame may take (MRG_RXBUF); Linux posts buffers of
+ * at least 1.5 KiB, so 64 of them hold the largest frame. */
+#define VIRTIO_NET_RX_MAX_CHAINS 64u
+
+/* Counters, queryable with virtio_net_stats(). */
+struct virtio_net_stats {
+    unsigned long tx_frames;  /* frames the backend took */
+    unsigned long tx_dropped; /* malformed or refused by the backend: lost */
+    unsigned long tx_retries; /* backend said -VMM_EAGAIN: chain kept */
+    unsigned long rx_frames;  /* frames delivered to the guest */
+    unsigned long rx_dropped; /* too large for the guest's buffers: lost */
+    unsigned long rx_no_room; /* -VMM_EAGAIN returned: the backend kept the frame */
+};
+
+/* A receive chain taken from the ring but not yet returned: its writable
+ * segments live in virtio_net.rx_seg[seg_first .. seg_first + nr_seg). */
+struct virtio_net_rx_buf {
+    uint16_t head;
+    uint16_t seg_first, nr_seg;
+    uint32_t len; /* bytes those segments hold */
+};
+
+struct virtio_net {
+    struct virtio_mmio vdev;
+    const struct vmm_net_backend *backend;
+    uint8_t mac[6];
+    uint16_t mtu;
+    bool link_up;
+
+    struct virtq_chain tx_chain; /* the chain being sent, or kept */
+    bool tx_held;                /* tx_chain is a frame the backend refused with EAGAIN */
+    struct vmm_iov tx_iov[VIRTQ_MAX_CHAIN]; /* the frame of chain, header stripped */
+    unsigned tx_nr_iov;
+
+    /* Receive chains popped ahead of a frame that did not fit yet. */
+    struct virtq_chain rx_chain; /* scratch for popping */
+    struct virtio_net_rx_buf rx_bufs[VIRTIO_NET_RX_MAX_CHAINS];
+    unsigned rx_nr_bufs;
+    struct vmm_iov rx_seg[VIRTQ_MAX_CHAIN];
+    unsigned rx_nr_seg;
+
+    struct virtio_net_stats stats;
+    struct vmm_ratelimit rl_tx_bad, rl_tx_err, rl_rx_drop;
+};
+
+/* Set up @net as device @name at @base, line @irq, with address @mac and
+ * @mtu (68..65535; 0 for 1500) over @backend (which must outlive it); then
+ * add virtio_net_device(@net) to @vm. -VMM_EINVAL on bad arguments. */
+int virtio_net_init(struct virtio_net *net, struct vmm_vm *vm, const char *name, uint64_t base,
+                    unsigned irq, const uint8_t mac[6], uint16_t mtu,
+                    const struct vmm_net_backend *backend);
+
+/* The struct vmm_device to pass to vmm_vm_add_device(). */
+static inline struct vmm_device *virtio_net_device(struct virtio_net *net)
+{
+    return virtio_mmio_device(&net->vdev);
+}
+
+/* Deliver one Ethernet frame to the guest: 0 delivered, -VMM_EAGAIN no room
+ * yet (keep it, retry after rx_ready; counted in rx_no_room), another
+ * negative code: dropped and counted (too large, device not live). */
+int virtio_net_rx(struct virtio_net *net, const void *frame, size_t len);
+
+/* The backend can take frames again: retry a kept chain and carry on with
+ * the transmit queue. */
+void virtio_net_tx_resume(struct virtio_net *net);
+
+/* Report link up or down to the guest (configuration change interrupt). */
+void virtio_net_set_link(struct virtio_net *net, bool up);
+
+/* A copy of the counters. */
+struct virtio_net_stats virtio_net_stats(const struct virtio_net *net);
+
+#endif

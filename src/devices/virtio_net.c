@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * virtio-net, one queue pair, no offloads (virtio 1.2 section 5.1). See
+ * include/stdvmm/virtio_net.h for what is kept, dropped and counted.
+ */
+#include <string.h>
+#include "stdvmm/err.h"
+#include "stdvmm/log.h"
+#include "stdvmm/virtio_net.h"
+
+/* struct virtio_net_config (5.1.4): mac[6], status, max_virtqueue_pairs, mtu. */
+#define NET_CONFIG_SIZE 12u
+#define NET_CONFIG_STATUS 6u
+#define NET_CONFIG_MAX_PAIRS 8u
+#define NET_CONFIG_MTU 10u
+#define NET_MIN_MTU 68u
+/* Receive frames may carry a VLAN tag on top of the Ethernet header. */
+#define NET_RX_L2_OVERHEAD (VIRTIO_NET_ETH_HLEN + 4u)
+/* Offset of num_buffers in struct virtio_net_hdr. */
+#define NET_HDR_NUM_BUFFERS 10u
+
+static struct virtio_net *to_net(struct virtio_mmio *vdev)
+{
+    return vdev->priv;
+}
+
+static void put_le16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+/* ------------------------------------------------------------------ transmit */
+
+static void tx_drop(struct virtio_net *net, const char *why)
+{
+    net->stats.tx_dropped++;
+    if (vmm_ratelimit_first(&net->rl_tx_bad))
+        vmm_warn("%s: transmit frame dropped: %s (further drops counted)", net->vdev.dev.name, why);
+}
+
+/*
+ * Check the chain in net->tx_chain and point tx_iov at its frame. Returns 1 when
+ * the frame is ready for the backend, 0 when it was dropped (counted), or a
+ * negative code for a driver violation.
+ */
+static int tx_prepare(struct virtio_net *net)
+{
+    const struct virtq_chain *c = &net->tx_chain;
+    uint8_t hdr[VIRTIO_NET_HDR_LEN];
+    size_t skip = VIRTIO_NET_HDR_LEN;
+    uint32_t frame_len;
+
+    if (c->nr_writable != 0) {
+        net->vdev.vqs[VIRTIO_NET_TXQ].fault = "writable descriptor in a transmit chain";
+        return -VMM_EINVAL;
+    }
+    if (virtq_chain_gather(c, 0, hdr, sizeof(hdr)) != sizeof(hdr)) {
+        tx_drop(net, "header shorter than 12 bytes");
+        return 0;
+    }
+    /* No checksum or segmentation offload was offered (5.1.6.2). */
+    if ((hdr[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM) || hdr[1] != VIRTIO_NET_HDR_GSO_NONE) {
+        tx_drop(net, "offload requested that was not negotiated");
+        return 0;
+    }
+    frame_len = c->readable_len - VIRTIO_NET_HDR_LEN;
+    if (frame_len < VIRTIO_NET_ETH_HLEN || frame_len > VIRTIO_NET_MAX_FRAME) {
+        tx_drop(net, "frame length outside 14..65535 bytes");
+        return 0;
+    }
+    net->tx_nr_iov = 0;
+    for (unsigned i = 0; i < c->nr_readable; i++) {
+        const struct vmm_iov *s = &c->seg[i];
+
+        if (skip >= s->len) {
+            skip -= s->len;
+            continue;
+        }
+        net->tx_iov[net->tx_nr_iov].base = (uint8_t *)s->base + skip;
+        net->tx_iov[net->tx_nr_iov].len = s->len - skip;
+        net->tx_nr_iov++;
+        skip = 0;
+    }
+    return 1;
+}
+
+/* Offer the prepared frame: 0 done (sent or dropped), -VMM_EAGAIN kept. */
+static int tx_send(struct virtio_net *net)
+{
+    const struct vmm_net_backend *be = net->backend;
+    int ret = be->tx(be->ctx, net->tx_iov, net->tx_nr_iov);
+
+    if (ret == -VMM_EAGAIN) {
+        net->stats.tx_retries++;
+        return ret;
+    }
+    if (ret < 0) {
+        net->stats.tx_dropped++;
+        if (vmm_ratelimit_first(&net->rl_tx_err))
+            vmm_warn("%s: backend refused a frame: %s (further drops counted)", net->vdev.dev.name,
+                     vmm_strerror(ret));
+    } else {
+        net->stats.tx_frames++;
+    }
+    return 0;
+}
+
+/* Send what the transmit queue holds, starting with a kept chain. */
+static int net_tx(struct virtio_net *net, struct virtq *vq)
+{
+    int ret = 0;
+    bool pushed = false;
+
+    /* Bounded: a legitimate driver has at most num chains outstanding. */
+    for (unsigned n = 0; n <= vq->num; n++) {
+        if (!net->tx_held) {
+            ret = virtq_pop(vq, &net->tx_chain);
+            if (ret <= 0)
+                break;
+            ret = tx_prepare(net);
+            if (ret < 0)
+                break;
+            if (ret > 0 && tx_send(net) == -VMM_EAGAIN) {
+                net->tx_held = true;
+                ret = 0;
+                break;
+            }
+        } else if (tx_send(net) == -VMM_EAGAIN) {
+            break;
+        }
+        net->tx_held = false;
+        ret = virtq_push_used(vq, net->tx_chain.head, 0);
+        if (ret < 0)
+            break;
+        pushed = true;
+    }
+    if (pushed)
+        virtio_mmio_notify_used(&net->vdev, VIRTIO_NET_TXQ);
+    return ret < 0 ? ret : 0;
+}
+
+void virtio_net_tx_resume(struct virtio_net *net)
+{
+    struct virtq *vq = virtio_mmio_queue(&net->vdev, VIRTIO_NET_TXQ);
+    int ret;
+
+    if (vq == NULL)
+        return;
+    ret = net_tx(net, vq);
+    if (ret < 0)
+        virtio_mmio_queue_error(&net->vdev, VIRTIO_NET_TXQ, ret);
+}
+
+/* ------------------------------------------------------------------ receive */
+
+/* Pop one more receive chain into the reserve. 1 taken, 0 ring empty or
+ * reserve full, negative on a violation. */
+static int rx_reserve_one(struct virtio_net *net, struct virtq *vq)
+{
+    struct virtio_net_rx_buf *b;
+    const struct vmm_iov *w;
+    int ret;
+
+    if (net->rx_nr_bufs == VIRTIO_NET_RX_MAX_CHAINS || net->rx_nr_seg == VIRTQ_MAX_CHAIN)
+        return 0;
+    ret = virtq_pop(vq, &net->rx_chain);
+    if (ret <= 0)
+        return ret;
+    if (net->rx_chain.nr_readable != 0 || net->rx_chain.writable_len < VIRTIO_NET_HDR_LEN) {
+        vq->fault = "receive chain not writable or shorter than the header";
+        return -VMM_EINVAL;
+    }
+    b = &net->rx_bufs[net->rx_nr_bufs++];
+    b->head = net->rx_chain.head;
+    b->seg_first = (uint16_t)net->rx_nr_seg;
+    b->nr_seg = 0;
+    b->len = 0;
+    w = virtq_chain_writable(&net->rx_chain);
+    /* The segment pool is shared; a chain that does not fit whole keeps
+     * what fits (a device may fill less than a buffer offers). */
+    for (unsigned i = 0; i < net->rx_chain.nr_writable && net->rx_nr_seg < VIRTQ_MAX_CHAIN; i++) {
+        net->rx_seg[net->rx_nr_seg++] = w[i];
+        b->nr_seg++;
+        b->len += (uint32_t)w[i].len;
+    }
+    return 1;
+}
+
+/* Copy @len bytes from @src into reserved buffer @b at offset @off. */
+static void rx_copy(struct virtio_net *net, const struct virtio_net_rx_buf *b, size_t off,
+                    const uint8_t *src, size_t len)
+{
+    for (unsigned i = 0; i < b->nr_seg && len > 0; i++) {
+        const struct vmm_iov *s = &net->rx_seg[b->seg_first + i];
+        size_t n;
+
+        if (off >= s->len) {
+            off -= s->len;
+            continue;
+        }
+        n = s->len - off < len ? s->len - off : len;
+        memcpy((uint8_t *)s->base + off, src, n);
+        src += n;
+        len -= n;
+        off = 0;
+    }
+}
+
+/* Forget the first @used reserved buffers, keeping the rest in order. */
+static void rx_release(struct virtio_net *net, unsigned used)
+{
+    unsigned seg_used;
+
+    if (used == 0)
+        return;
+    if (used == net->rx_nr_bufs) {
+        net->rx_nr_bufs = net->rx_nr_seg = 0;
+        return;
+    }
+    seg_used = net->rx_bufs[used].seg_first;
+    memmove(net->rx_bufs, net->rx_bufs + used, (net->rx_nr_bufs - used) * sizeof(net->rx_bufs[0]));
+    net->rx_nr_bufs -= used;
+    memmove(net->rx_seg, net->rx_seg + seg_used,
+            (net->rx_nr_seg - seg_used) * sizeof(net->rx_seg[0]));
+    net->rx_nr_seg -= seg_used;
+    for (unsigned i = 0; i < net->rx_nr_bufs; i++)
+        net->rx_bufs[i].seg_first = (uint16_t)(net->rx_bufs[i].seg_first - seg_used);
+}
+
+static int rx_drop(struct virtio_net *net, int err, const char *why, size_t len)
+{
+    net->stats.rx_dropped++;
+    if (vmm_ratelimit_first(&net->rl_rx_drop))
+        vmm_warn("%s: received frame of %lu bytes dropped: %s (further drops counted)",
+                 net->vdev.dev.name, (unsigned long)len, why);
+    return err;
+}
+
+/* Byte @pos of what a receive buffer stream holds: header, then frame. */
+static void rx_stream_copy(struct virtio_net *net, const struct virtio_net_rx_buf *b,
+                           const uint8_t *hdr, const uint8_t *frame, size_t pos, size_t n)
+{
+    size_t off = 0;
+
+    if (pos < VIRTIO_NET_HDR_LEN) {
+        size_t h = VIRTIO_NET_HDR_LEN - pos < n ? VIRTIO_NET_HDR_LEN - pos : n;
+
+        rx_copy(net, b, 0, hdr + pos, h);
+        off = h;
+    }
+    rx_copy(net, b, off, frame + (pos + off - VIRTIO_NET_HDR_LEN), n - off);
+}
+
+/* Write header + frame over the first @nbufs reserved buffers and return them. */
+static int rx_fill(struct virtio_net *net, struct virtq *vq, unsigned nbufs, const uint8_t *frame,
+                   size_t len)
+{
+    uint8_t hdr[VIRTIO_NET_HDR_LEN] = {0};
+    size_t total = VIRTIO_NET_HDR_LEN + len, done = 0;
+    int ret = 0;
+
+    put_le16(hdr + NET_HDR_NUM_BUFFERS, (uint16_t)nbufs);
+    for (unsigned i = 0; i < nbufs; i++) {
+        const struct virtio_net_rx_buf *b = &net->rx_bufs[i];
+        size_t n = b->len < total - done ? b->len : total - done;
+
+        rx_stream_copy(net, b, hdr, frame, done, n);
+        ret = virtq_push_used(vq, b->head, (uint32_t)n);
+        if (ret < 0)
+            break;
+        done += n;
+    }
+    rx_release(net, nbufs);
+    return ret;
+}
+
+int virtio_net_rx(struct virtio_net *net, const void *frame, size_t len)
+{
+    struct virtq *vq = virtio_mmio_queue(&net->vdev, VIRTIO_NET_RXQ);
+    bool mergeable = virtio_mmio_has_feature(&net->vdev, VIRTIO_NET_F_MRG_RXBUF);
+    size_t need = VIRTIO_NET_HDR_LEN + len, have = 0;
+    unsigned nbufs = 0;
+    int ret;
+
+    if (vq == NULL)
+        return rx_drop(net, -VMM_EIO, "device not live", len);
+    if (len < VIRTIO_NET_ETH_HLEN || len > VIRTIO_NET_MAX_FRAME)
+        return rx_drop(net, -VMM_EINVAL, "bad length", len);
+    if (virtio_mmio_has_feature(&net->vdev, VIRTIO_NET_F_MTU) &&
+        len > (size_t)net->mtu + NET_RX_L2_OVERHEAD)
+        return rx_drop(net, -VMM_E2BIG, "larger than the MTU", len);
+    /* Use reserved buffers first, then take more from the ring. */
+    for (;;) {
+        if (nbufs == net->rx_nr_bufs) {
+            ret = rx_reserve_one(net, vq);
+            if (ret < 0) {
+                virtio_mmio_queue_error(&net->vdev, VIRTIO_NET_RXQ, ret);
+                return rx_drop(net, ret, "receive queue broken", len);
+            }
+            if (ret == 0)
+                break;
+        }
+        have += net->rx_bufs[nbufs++].len;
+        if (have >= need || !mergeable)
+            break;
+    }
+    if (have < need) {
+        if (nbufs > 0 && !mergeable)
+            return rx_drop(net, -VMM_E2BIG, "larger than the receive buffer", len);
+        if (nbufs == VIRTIO_NET_RX_MAX_CHAINS)
+            return rx_drop(net, -VMM_E2BIG, "needs too many receive buffers", len);
+        net->stats.rx_no_room++;
+        return -VMM_EAGAIN;
+    }
+    ret = rx_fill(net, vq, nbufs, frame, len);
+    virtio_mmio_notify_used(&net->vdev, VIRTIO_NET_RXQ);
+    if (ret < 0) {
+        virtio_mmio_queue_error(&net->vdev, VIRTIO_NET_RXQ, ret);
+        return rx_drop(net, ret, "receive queue broken", len);
+    }
+    net->stats.rx_frames++;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ transport glue */
+
+static int net_notify(struct virtio_mmio *vdev, unsigned q)
+{
+    struct virtio_net *net = to_net(vdev);
+    struct virtq *vq = virtio_mmio_queue(vdev, q);
+
+    if (vq == NULL)
+        return 0;
+    if (q == VIRTIO_NET_TXQ)
+        return net_tx(net, vq);
+    if (net->backend->rx_ready)
+        net->backend->rx_ready(net->backend->ctx);
+    return 0;
+}
+
+static void net_config_read(struct virtio_mmio *vdev, uint32_t offset, uint8_t *buf, unsigned len)
+{
+    struct virtio_net *net = to_net(vdev);
+    uint8_t cfg[NET_CONFIG_SIZE] = {0};
+
+    memcpy(cfg, net->mac, sizeof(net->mac));
+    put_le16(cfg + NET_CONFIG_STATUS, net->link_up ? VIRTIO_NET_S_LINK_UP : 0);
+    put_le16(cfg + NET_CONFIG_MAX_PAIRS, 1);
+    put_le16(cfg + NET_CONFIG_MTU, net->mtu);
+    memcpy(buf, cfg + offset, len);
+}
+
+static void net_reset(struct virtio_mmio *vdev)
+{
+    struct virtio_net *net = to_net(vdev);
+
+    net->tx_held = false;
+    net->rx_nr_bufs = net->rx_nr_seg = 0;
+}
+
+static const struct virtio_dev_ops net_ops = {
+    .device_id = VIRTIO_ID_NET,
+    .features = VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_NET_F_MTU) |
+                VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) | VIRTIO_BIT(VIRTIO_NET_F_STATUS),
+    .nr_queues = 2,
+    .queue_num_max = VIRTIO_NET_QUEUE_SIZE,
+    .config_size = NET_CONFIG_SIZE,
+    .config_read = net_config_read,
+    .queue_notify = net_notify,
+    .reset = net_reset,
+};
+
+void virtio_net_set_link(struct virtio_net *net, bool up)
+{
+    if (net->link_up == up)
+        return;
+    net->link_up = up;
+    virtio_mmio_config_changed(&net->vdev);
+}
+
+struct virtio_net_stats virtio_net_stats(const struct virtio_net *net)
+{
+    return net->stats;
+}
+
+int virtio_net_init(struct virtio_net *net, struct vmm_vm *vm, const char *name, uint64_t base,
+                    unsigned irq, const uint8_t mac[6], uint16_t mtu,
+                    const struct vmm_net_backend *backend)
+{
+    if (backend == NULL || backend->tx == NULL || mac == NULL || (mtu != 0 && mtu < NET_MIN_MTU))
+        return -VMM_EINVAL;
+    memset(net, 0, sizeof(*net));
+    net->backend = backend;
+    memcpy(net->mac, mac, sizeof(net->mac));
+    net->mtu = mtu ? mtu : VIRTIO_NET_DEFAULT_MTU;
+    net->link_up = true;
+    return virtio_mmio_init(&net->vdev, &net_ops, net, vm, name, base, irq);
+}
