@@ -144,7 +144,8 @@ harness_check() {
         sleep 0.1
         n=$((n + 1))
     done
-    echo "hello-harness" >&3
+    # In a subshell: if QEMU is gone, SIGPIPE ends that, not this script.
+    (echo "hello-harness" >&3) 2>/dev/null
     wait $pid
     exec 3>&-
     rm -f "$fifo"

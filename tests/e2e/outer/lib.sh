@@ -53,7 +53,8 @@ e2e_vmm_input() {
         n=$((n + 1))
     done
     if grep -q "$ready" "$log"; then
-        echo "$text" >&3
+        # In a subshell: if stdvmm is gone, SIGPIPE ends that, not us.
+        (echo "$text" >&3) 2>/dev/null
     else
         echo "OUTER: $name: '$ready' never appeared; sending nothing"
     fi
