@@ -135,6 +135,12 @@ static inline bool virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t o
     return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
 }
 
+/* The device-readable segments of @chain (nr_readable of them): read only. */
+static inline const struct vmm_iov *virtq_chain_readable(const struct virtq_chain *chain)
+{
+    return chain->seg;
+}
+
 /* The writable segments of @chain (nr_writable of them). */
 static inline const struct vmm_iov *virtq_chain_writable(const struct virtq_chain *chain)
 {
