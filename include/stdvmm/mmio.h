@@ -32,12 +32,20 @@ struct vmm_mmio_ops {
     int (*write)(void *opaque, uint64_t offset, unsigned size, uint64_t value);
 };
 
+/* Handlers for registers banked per vCPU (a GICv2 distributor): like
+ * vmm_mmio_ops, plus the index of the vCPU making the access. */
+struct vmm_mmio_vcpu_ops {
+    int (*read)(void *opaque, unsigned vcpu, uint64_t offset, unsigned size, uint64_t *value);
+    int (*write)(void *opaque, unsigned vcpu, uint64_t offset, unsigned size, uint64_t value);
+};
+
 struct vmm_mmio_region {
     uint64_t base;
     uint64_t size;
     const struct vmm_mmio_ops *ops;
     void *opaque;
     const char *name;
+    const struct vmm_mmio_vcpu_ops *vcpu_ops; /* optional: used instead of ops */
 };
 
 struct vmm_mmio_bus {
@@ -53,6 +61,13 @@ void vmm_mmio_bus_init(struct vmm_mmio_bus *bus);
  * -VMM_EINVAL for a zero size, wrap-around or missing ops. */
 int vmm_mmio_register(struct vmm_mmio_bus *bus, uint64_t base, uint64_t size,
                       const struct vmm_mmio_ops *ops, void *opaque, const char *name);
+
+/* vmm_mmio_register() for a device with banked registers: dispatch passes
+ * vmm_access.vcpu to @vcpu_ops; @ops (required too) serve callers that have
+ * no vCPU, e.g. fuzzers calling the region directly. */
+int vmm_mmio_register_vcpu(struct vmm_mmio_bus *bus, uint64_t base, uint64_t size,
+                           const struct vmm_mmio_ops *ops, const struct vmm_mmio_vcpu_ops *vcpu_ops,
+                           void *opaque, const char *name);
 
 /* Region containing @addr, or NULL. O(log n). */
 const struct vmm_mmio_region *vmm_mmio_find(const struct vmm_mmio_bus *bus, uint64_t addr);

@@ -28,8 +28,26 @@ int vmm_mmio_register(struct vmm_mmio_bus *bus, uint64_t base, uint64_t size,
     }
     memmove(&bus->regions[pos + 1], &bus->regions[pos],
             (bus->nr_regions - pos) * sizeof(bus->regions[0]));
-    bus->regions[pos] = (struct vmm_mmio_region){base, size, ops, opaque, name};
+    bus->regions[pos] = (struct vmm_mmio_region){
+        .base = base, .size = size, .ops = ops, .opaque = opaque, .name = name};
     bus->nr_regions++;
+    return 0;
+}
+
+int vmm_mmio_register_vcpu(struct vmm_mmio_bus *bus, uint64_t base, uint64_t size,
+                           const struct vmm_mmio_ops *ops, const struct vmm_mmio_vcpu_ops *vcpu_ops,
+                           void *opaque, const char *name)
+{
+    int ret;
+
+    if (vcpu_ops == NULL || vcpu_ops->read == NULL || vcpu_ops->write == NULL)
+        return -VMM_EINVAL;
+    ret = vmm_mmio_register(bus, base, size, ops, opaque, name);
+    if (ret < 0)
+        return ret;
+    for (unsigned i = 0; i < bus->nr_regions; i++)
+        if (bus->regions[i].base == base)
+            bus->regions[i].vcpu_ops = vcpu_ops;
     return 0;
 }
 
@@ -73,11 +91,16 @@ int vmm_mmio_dispatch(struct vmm_mmio_bus *bus, struct vmm_access *acc)
     offset = acc->addr - r->base;
     if (!valid_size(acc->size) || acc->size > r->size - offset)
         return -VMM_EINVAL;
-    if (acc->write) {
+    if (acc->write && r->vcpu_ops != NULL) {
+        ret = r->vcpu_ops->write(r->opaque, acc->vcpu, offset, acc->size, acc->value);
+    } else if (acc->write) {
         ret = r->ops->write(r->opaque, offset, acc->size, acc->value);
     } else {
         uint64_t value = 0;
-        ret = r->ops->read(r->opaque, offset, acc->size, &value);
+        if (r->vcpu_ops != NULL)
+            ret = r->vcpu_ops->read(r->opaque, acc->vcpu, offset, acc->size, &value);
+        else
+            ret = r->ops->read(r->opaque, offset, acc->size, &value);
         acc->value = ret == 0 ? value : 0;
     }
     return ret;
