@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "stdvmm/arm64.h"
 #include "stdvmm/err.h"
 #include "stdvmm/mem.h"
 #include "stdvmm/psci.h"
@@ -129,6 +130,9 @@ static void psci_cpu_on_uses_aff1_above_sixteen(void **state)
     assert_int_equal(r.target, 17);
     assert_int_equal(vmm_psci_mpidr_to_vcpu(&p, 0x80000103), 19); /* bit 31 ignored */
     assert_int_equal(vmm_psci_mpidr_to_vcpu(&p, 0x104), -1);
+    /* The device tree's cpu@ reg uses the same numbering. */
+    for (unsigned i = 0; i < VMM_PSCI_MAX_VCPUS; i++)
+        assert_int_equal(vmm_psci_vcpu_mpidr(i), vmm_arm64_vcpu_mpidr(i));
 }
 
 static void psci_cpu_on32_ignores_upper_halves(void **state)
