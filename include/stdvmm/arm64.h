@@ -82,6 +82,10 @@ struct vmm_arm64_image {
  * against @size); -VMM_ENOEXEC for anything else. */
 int vmm_arm64_parse_image(const void *data, size_t size, struct vmm_arm64_image *out);
 
+/* NULL when vmm_arm64_parse_image() accepts @data, else a short static
+ * description of what is wrong (parse_image itself logs nothing). */
+const char *vmm_arm64_image_problem(const void *data, size_t size);
+
 struct vmm_arm64_boot {
     const void *kernel; /* the Image file's bytes */
     size_t kernel_size;

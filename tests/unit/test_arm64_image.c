@@ -128,6 +128,25 @@ static void image_rejects_sizes_that_overflow(void **state)
     assert_int_equal(vmm_arm64_parse_image(img, sizeof(img), &out), 0);
 }
 
+static void image_problem_names_each_rejection(void **state)
+{
+    uint8_t img[256];
+    const char *why;
+    (void)state;
+    make_image(img, sizeof(img), 0, 0x10000, 0);
+    assert_null(vmm_arm64_image_problem(img, sizeof(img)));
+    assert_non_null(strstr(vmm_arm64_image_problem(img, 10), "header"));
+    img[56] = 'X';
+    assert_non_null(strstr(vmm_arm64_image_problem(img, sizeof(img)), "magic"));
+    make_image(img, sizeof(img), 0, 0x10000, VMM_ARM64_IMAGE_FLAG_BE);
+    assert_non_null(strstr(vmm_arm64_image_problem(img, sizeof(img)), "big-endian"));
+    make_image(img, sizeof(img), 0, 100, 0);
+    why = vmm_arm64_image_problem(img, sizeof(img));
+    assert_non_null(strstr(why, "smaller than the file"));
+    make_image(img, sizeof(img), UINT64_MAX, 0x1000, 0);
+    assert_non_null(strstr(vmm_arm64_image_problem(img, sizeof(img)), "overflows"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -139,6 +158,7 @@ int main(void)
         cmocka_unit_test(image_rejects_big_endian_kernel),
         cmocka_unit_test(image_rejects_image_size_smaller_than_file),
         cmocka_unit_test(image_rejects_sizes_that_overflow),
+        cmocka_unit_test(image_problem_names_each_rejection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,8 +46,10 @@ static int place_kernel(struct vmm_vm *vm, const struct vmm_arm64_layout *layout
     int ret;
 
     ret = vmm_arm64_parse_image(boot->kernel, boot->kernel_size, &img);
-    if (ret < 0)
+    if (ret < 0) {
+        vmm_err("arm64 boot: kernel: %s", vmm_arm64_image_problem(boot->kernel, boot->kernel_size));
         return ret;
+    }
     if (!align_up(layout->ram_base, VMM_ARM64_KERNEL_ALIGN, &base) ||
         (*ram = vmm_mem_find(&vm->mem, base, 1)) == NULL) {
         vmm_err("arm64 boot: no RAM at the 2 MiB aligned base above 0x%llx",

@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include "stdvmm/arm64.h"
 #include "stdvmm/err.h"
-#include "stdvmm/log.h"
 
 static uint64_t le64_at(const uint8_t *p)
 {
@@ -26,19 +25,16 @@ static uint32_t le32_at(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-int vmm_arm64_parse_image(const void *data, size_t size, struct vmm_arm64_image *out)
+/* The checks of booting.rst; returns NULL or what is wrong with the Image. */
+static const char *check_image(const void *data, size_t size, struct vmm_arm64_image *out)
 {
     const uint8_t *hdr = data;
     uint64_t text_offset, image_size, flags;
 
-    if (data == NULL || size < VMM_ARM64_IMAGE_HEADER_SIZE) {
-        vmm_err("arm64 Image: %zu bytes is shorter than the 64-byte header", size);
-        return -VMM_ENOEXEC;
-    }
-    if (le32_at(hdr + 56) != VMM_ARM64_IMAGE_MAGIC) {
-        vmm_err("arm64 Image: no \"ARM\\x64\" magic at offset 56 (not an uncompressed Image?)");
-        return -VMM_ENOEXEC;
-    }
+    if (data == NULL || size < VMM_ARM64_IMAGE_HEADER_SIZE)
+        return "shorter than the 64-byte arm64 Image header";
+    if (le32_at(hdr + 56) != VMM_ARM64_IMAGE_MAGIC)
+        return "no \"ARM\\x64\" magic at offset 56 (not an uncompressed arm64 Image)";
     text_offset = le64_at(hdr + 8);
     image_size = le64_at(hdr + 16);
     flags = le64_at(hdr + 24);
@@ -50,22 +46,26 @@ int vmm_arm64_parse_image(const void *data, size_t size, struct vmm_arm64_image 
         image_size = size;
         flags = 0;
     }
-    if (flags & VMM_ARM64_IMAGE_FLAG_BE) {
-        vmm_err("arm64 Image: big-endian kernel (flags bit 0) is not supported");
-        return -VMM_ENOEXEC;
-    }
-    if (image_size < size) {
-        vmm_err("arm64 Image: image_size 0x%llx is smaller than the file (%zu bytes)",
-                (unsigned long long)image_size, size);
-        return -VMM_ENOEXEC;
-    }
-    if (text_offset > UINT64_MAX - image_size) {
-        vmm_err("arm64 Image: text_offset 0x%llx + image_size 0x%llx overflows",
-                (unsigned long long)text_offset, (unsigned long long)image_size);
-        return -VMM_ENOEXEC;
-    }
+    if (flags & VMM_ARM64_IMAGE_FLAG_BE)
+        return "big-endian kernel (header flags bit 0), not supported";
+    if (image_size < size)
+        return "header image_size is smaller than the file";
+    if (text_offset > UINT64_MAX - image_size)
+        return "header text_offset + image_size overflows";
     out->text_offset = text_offset;
     out->image_size = image_size;
     out->flags = flags;
-    return 0;
+    return NULL;
+}
+
+int vmm_arm64_parse_image(const void *data, size_t size, struct vmm_arm64_image *out)
+{
+    return check_image(data, size, out) == NULL ? 0 : -VMM_ENOEXEC;
+}
+
+const char *vmm_arm64_image_problem(const void *data, size_t size)
+{
+    struct vmm_arm64_image img;
+
+    return check_image(data, size, &img);
 }
