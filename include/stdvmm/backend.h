@@ -52,6 +52,7 @@ struct vmm_blk_req {
     uint64_t nr_sectors;        /* DISCARD / WRITE_ZEROES */
     const struct vmm_iov *iov;  /* READ / WRITE */
     unsigned nr_iov;
+    bool unmap; /* WRITE_ZEROES: the range may also be deallocated */
     void (*complete)(struct vmm_blk_req *req, int status);
     void *cookie; /* the device model's */
 };

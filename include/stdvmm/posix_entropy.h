@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Host entropy as an entropy backend (hosted: Linux getrandom(2), flags 0:
+ * it blocks only until the host's CRNG is first initialised, early in host
+ * boot). Each fill() is bounded by its length; the virtio-rng device bounds
+ * that per request.
+ */
+#ifndef STDVMM_POSIX_ENTROPY_H
+#define STDVMM_POSIX_ENTROPY_H
+
+#include <stddef.h>
+#include "stdvmm/backend.h"
+
+/* Fill @be to read getrandom(2); there is nothing to close. */
+void posix_entropy_init(struct vmm_entropy_backend *be);
+
+/* The backend's fill(): @len bytes from getrandom(2), retrying EINTR and
+ * short reads; returns @len, the bytes got before an error, or -errno. */
+long posix_entropy_fill(void *ctx, void *buf, size_t len);
+
+#endif
