@@ -79,6 +79,40 @@ struct vmm_net_backend {
     void *ctx;
 };
 
+/*
+ * Socket streams (virtio-vsock). The device model owns the connections:
+ * their state, the protocol and the credit accounting. The backend moves
+ * bytes between a connection and a host endpoint. A connection is named by
+ * a small id @conn (< VMM_VSOCK_MAX_CONNS) that stays valid until closed()
+ * or until the backend resets it. These callbacks are called by the device
+ * (under the VM's device lock) and must not call back into the device.
+ */
+#define VMM_VSOCK_MAX_CONNS 64
+#define VMM_VSOCK_SHUTDOWN_RCV 1u  /* the guest will receive no more */
+#define VMM_VSOCK_SHUTDOWN_SEND 2u /* the guest will send no more */
+
+struct vmm_vsock_backend {
+    /* Bytes of guest data the backend can hold per connection (the
+     * buf_alloc advertised to the guest), >= 4096. */
+    uint32_t buf_alloc;
+    /* The guest opens @conn to host port @port: 0 accepted, negative refused. */
+    int (*connect)(void *ctx, unsigned conn, uint32_t port);
+    /* The guest accepted @conn, which the host opened with virtio_vsock_host_connect(). */
+    void (*connected)(void *ctx, unsigned conn);
+    /* Guest data for @conn. The backend takes all of it (the device never
+     * passes more than buf_alloc unconsumed bytes) and returns how many
+     * already left for the host (the rest it reports later as consumed), or
+     * a negative code, which resets the connection. */
+    long (*send)(void *ctx, unsigned conn, const struct vmm_iov *iov, unsigned nr_iov);
+    /* The guest shut down one or both directions (VMM_VSOCK_SHUTDOWN_*). */
+    void (*shutdown)(void *ctx, unsigned conn, unsigned flags);
+    /* @conn is gone (guest reset or closed it, or the device was reset). */
+    void (*closed)(void *ctx, unsigned conn);
+    /* The device may take host data again (receive buffers or credit). Optional. */
+    void (*rx_ready)(void *ctx);
+    void *ctx;
+};
+
 /* Entropy: fill @len bytes; returns the count filled (> 0) or a negative code. */
 struct vmm_entropy_backend {
     long (*fill)(void *ctx, void *buf, size_t len);
