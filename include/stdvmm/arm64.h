@@ -106,19 +106,22 @@ struct vmm_arm64_boot_info {
 };
 
 /*
- * Place kernel, initrd and a freshly generated device tree in guest RAM:
- * kernel at ram_base + text_offset (2 MiB aligned base), DTB (8-byte
- * aligned, < 2 MiB) and initrd after the kernel image_size. Errors:
- * -VMM_ENOEXEC bad Image, -VMM_E2BIG when it does not fit in RAM.
+ * Place kernel, initrd and a freshly generated device tree in guest RAM, in
+ * that order and all in the RAM region holding the kernel: kernel at
+ * ram_base (rounded up to 2 MiB) + text_offset, initrd page aligned after
+ * the kernel's image_size, DTB page aligned after that (< 2 MiB, written in
+ * place). Errors: -VMM_ENOEXEC bad Image (logged with the reason),
+ * -VMM_E2BIG no RAM at ram_base or not everything fits, -VMM_EINVAL bad args.
  */
 int vmm_arm64_boot_prepare(struct vmm_vm *vm, const struct vmm_arm64_layout *layout,
                            const struct vmm_arm64_boot *boot, struct vmm_arm64_boot_info *info);
 
 /*
  * Write the device tree into @buf: cpus (PSCI enable-method), memory (every
- * RAM region), GICv3, architected timer, PSCI 1.0 (hvc), chosen (bootargs,
- * initrd, stdout-path), and one node per device of @vm. Returns the DTB size
- * or a negative VMM_E* code (-VMM_ENOSPC when @bufsize is too small).
+ * RAM region), GICv3, architected timer, PSCI 1.0 (hvc), the 24 MHz
+ * apb-pclk clock, chosen (bootargs, initrd when @initrd_end > @initrd_gpa,
+ * stdout-path), and one node per device of @vm. Returns the DTB size or a
+ * negative VMM_E* code (-VMM_ENOSPC when @bufsize is too small).
  */
 int vmm_arm64_build_fdt(const struct vmm_vm *vm, const struct vmm_arm64_layout *layout,
                         const struct vmm_arm64_boot *boot, uint64_t initrd_gpa, uint64_t initrd_end,
