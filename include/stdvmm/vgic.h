@@ -23,6 +23,14 @@
  * reads as active in GICD_ISACTIVER (the LR state is not visible to the
  * VMM); clearing pending/active of such an interrupt does not retract it.
  *
+ * On seL4: ops->inject calls seL4_ARM_VCPU_InjectIRQ(vcpu_cap, intid,
+ * priority, group, lr); a VGICMaintenance fault with a valid LR index calls
+ * vmm_vgic_lr_eoi() (without one, vmm_vgic_flush()); a VPPIEvent calls
+ * vmm_vtimer_vppi_event(); ops->eoi forwards to vmm_vtimer_eoi() and acks
+ * passed-through IRQs; a trapped ICC_SGI1R_EL1 write (aarch64_trap.h)
+ * calls vmm_vgic_v3_sgi_write(); the port's irq_set(line, level) calls
+ * vmm_vgic_set_irq(gic, 0, VMM_VGIC_SPI(line), level).
+ *
  * MMIO: the distributor and redistributors are ordinary vmm_mmio_ops
  * regions (opaque = struct vmm_vgic *). Bad widths or alignment return
  * -VMM_EINVAL; reserved and unimplemented offsets read as zero and ignore

@@ -120,8 +120,15 @@ int vmm_vgic_set_irq(struct vmm_vgic *gic, unsigned vcpu, unsigned intid, bool l
     if (irq->edge && level && !irq->line)
         irq->latch = true; /* rising edge */
     irq->line = level;
-    if (level)
-        vgic_changed(gic, vcpu, intid);
+    if (!level)
+        return 0;
+    if (intid < VMM_VGIC_NR_PRIVATE) {
+        vmm_vgic_flush(gic, vcpu);
+    } else {
+        int target = vgic_spi_target(gic, irq);
+        if (target >= 0) /* hot path: only the vCPU it can reach */
+            vmm_vgic_flush(gic, (unsigned)target);
+    }
     return 0;
 }
 
