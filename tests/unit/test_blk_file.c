@@ -141,6 +141,9 @@ static void blk_file_ro_refuses_writes(void **state)
     assert_int_equal(f->completions, 1);
     assert_int_equal(f->last_status, 0);
     assert_memory_equal(buf, f->before, 512);
+    assert_int_equal(submit(f, VMM_BLK_FLUSH, 0, 0, NULL, 0, false), 0);
+    assert_int_equal(f->last_status, 0);
+    assert_int_equal(f->file.flushes, 1);
     assert_unchanged(f);
 }
 
