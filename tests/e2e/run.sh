@@ -40,21 +40,33 @@ if [ ! -x "$E2E_STDVMM" ] && [ -z "${STDVMM:-}" ]; then
 fi
 
 # ------------------------------------------------------------ 1. user mode
-# Checks the decompiled DTB has a node matching each pattern.
+# Checks the decompiled DTB (dts, with "a\0b" string lists split into
+# "a", "b") for the nodes a Linux guest needs and the values asked for.
 dtb_nodes_ok() {
-    local dts=$1 cpus=$2 why=()
-    grep -q '^\s*cpus {' "$dts" || why+=("no /cpus")
+    local dts=$1 cpus=$2 memsize=$3 why=()
+    dtb_has() { grep -q -e "$1" "$dts"; }
+    dtb_has '^\s*cpus {' || why+=("no /cpus")
     [ "$(grep -c '^\s*cpu@[0-9a-f]* {' "$dts")" -eq "$cpus" ] || why+=("not $cpus cpu@ nodes")
-    grep -q '^\s*memory@[0-9a-f]* {' "$dts" || why+=("no memory@")
-    grep -q 'compatible = "arm,gic-v3"' "$dts" || why+=("no arm,gic-v3")
-    grep -q 'compatible = "arm,psci' "$dts" || why+=("no psci")
-    grep -q '^\s*chosen {' "$dts" || why+=("no /chosen")
-    grep -q 'compatible = "arm,pl011"' "$dts" || why+=("no arm,pl011")
-    grep -q 'compatible = "arm,armv8-timer"' "$dts" || why+=("no arm,armv8-timer")
-    grep -q 'bootargs = "e2e-dtb-check"' "$dts" || why+=("chosen/bootargs is not the --cmdline")
+    grep -A3 '^\s*memory@' "$dts" | grep -q "reg = <.* $memsize>" ||
+        why+=("no memory@ node of size $memsize")
+    dtb_has 'compatible = .*"arm,gic-v3"' || why+=("no arm,gic-v3")
+    dtb_has 'compatible = .*"arm,psci-' || why+=("no arm,psci")
+    dtb_has '^\s*chosen {' || why+=("no /chosen")
+    dtb_has 'bootargs = "e2e-dtb-check"' || why+=("chosen/bootargs is not the --cmdline")
+    dtb_has 'compatible = .*"arm,pl011"' || why+=("no arm,pl011")
+    dtb_has 'compatible = .*"arm,armv8-timer"' || why+=("no arm,armv8-timer")
     [ ${#why[@]} -eq 0 ] && return 0
     echo "${why[*]}"
     return 1
+}
+
+# cli_help_ok WHAT OUTPUT STRING...: every STRING is in OUTPUT.
+cli_help_ok() {
+    local out=$1 s
+    shift
+    for s in "$@"; do
+        grep -q -e "$s" <<<"$out" || { echo "no '$s' in it"; return 1; }
+    done
 }
 
 user_mode_checks() {
@@ -69,13 +81,20 @@ user_mode_checks() {
         e2e_result cli-dump-dtb 1 "$E2E_STDVMM not built"
         return
     fi
-    local out rc
+    local out rc why
     out=$(timeout 30 "$q" "$E2E_STDVMM" --help 2>&1)
     rc=$?
-    if [ $rc -eq 0 ] && grep -q -- --kernel <<<"$out" && grep -q -- --cpus <<<"$out"; then
-        e2e_result cli-help 0
+    if [ $rc -ne 0 ] || ! why=$(cli_help_ok "$out" "stdvmm run" --kernel --version); then
+        e2e_result cli-help 1 "stdvmm --help: status $rc, ${why:-}"
     else
-        e2e_result cli-help 1 "status $rc, output: $(head -c 200 <<<"$out")"
+        out=$(timeout 30 "$q" "$E2E_STDVMM" run --help 2>&1)
+        rc=$?
+        if [ $rc -ne 0 ] || ! why=$(cli_help_ok "$out" --kernel --initrd --cmdline --cpus \
+            --mem --console --dump-dtb); then
+            e2e_result cli-help 1 "stdvmm run --help: status $rc, ${why:-}"
+        else
+            e2e_result cli-help 0
+        fi
     fi
     out=$(timeout 30 "$q" "$E2E_STDVMM" --version 2>&1)
     rc=$?
@@ -84,7 +103,7 @@ user_mode_checks() {
     else
         e2e_result cli-version 1 "status $rc, want $(cat VERSION), got: $(head -c 200 <<<"$out")"
     fi
-    local dtb=$E2E_OUT/dump.dtb dts=$E2E_OUT/dump.dts why
+    local dtb=$E2E_OUT/dump.dtb dts=$E2E_OUT/dump.dts
     rm -f "$dtb" "$dts"
     out=$(timeout 30 "$q" "$E2E_STDVMM" run --kernel "$E2E_KERNEL" --cpus 3 --mem 256M \
         --cmdline e2e-dtb-check --dump-dtb "$dtb" 2>&1)
@@ -93,7 +112,7 @@ user_mode_checks() {
         e2e_result cli-dump-dtb 1 "status $rc, no DTB: $(head -c 200 <<<"$out")"
     elif ! dtc -q -I dtb -O dts -o "$dts" "$dtb" 2>"$E2E_OUT/dtc.err"; then
         e2e_result cli-dump-dtb 1 "dtc rejects it: $(head -c 200 "$E2E_OUT/dtc.err")"
-    elif ! why=$(dtb_nodes_ok "$dts" 3); then
+    elif ! sed -i 's/\\0/", "/g' "$dts" || ! why=$(dtb_nodes_ok "$dts" 3 0x10000000); then
         e2e_result cli-dump-dtb 1 "$why (see $dts)"
     else
         e2e_result cli-dump-dtb 0

@@ -14,19 +14,14 @@ gcmd="console=ttyAMA0 panic=-1 rdinit=/init e2e.test=shell e2e.console=$console"
 [ "$interactive" = 1 ] && gcmd="$gcmd e2e.interactive=1"
 set -- run --kernel $E2E_GUEST_KERNEL --initrd $E2E_GUEST_INITRD --cpus "$cpus" \
     --mem "$mem" --console "$console" --cmdline "$gcmd"
-echo "OUTER: emulated AArch64 machine up, /dev/kvm $([ -c /dev/kvm ] && echo present || echo MISSING)"
 echo "OUTER: stdvmm $*"
 if ! command -v stdvmm >/dev/null; then
     echo "OUTER: stdvmm is not in this image (make stdvmm)"
 elif [ "$interactive" = 1 ]; then
-    # This console only relays bytes: the guest's own tty does the echo
-    # and line editing.
-    saved=$(stty -g)
-    stty -icanon -echo -isig -ixon -icrnl min 1 time 0
+    # stdvmm puts this console (its stdin) in raw mode while it runs, so
+    # the guest's own tty does the echo and line editing.
     stdvmm "$@"
-    rc=$?
-    stty "$saved"
-    echo "OUTER: stdvmm exit status $rc"
+    echo "OUTER: stdvmm exit status $?"
 else
     stdvmm "$@" </dev/null
     echo "OUTER: stdvmm exit status $?"

@@ -4,6 +4,12 @@
 # boot on the PL011 with 1 and 4 CPUs, the virtio console, console input,
 # poweroff -> exit 0, and the CLI's error paths. Each guest boot has its own
 # timeout so one hang costs one check, not the run.
+if [ -c /dev/kvm ]; then
+    e2e_pass outer-kvm
+else
+    e2e_fail outer-kvm "/dev/kvm missing in the emulated machine"
+fi
+
 K=$E2E_GUEST_KERNEL
 I=$E2E_GUEST_INITRD
 C=$E2E_GUEST_CMDLINE
@@ -74,7 +80,10 @@ cli_error err-missing-kernel --kernel run --kernel /nonexistent/Image --initrd $
 [ $ok = 1 ] && e2e_pass err-missing-kernel
 
 ok=1
-cli_error err-bad-image --kernel run --kernel $I || ok=0
+: >/tmp/empty
+for f in $I /bin/busybox /tmp/empty; do
+    cli_error err-bad-image --kernel run --kernel $f || ok=0
+done
 [ $ok = 1 ] && e2e_pass err-bad-image
 
 ok=1
