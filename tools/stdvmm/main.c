@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The stdvmm program: parse the command line, log to stderr, dispatch. */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -103,5 +104,8 @@ int main(int argc, char **argv)
         break;
     }
     vmm_log_set_sink(main_log_sink, cfg.log_level);
+    /* A closed stdout must not kill the VMM with the terminal still raw:
+     * writes then fail with EPIPE and the console backend drops output. */
+    signal(SIGPIPE, SIG_IGN);
     return stdvmm_run(&cfg);
 }
