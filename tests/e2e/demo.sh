@@ -8,7 +8,8 @@
 #   stdin is a terminal: the guest gives you a shell; `poweroff -f` stops
 #                        the guest, then stdvmm exits and the machine stops.
 #   otherwise:           the guest runs a few commands (uname, cpuinfo, ...)
-#                        and powers off.
+#                        and powers off; exit status 0 if stdvmm exited 0,
+#                        console also saved in build/e2e/demo.log.
 # Environment:
 #   CPUS=2          guest vCPUs (stdvmm --cpus)
 #   MEM=256M        guest RAM (stdvmm --mem)
@@ -56,7 +57,16 @@ args=("${E2E_MACHINE[@]}" -echr 29 -kernel "$E2E_KERNEL" -initrd "$outer"
 if [ "$interactive" = 1 ]; then
     exec "$E2E_QEMU" "${args[@]}"
 fi
-timeout -k 5 "${TIMEOUT:-600}" "$E2E_QEMU" "${args[@]}" </dev/null
-rc=$?
-[ $rc -eq 124 ] && echo "demo: stopped after ${TIMEOUT:-600} s (TIMEOUT)" >&2
-exit $rc
+# Scripted: the console goes to the terminal and to a log; the exit status
+# says whether stdvmm ran the guest to its poweroff.
+log=$E2E_OUT/demo.log
+timeout -k 5 "${TIMEOUT:-600}" "$E2E_QEMU" "${args[@]}" </dev/null | tee "$log"
+rc=${PIPESTATUS[0]}
+if [ "$rc" -eq 124 ]; then
+    echo "demo: stopped after ${TIMEOUT:-600} s (TIMEOUT)" >&2
+    exit 1
+fi
+tr -d '\r' <"$log" | grep -q '^OUTER: stdvmm exit status 0$' || {
+    echo "demo: stdvmm did not exit 0 (log: $log)" >&2
+    exit 1
+}
