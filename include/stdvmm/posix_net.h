@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Hosted (Linux) network and vsock backends.
+ *
+ * Tap (`--net tap=NAME[,mac=XX:XX:XX:XX:XX:XX]`): vmm_tap_open() opens
+ * /dev/net/tun with TUNSETIFF IFF_TAP|IFF_NO_PI, which creates the interface
+ * if needed (as QEMU and kvmtool do; the host then configures it with `ip`).
+ * Guest frames are written to the tap fd from the vCPU thread (a full tap
+ * makes the device keep the frame; vmm_tap_poll_out() resumes it). Host
+ * frames are read by vmm_tap_poll_in() and pushed into the virtio-net
+ * device under the VM's device lock; a frame the guest has no room for is
+ * held (the fd is not read meanwhile) and offered again after rx_ready.
+ * Either run the backend's own thread (vmm_tap_start/stop, like the stdio
+ * backend) or poll vmm_tap_fd() for vmm_tap_poll_events() in your own loop
+ * and call vmm_tap_poll_in/out() when it is ready (and poll vmm_tap_wake_fd()
+ * for POLLIN, then vmm_tap_poll_in()).
+ *
+ * Vsock over UNIX sockets (`--vsock cid=N,uds=PATH`, the Firecracker
+ * convention): see the second half of this file.
+ */
+#ifndef STDVMM_POSIX_NET_H
+#define STDVMM_POSIX_NET_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "stdvmm/backend.h"
+#include "stdvmm/virtio_net.h"
+#include "stdvmm/virtio_vsock.h"
+
+#define VMM_TAP_IFNAMSIZ 16 /* IFNAMSIZ, with the NUL */
+#define VMM_TAP_FRAME_MAX 65536
+
+struct vmm_tap_opts {
+    char ifname[VMM_TAP_IFNAMSIZ];
+    uint8_t mac[6];
+    bool mac_given; /* else vmm_tap_default_mac(ifname) */
+};
+
+struct vmm_tap {
+    struct vmm_net_backend backend; /* give &tap->backend to virtio_net_init() */
+    int fd;
+    char ifname[VMM_TAP_IFNAMSIZ];
+    uint8_t mac[6]; /* the guest's address */
+
+    struct virtio_net *dev;
+    pthread_mutex_t *lock; /* the VM's device lock, or NULL */
+    int wake_fd;           /* eventfd: rx_ready, tx blocked, or stop */
+    pthread_t thread;
+    bool running;
+    atomic_bool stop;
+    atomic_bool tx_blocked; /* a write hit EAGAIN: wait for POLLOUT */
+
+    uint8_t frame[VMM_TAP_FRAME_MAX]; /* a host frame the guest had no room for yet */
+    size_t frame_len;
+    bool held;
+    unsigned long rx_frames, tx_errors, read_errors;
+};
+
+/* Parse the value of --net ("tap=NAME[,mac=XX:..:XX]") into @o: 0, or
+ * -VMM_EINVAL with a one-line reason in @err. */
+int vmm_tap_parse(const char *arg, struct vmm_tap_opts *o, char *err, size_t errlen);
+
+/* A locally administered unicast MAC derived from @ifname (02:53:xx:xx:xx:xx). */
+void vmm_tap_default_mac(const char *ifname, uint8_t mac[6]);
+
+/* Open (and create if needed) tap @o->ifname, non-blocking; the MAC comes
+ * from @o or the default. 0, or -errno with "--net tap=NAME: what: why" in @err. */
+int vmm_tap_open(struct vmm_tap *t, const struct vmm_tap_opts *o, char *err, size_t errlen);
+
+/* Use an already open frame fd (a tap, or a SOCK_SEQPACKET socket in tests). */
+int vmm_tap_init_fd(struct vmm_tap *t, int fd, const uint8_t mac[6]);
+
+/* Deliver host frames to @dev, calling it under @lock (may be NULL). */
+void vmm_tap_attach(struct vmm_tap *t, struct virtio_net *dev, pthread_mutex_t *lock);
+
+/* The fd to poll, the events to poll it for now, and the wake eventfd. */
+int vmm_tap_fd(const struct vmm_tap *t);
+short vmm_tap_poll_events(const struct vmm_tap *t);
+int vmm_tap_wake_fd(const struct vmm_tap *t);
+
+/* Read frames and push them to the device (a held one first), at most 64
+ * per call; returns frames handed over, or -errno on a read error. Takes
+ * the lock itself: call it without holding the lock. */
+int vmm_tap_poll_in(struct vmm_tap *t);
+
+/* The fd became writable: let the device resend a kept frame (takes the lock). */
+void vmm_tap_poll_out(struct vmm_tap *t);
+
+/* Run / stop and join the backend's own poll thread. */
+int vmm_tap_start(struct vmm_tap *t);
+void vmm_tap_stop(struct vmm_tap *t);
+
+/* Stop the thread and close the fds. */
+void vmm_tap_close(struct vmm_tap *t);
+
+/*
+ * Vsock over UNIX sockets, the Firecracker convention. The backend listens
+ * on PATH. A guest connection to host port P connects to the UNIX socket
+ * "PATH_P"; refused if that fails. A host program connects to PATH and
+ * writes "CONNECT <guest port>\n"; once the guest accepts, stdvmm answers
+ * "OK <host port>\n" and the stream is raw; if the guest refuses, the
+ * socket is closed. Each connection buffers at most VMM_VSOCK_UDS_BUF bytes
+ * of guest data (the guest's credit) and VMM_VSOCK_UDS_IN bytes of host
+ * data (not read further until the guest takes them), allocated while the
+ * connection lives; no data is dropped while both sockets stay open.
+ */
+#define VMM_VSOCK_UDS_BUF (64 * 1024) /* buf_alloc: guest data held per connection */
+#define VMM_VSOCK_UDS_IN (16 * 1024)
+#define VMM_VSOCK_UDS_OUT (VMM_VSOCK_UDS_BUF + VMM_VSOCK_UDS_LINE)
+#define VMM_VSOCK_UDS_SLOTS (VMM_VSOCK_MAX_CONNS + 16) /* + host sockets before CONNECT */
+#define VMM_VSOCK_UDS_LINE 32
+
+struct vmm_vsock_uds_opts {
+    uint64_t cid;
+    char path[108]; /* sun_path */
+};
+
+enum vmm_vsock_uds_state {
+    VMM_VSOCK_UDS_FREE = 0,
+    VMM_VSOCK_UDS_CMD,      /* host socket: reading "CONNECT <port>\n" */
+    VMM_VSOCK_UDS_WAIT,     /* host socket: waiting for the guest's answer */
+    VMM_VSOCK_UDS_OPEN,     /* connected: bytes flow */
+    VMM_VSOCK_UDS_DRAINING, /* the guest side is gone: flushing guest data, then close */
+};
+
+struct vmm_vsock_uds_slot {
+    int fd;
+    uint8_t state;
+    int conn;             /* device connection id, or -1 */
+    bool host_eof;        /* the host peer will send no more */
+    bool shut_sent;       /* told the device */
+    bool guest_shut_send; /* the guest will send no more: SHUT_WR once out is empty */
+    bool guest_shut_rcv;  /* the guest will receive no more: stop reading */
+    uint32_t host_port;   /* for "OK <port>" */
+    char line[VMM_VSOCK_UDS_LINE];
+    size_t line_len;
+    uint8_t *in; /* host -> guest, read but not yet taken (VMM_VSOCK_UDS_IN bytes) */
+    size_t in_off, in_len;
+    uint8_t *out; /* guest -> host ring (VMM_VSOCK_UDS_OUT bytes) */
+    size_t out_head, out_len;
+    size_t out_uncounted; /* leading bytes of out that are ours ("OK ..."), not guest data */
+};
+
+struct vmm_vsock_uds {
+    struct vmm_vsock_backend backend; /* give &uds->backend to virtio_vsock_init() */
+    char path[108];
+    int listen_fd;
+    struct virtio_vsock *dev;
+    pthread_mutex_t *lock;
+    int wake_fd;
+    pthread_t thread;
+    bool running;
+    atomic_bool stop;
+    int conn_slot[VMM_VSOCK_MAX_CONNS]; /* device connection id -> slot, or -1 */
+    struct vmm_vsock_uds_slot slots[VMM_VSOCK_UDS_SLOTS];
+    unsigned long lost_bytes; /* guest data not delivered because a host socket failed */
+};
+
+/* Parse the value of --vsock ("cid=N,uds=PATH"): 0, or -VMM_EINVAL with a
+ * reason in @err. */
+int vmm_vsock_uds_parse(const char *arg, struct vmm_vsock_uds_opts *o, char *err, size_t errlen);
+
+/* Listen on @o->path (a stale socket there is replaced): 0, or -errno with
+ * "--vsock uds=PATH: what: why" in @err. */
+int vmm_vsock_uds_open(struct vmm_vsock_uds *u, const struct vmm_vsock_uds_opts *o, char *err,
+                       size_t errlen);
+
+/* Serve device @dev, calling it under @lock (may be NULL). */
+void vmm_vsock_uds_attach(struct vmm_vsock_uds *u, struct virtio_vsock *dev, pthread_mutex_t *lock);
+
+/* Wait up to @timeout_ms (-1: forever) for socket events and handle them,
+ * taking the lock around device calls. For your own loop or tests. */
+int vmm_vsock_uds_poll_once(struct vmm_vsock_uds *u, int timeout_ms);
+
+/* Run / stop and join the backend's own poll thread. */
+int vmm_vsock_uds_start(struct vmm_vsock_uds *u);
+void vmm_vsock_uds_stop(struct vmm_vsock_uds *u);
+
+/* Stop, close every socket and remove the listening socket file. */
+void vmm_vsock_uds_close(struct vmm_vsock_uds *u);
+
+#endif

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The tap network backend: a virtio-net device on a Linux tap interface. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include "stdvmm/err.h"
+#include "stdvmm/log.h"
+#include "stdvmm/posix_net.h"
+
+#define TAP_BATCH 64     /* frames per vmm_tap_poll_in() call */
+#define TAP_RETRY_MS 100 /* re-offer a held frame at least this often */
+
+/* ------------------------------------------------------------------ options */
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* "XX:XX:XX:XX:XX:XX" of exactly @len characters. */
+static bool parse_mac(const char *s, size_t len, uint8_t mac[6])
+{
+    if (len != 17)
+        return false;
+    for (unsigned i = 0; i < 6; i++) {
+        int hi = hexval(s[3 * i]), lo = hexval(s[3 * i + 1]);
+
+        if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
+            return false;
+        mac[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return true;
+}
+
+void vmm_tap_default_mac(const char *ifname, uint8_t mac[6])
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+
+    for (const char *p = ifname; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    mac[0] = 0x02; /* locally administered, unicast */
+    mac[1] = 0x53; /* 'S' */
+    for (unsigned i = 0; i < 4; i++)
+        mac[2 + i] = (uint8_t)(h >> (8 * i));
+}
+
+int vmm_tap_parse(const char *arg, struct vmm_tap_opts *o, char *err, size_t errlen)
+{
+    const char *name, *end;
+    size_t len;
+
+    memset(o, 0, sizeof(*o));
+    if (strncmp(arg, "tap=", 4) != 0) {
+        snprintf(err, errlen, "--net %s: expected tap=NAME[,mac=XX:XX:XX:XX:XX:XX]", arg);
+        return -VMM_EINVAL;
+    }
+    name = arg + 4;
+    end = strchr(name, ',');
+    len = end ? (size_t)(end - name) : strlen(name);
+    if (len == 0 || len >= VMM_TAP_IFNAMSIZ || memchr(name, '/', len) != NULL ||
+        memchr(name, ' ', len) != NULL) {
+        snprintf(err, errlen, "--net %s: interface name must be 1..%d characters without '/'", arg,
+                 VMM_TAP_IFNAMSIZ - 1);
+        return -VMM_EINVAL;
+    }
+    memcpy(o->ifname, name, len);
+    while (end != NULL) {
+        const char *opt = end + 1, *next = strchr(opt, ',');
+        size_t olen = next ? (size_t)(next - opt) : strlen(opt);
+
+        if (olen > 4 && strncmp(opt, "mac=", 4) == 0 && parse_mac(opt + 4, olen - 4, o->mac)) {
+            if ((o->mac[0] & 1) ||
+                !(o->mac[0] | o->mac[1] | o->mac[2] | o->mac[3] | o->mac[4] | o->mac[5])) {
+                snprintf(err, errlen, "--net %s: mac must be a unicast, non-zero address", arg);
+                return -VMM_EINVAL;
+            }
+            o->mac_given = true;
+        } else {
+            snprintf(err, errlen, "--net %s: unknown option '%.*s' (mac=XX:XX:XX:XX:XX:XX)", arg,
+                     (int)olen, opt);
+            return -VMM_EINVAL;
+        }
+        end = next;
+    }
+    if (!o->mac_given)
+        vmm_tap_default_mac(o->ifname, o->mac);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ backend */
+
+static void tap_wake(struct vmm_tap *t)
+{
+    uint64_t one = 1;
+    ssize_t n = write(t->wake_fd, &one, sizeof(one)); /* EAGAIN: already awake */
+
+    (void)n;
+}
+
+/* Guest frame out (called by the device, lock held). */
+static int tap_tx(void *ctx, const struct vmm_iov *iov, unsigned nr_iov)
+{
+    struct vmm_tap *t = ctx;
+    struct iovec v[VIRTQ_MAX_CHAIN];
+    ssize_t n;
+
+    if (nr_iov > VIRTQ_MAX_CHAIN)
+        return -VMM_E2BIG;
+    for (unsigned i = 0; i < nr_iov; i++)
+        v[i] = (struct iovec){.iov_base = iov[i].base, .iov_len = iov[i].len};
+    do {
+        n = writev(t->fd, v, (int)nr_iov);
+    } while (n < 0 && errno == EINTR);
+    if (n >= 0)
+        return 0; /* a tap takes a frame whole */
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        atomic_store(&t->tx_blocked, true);
+        tap_wake(t);
+        return -VMM_EAGAIN;
+    }
+    /* EIO: the interface is down; the device counts the drop. */
+    if (t->tx_errors++ == 0 && errno != EIO)
+        vmm_warn("tap %s: write: %s (frames dropped; further errors counted)", t->ifname,
+                 strerror(errno));
+    return -VMM_EIO;
+}
+
+/* The guest posted receive buffers (lock held). */
+static void tap_rx_ready(void *ctx)
+{
+    tap_wake(ctx); /* cheap; the thread re-offers a held frame, if any */
+}
+
+int vmm_tap_init_fd(struct vmm_tap *t, int fd, const uint8_t mac[6])
+{
+    memset(t, 0, sizeof(*t));
+    t->fd = fd;
+    memcpy(t->mac, mac, sizeof(t->mac));
+    t->backend = (struct vmm_net_backend){.tx = tap_tx, .rx_ready = tap_rx_ready, .ctx = t};
+    atomic_init(&t->stop, false);
+    atomic_init(&t->tx_blocked, false);
+    t->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (t->wake_fd < 0)
+        return -errno;
+    return 0;
+}
+
+int vmm_tap_open(struct vmm_tap *t, const struct vmm_tap_opts *o, char *err, size_t errlen)
+{
+    struct ifreq ifr;
+    int fd, ret;
+
+    fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        ret = -errno;
+        snprintf(err, errlen, "--net tap=%s: /dev/net/tun: %s", o->ifname, strerror(errno));
+        return ret;
+    }
+    memset(&ifr, 0, sizeof(ifr));
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    memcpy(ifr.ifr_name, o->ifname, strnlen(o->ifname, IFNAMSIZ - 1));
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+        ret = -errno;
+        snprintf(err, errlen, "--net tap=%s: TUNSETIFF: %s%s", o->ifname, strerror(errno),
+                 errno == EPERM   ? " (needs CAP_NET_ADMIN)"
+                 : errno == EBUSY ? " (in use by another process)"
+                                  : "");
+        close(fd);
+        return ret;
+    }
+    ret = vmm_tap_init_fd(t, fd, o->mac);
+    if (ret < 0) {
+        snprintf(err, errlen, "--net tap=%s: eventfd: %s", o->ifname, strerror(-ret));
+        close(fd);
+        return ret;
+    }
+    memcpy(t->ifname, ifr.ifr_name, sizeof(t->ifname) - 1);
+    return 0;
+}
+
+void vmm_tap_attach(struct vmm_tap *t, struct virtio_net *dev, pthread_mutex_t *lock)
+{
+    t->dev = dev;
+    t->lock = lock;
+}
+
+int vmm_tap_fd(const struct vmm_tap *t)
+{
+    return t->fd;
+}
+
+int vmm_tap_wake_fd(const struct vmm_tap *t)
+{
+    return t->wake_fd;
+}
+
+short vmm_tap_poll_events(const struct vmm_tap *t)
+{
+    return (short)((t->held ? 0 : POLLIN) | (atomic_load(&t->tx_blocked) ? POLLOUT : 0));
+}
+
+static void tap_lock(struct vmm_tap *t)
+{
+    if (t->lock != NULL)
+        pthread_mutex_lock(t->lock);
+}
+
+static void tap_unlock(struct vmm_tap *t)
+{
+    if (t->lock != NULL)
+        pthread_mutex_unlock(t->lock);
+}
+
+int vmm_tap_poll_in(struct vmm_tap *t)
+{
+    int delivered = 0;
+
+    if (t->dev == NULL)
+        return 0;
+    for (unsigned i = 0; i < TAP_BATCH; i++) {
+        int ret;
+
+        if (!t->held) {
+            ssize_t n = read(t->fd, t->frame, sizeof(t->frame));
+
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                break;
+            if (n <= 0) {
+                int e = n < 0 ? errno : EIO;
+
+                if (t->read_errors++ == 0)
+                    vmm_warn("tap %s: read: %s", t->ifname, n < 0 ? strerror(e) : "end of file");
+                return -e;
+            }
+            t->frame_len = (size_t)n;
+            t->held = true;
+        }
+        tap_lock(t);
+        ret = virtio_net_rx(t->dev, t->frame, t->frame_len);
+        tap_unlock(t);
+        if (ret == -VMM_EAGAIN)
+            break;       /* keep it; rx_ready wakes us */
+        t->held = false; /* delivered, or dropped and counted by the device */
+        if (ret == 0) {
+            t->rx_frames++;
+            delivered++;
+        }
+    }
+    return delivered;
+}
+
+void vmm_tap_poll_out(struct vmm_tap *t)
+{
+    atomic_store(&t->tx_blocked, false);
+    if (t->dev == NULL)
+        return;
+    tap_lock(t);
+    virtio_net_tx_resume(t->dev);
+    tap_unlock(t);
+}
+
+static void *tap_thread(void *arg)
+{
+    struct vmm_tap *t = arg;
+
+    while (!atomic_load(&t->stop)) {
+        struct pollfd pfd[2] = {
+            {.fd = t->wake_fd, .events = POLLIN},
+            {.fd = t->fd, .events = vmm_tap_poll_events(t)},
+        };
+        int r = poll(pfd, 2, t->held ? TAP_RETRY_MS : -1);
+
+        if (r < 0 && errno != EINTR) {
+            vmm_warn("tap %s: poll: %s (network stopped)", t->ifname, strerror(errno));
+            break;
+        }
+        if (pfd[0].revents & POLLIN) {
+            uint64_t count;
+            ssize_t n = read(t->wake_fd, &count, sizeof(count));
+            (void)n;
+        }
+        if (atomic_load(&t->stop))
+            break;
+        if (pfd[1].revents & (POLLOUT | POLLERR))
+            vmm_tap_poll_out(t);
+        if (vmm_tap_poll_in(t) < 0)
+            break;
+    }
+    return NULL;
+}
+
+int vmm_tap_start(struct vmm_tap *t)
+{
+    int ret = pthread_create(&t->thread, NULL, tap_thread, t);
+
+    if (ret != 0)
+        return -ret;
+    t->running = true;
+    return 0;
+}
+
+void vmm_tap_stop(struct vmm_tap *t)
+{
+    if (!t->running)
+        return;
+    atomic_store(&t->stop, true);
+    tap_wake(t);
+    pthread_join(t->thread, NULL);
+    t->running = false;
+}
+
+void vmm_tap_close(struct vmm_tap *t)
+{
+    vmm_tap_stop(t);
+    if (t->fd >= 0)
+        close(t->fd);
+    if (t->wake_fd >= 0)
+        close(t->wake_fd);
+    t->fd = t->wake_fd = -1;
+}
