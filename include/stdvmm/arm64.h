@@ -13,24 +13,33 @@
 /* Where the platform puts things in guest physical space (a plain struct:
  * print it, check it, change it before building the VM). */
 struct vmm_arm64_layout {
-    uint64_t gicd_base, gicd_size; /* GICv3 distributor */
-    uint64_t gicr_base, gicr_size; /* redistributors: 128 KiB per vCPU */
+    uint64_t gicd_base, gicd_size; /* GIC distributor */
+    uint64_t gicr_base, gicr_size; /* GICv3 redistributors: 128 KiB per vCPU */
     uint64_t uart_base, uart_size; /* PL011 */
     unsigned uart_irq;             /* SPI line */
     uint64_t virtio_base;          /* first virtio-mmio window */
     uint64_t virtio_stride;        /* distance between windows (0x200) */
     unsigned virtio_irq_base;      /* SPI line of the first virtio device */
     uint64_t ram_base;             /* guest RAM start (2 MiB aligned) */
+    unsigned gic_version;          /* 3 (or 0: the default) = GICv3, 2 = GICv2 */
+    uint64_t gicc_base, gicc_size; /* GICv2 CPU interface (the hardware's GICV) */
 };
 
-/* The QEMU-virt-like default layout stdvmm uses (RAM at 1 GiB). */
+/* The QEMU-virt-like default layout stdvmm uses (RAM at 1 GiB, GICv3). */
 void vmm_arm64_default_layout(struct vmm_arm64_layout *layout);
+
+/* The same layout with a GICv2 (seL4's QEMU virt platform): distributor at
+ * VMM_ARM64_GICD_BASE (4 KiB), CPU interface at VMM_ARM64_GICC_BASE. */
+void vmm_arm64_default_layout_gicv2(struct vmm_arm64_layout *layout);
 
 /* Default addresses (QEMU virt); gicr_size covers VMM_MAX_VCPUS frames. */
 #define VMM_ARM64_GICD_BASE 0x08000000ull
 #define VMM_ARM64_GICD_SIZE 0x10000ull
 #define VMM_ARM64_GICR_BASE 0x080a0000ull
-#define VMM_ARM64_GICR_STRIDE 0x20000ull /* RD_base + SGI_base frames per vCPU */
+#define VMM_ARM64_GICR_STRIDE 0x20000ull    /* RD_base + SGI_base frames per vCPU */
+#define VMM_ARM64_GICV2_DIST_SIZE 0x1000ull /* IHI 0048B 4.1.2: 4 KiB of registers */
+#define VMM_ARM64_GICC_BASE 0x08010000ull   /* QEMU virt VIRT_GIC_CPU */
+#define VMM_ARM64_GICC_SIZE 0x2000ull       /* GICC_DIR is at 0x1000 (IHI 0048B 4.1.3) */
 #define VMM_ARM64_UART_BASE 0x09000000ull
 #define VMM_ARM64_UART_SIZE 0x1000ull
 #define VMM_ARM64_UART_IRQ 1u
@@ -118,7 +127,7 @@ int vmm_arm64_boot_prepare(struct vmm_vm *vm, const struct vmm_arm64_layout *lay
 
 /*
  * Write the device tree into @buf: cpus (PSCI enable-method), memory (every
- * RAM region), GICv3, architected timer, PSCI 1.0 (hvc), the 24 MHz
+ * RAM region), GICv3 or GICv2 (layout->gic_version), architected timer, PSCI 1.0 (hvc), the 24 MHz
  * apb-pclk clock, chosen (bootargs, initrd when @initrd_end > @initrd_gpa,
  * stdout-path), and one node per device of @vm. Returns the DTB size or a
  * negative VMM_E* code (-VMM_ENOSPC when @bufsize is too small).

@@ -103,18 +103,31 @@ static int add_memory(void *fdt, const struct vmm_mem *mem)
     return 0;
 }
 
+static bool is_gicv2(const struct vmm_arm64_layout *layout)
+{
+    return layout->gic_version == 2;
+}
+
 /* interrupt-controller/arm,gic-v3.yaml: reg = distributor, then one
- * redistributor region covering every vCPU's 128 KiB frame pair. */
+ * redistributor region covering every vCPU's 128 KiB frame pair.
+ * interrupt-controller/arm,gic.yaml (GICv2): reg = distributor, then the
+ * CPU interface (the hypervisor maps the hardware's GICV there). */
 static int add_gic(void *fdt, const struct vmm_arm64_layout *layout, unsigned nr_vcpus)
 {
     fdt32_t reg[8];
 
     put_u64_cells(&reg[0], layout->gicd_base);
     put_u64_cells(&reg[2], layout->gicd_size);
-    put_u64_cells(&reg[4], layout->gicr_base);
-    put_u64_cells(&reg[6], vmm_arm64_gicr_size(nr_vcpus));
+    if (is_gicv2(layout)) {
+        put_u64_cells(&reg[4], layout->gicc_base);
+        put_u64_cells(&reg[6], layout->gicc_size);
+    } else {
+        put_u64_cells(&reg[4], layout->gicr_base);
+        put_u64_cells(&reg[6], vmm_arm64_gicr_size(nr_vcpus));
+    }
     FDT_TRY(begin_unit_node(fdt, "intc", layout->gicd_base));
-    FDT_TRY(fdt_property_string(fdt, "compatible", "arm,gic-v3"));
+    FDT_TRY(fdt_property_string(fdt, "compatible",
+                                is_gicv2(layout) ? "arm,cortex-a15-gic" : "arm,gic-v3"));
     FDT_TRY(fdt_property_u32(fdt, "#interrupt-cells", 3));
     FDT_TRY(fdt_property(fdt, "interrupt-controller", NULL, 0));
     /* Room for child nodes (an ITS) in the parent's address space; dtc
@@ -127,15 +140,17 @@ static int add_gic(void *fdt, const struct vmm_arm64_layout *layout, unsigned nr
     return fdt_end_node(fdt);
 }
 
-/* The CPU-mask field of the flags cell (bits 15:8) is GICv2-only; 0 here. */
-static int add_timer(void *fdt)
+/* The CPU-mask field of the flags cell (bits 15:8) is GICv2-only: one bit
+ * per vCPU the PPI is wired to (arm,gic.yaml); 0 on GICv3. */
+static int add_timer(void *fdt, const struct vmm_arm64_layout *layout, unsigned nr_vcpus)
 {
+    uint32_t cpu_mask = is_gicv2(layout) ? (((1u << nr_vcpus) - 1u) & 0xffu) << 8 : 0;
     fdt32_t irqs[12];
 
     for (unsigned i = 0; i < 4; i++) {
         irqs[3 * i] = cpu_to_fdt32(GIC_PPI);
         irqs[3 * i + 1] = cpu_to_fdt32(timer_ppis[i]);
-        irqs[3 * i + 2] = cpu_to_fdt32(IRQ_TYPE_LEVEL_LOW);
+        irqs[3 * i + 2] = cpu_to_fdt32(cpu_mask | IRQ_TYPE_LEVEL_LOW);
     }
     FDT_TRY(fdt_begin_node(fdt, "timer"));
     FDT_TRY(fdt_property_string(fdt, "compatible", "arm,armv8-timer"));
@@ -220,7 +235,7 @@ static int write_tree(void *fdt, const struct vmm_vm *vm, const struct vmm_arm64
     FDT_TRY(add_cpus(fdt, vm->nr_vcpus));
     FDT_TRY(add_memory(fdt, &vm->mem));
     FDT_TRY(add_gic(fdt, layout, vm->nr_vcpus));
-    FDT_TRY(add_timer(fdt));
+    FDT_TRY(add_timer(fdt, layout, vm->nr_vcpus));
     FDT_TRY(add_psci(fdt));
     FDT_TRY(add_apb_pclk(fdt));
     FDT_TRY(add_chosen(fdt, boot, initrd_gpa, initrd_end));
@@ -236,7 +251,15 @@ static int check_inputs(const struct vmm_vm *vm, const struct vmm_arm64_layout *
         vmm_err("arm64 fdt: %u vCPUs is outside 1..%u", vm->nr_vcpus, VMM_MAX_VCPUS);
         return -VMM_EINVAL;
     }
-    if (layout->gicr_size < vmm_arm64_gicr_size(vm->nr_vcpus)) {
+    if (is_gicv2(layout) && vm->nr_vcpus > 8) {
+        vmm_err("arm64 fdt: a GICv2 serves at most 8 vCPUs, not %u", vm->nr_vcpus);
+        return -VMM_EINVAL;
+    }
+    if (layout->gic_version != 0 && layout->gic_version != 2 && layout->gic_version != 3) {
+        vmm_err("arm64 fdt: GIC version %u is neither 2 nor 3", layout->gic_version);
+        return -VMM_EINVAL;
+    }
+    if (!is_gicv2(layout) && layout->gicr_size < vmm_arm64_gicr_size(vm->nr_vcpus)) {
         vmm_err("arm64 fdt: redistributor window 0x%llx too small for %u vCPUs",
                 (unsigned long long)layout->gicr_size, vm->nr_vcpus);
         return -VMM_EINVAL;

@@ -21,7 +21,19 @@ void vmm_arm64_default_layout(struct vmm_arm64_layout *layout)
         .virtio_stride = VMM_ARM64_VIRTIO_STRIDE,
         .virtio_irq_base = VMM_ARM64_VIRTIO_IRQ_BASE,
         .ram_base = VMM_ARM64_RAM_BASE,
+        .gic_version = 3,
     };
+}
+
+void vmm_arm64_default_layout_gicv2(struct vmm_arm64_layout *layout)
+{
+    vmm_arm64_default_layout(layout);
+    layout->gic_version = 2;
+    layout->gicd_size = VMM_ARM64_GICV2_DIST_SIZE;
+    layout->gicr_base = 0;
+    layout->gicr_size = 0;
+    layout->gicc_base = VMM_ARM64_GICC_BASE;
+    layout->gicc_size = VMM_ARM64_GICC_SIZE;
 }
 
 uint64_t vmm_arm64_gicr_size(unsigned nr_vcpus)
