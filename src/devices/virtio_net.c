@@ -260,6 +260,7 @@ static int rx_fill(struct virtio_net *net, struct virtq *vq, unsigned nbufs, con
     size_t total = VIRTIO_NET_HDR_LEN + len, done = 0;
     int ret = 0;
 
+    /* 5.1.6.4: num_buffers is 1 without MRG_RXBUF, else the chains used. */
     put_le16(hdr + NET_HDR_NUM_BUFFERS, (uint16_t)nbufs);
     for (unsigned i = 0; i < nbufs; i++) {
         const struct virtio_net_rx_buf *b = &net->rx_bufs[i];

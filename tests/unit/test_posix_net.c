@@ -391,6 +391,51 @@ static void vsock_uds_guest_connects_to_path_port(void **state)
     unlink(lpath);
 }
 
+static void vsock_uds_host_data_waits_for_guest_buffers_without_spinning(void **state)
+{
+    struct vsfx *f = *state;
+    static uint8_t data[40000], got[sizeof(data)];
+    char lpath[100], buf[4096];
+    struct virtio_vsock_hdr h;
+    size_t have = 0;
+    int lfd, cfd;
+
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (uint8_t)(i * 13);
+    snprintf(lpath, sizeof(lpath), "%s_77", f->path);
+    lfd = unix_listen(lpath);
+    vs_guest_send(f, VIRTIO_VSOCK_OP_REQUEST, 5000, 77, NULL);
+    assert_true(vs_guest_recv(f, &h, NULL, 0));
+    assert_int_equal(h.op, VIRTIO_VSOCK_OP_RESPONSE);
+    cfd = accept(lfd, NULL, NULL);
+    assert_int_equal(write(cfd, data, sizeof(data)), sizeof(data));
+    close(cfd);
+    vs_poll(f); /* fills the 8 posted buffers, then must wait */
+    assert_int_equal(vmm_vsock_uds_poll_once(&f->uds, 20), 0); /* idle: no busy POLLHUP */
+    /* The guest reads (and reposts buffers) until the host's SHUTDOWN arrives. */
+    for (unsigned round = 0; round < 100; round++) {
+        bool any = false;
+
+        while (vs_guest_recv(f, &h, buf, sizeof(buf))) {
+            any = true;
+            if (h.op == VIRTIO_VSOCK_OP_SHUTDOWN)
+                goto done;
+            assert_int_equal(h.op, VIRTIO_VSOCK_OP_RW);
+            assert_true(have + h.len <= sizeof(got));
+            memcpy(got + have, buf, h.len);
+            have += h.len;
+        }
+        if (!any)
+            assert_true(vmm_vsock_uds_poll_once(&f->uds, 20) >= 0);
+    }
+    fail_msg("no SHUTDOWN after %zu bytes", have);
+done:
+    assert_int_equal(have, sizeof(data));
+    assert_memory_equal(got, data, sizeof(data));
+    close(lfd);
+    unlink(lpath);
+}
+
 static void vsock_uds_guest_connect_without_listener_is_reset(void **state)
 {
     struct vsfx *f = *state;
@@ -476,6 +521,8 @@ int main(void)
                                         tap_teardown),
         cmocka_unit_test_setup_teardown(vsock_uds_guest_connects_to_path_port, vs_setup,
                                         vs_teardown),
+        cmocka_unit_test_setup_teardown(
+            vsock_uds_host_data_waits_for_guest_buffers_without_spinning, vs_setup, vs_teardown),
         cmocka_unit_test_setup_teardown(vsock_uds_guest_connect_without_listener_is_reset, vs_setup,
                                         vs_teardown),
         cmocka_unit_test_setup_teardown(vsock_uds_host_connect_command, vs_setup, vs_teardown),

@@ -141,9 +141,6 @@ static void slot_event(struct vmm_vsock_uds *u, struct vmm_vsock_uds_slot *s, sh
         }
         if (!s->guest_shut_rcv)
             slot_pump_in(u, s, readable);
-        /* Hung up both ways and everything it sent handed over: it is gone. */
-        if ((rev & POLLHUP) && s->host_eof && s->in_len == 0)
-            slot_abort(u, s);
         break;
     case VMM_VSOCK_UDS_DRAINING:
         if (!slot_flush(u, s) || s->out_len == 0)
@@ -179,11 +176,12 @@ static short slot_events(const struct vmm_vsock_uds_slot *s)
     return ev;
 }
 
-/* After the host hung up, only the wake fd drives what is left to deliver
- * (a hung-up fd would report POLLHUP forever). */
+/* A connected socket we want nothing from is left out of poll(): a hung-up
+ * fd would report POLLHUP forever while data still waits for the guest.
+ * The wake fd (rx_ready, new guest data) brings it back. */
 static int slot_fd_to_poll(const struct vmm_vsock_uds_slot *s)
 {
-    if (s->state == VMM_VSOCK_UDS_OPEN && s->host_eof && s->in_len > 0 && s->out_len == 0)
+    if (s->state == VMM_VSOCK_UDS_OPEN && slot_events(s) == 0)
         return -1;
     return s->fd;
 }
