@@ -22,6 +22,13 @@ cd "$E2E_REPO" || exit 1
 start=$SECONDS
 mkdir -p "$E2E_OUT"
 outer_secs=${E2E_TIMEOUT:-420}
+# Two runs in one tree would overwrite each other's images and logs (and
+# share 2 cores): the second waits.
+exec 9>"$E2E_OUT/.lock"
+if ! flock -n 9; then
+    e2e_log "another e2e run is using $E2E_OUT; waiting (up to 15 min)"
+    flock -w 900 9 || { e2e_log "gave up waiting"; echo "0 passed, 1 failed"; exit 1; }
+fi
 
 finish() {
     echo "e2e: $((SECONDS - start)) s, logs in $E2E_OUT"
