@@ -246,15 +246,15 @@ e2e_check() {
     local log=$1 name bad=0 missing=()
     shift
     local clean
-    clean=$(tr -d '\r' <"$log")
+    clean=$(tr -d '\r\000' <"$log")
     for name in "$@"; do
         local fail
-        fail=$(grep -m1 "E2E-FAIL: $name:" <<<"$clean")
+        fail=$(grep -a -m1 "E2E-FAIL: $name:" <<<"$clean")
         if [ -n "$fail" ]; then
             echo "FAIL $name: ${fail#*E2E-FAIL: "$name": }"
             bad=1
             E2E_FAILED=$((E2E_FAILED + 1))
-        elif grep -q "E2E-PASS: $name\$" <<<"$clean"; then
+        elif grep -aq "E2E-PASS: $name\$" <<<"$clean"; then
             echo "PASS $name"
             E2E_PASSED=$((E2E_PASSED + 1))
         else
@@ -266,7 +266,7 @@ e2e_check() {
     done
     if [ "$bad" -ne 0 ]; then
         [ ${#missing[@]} -gt 0 ] && echo "missing markers: ${missing[*]}"
-        grep -q '^OUTER: done' <<<"$clean" ||
+        grep -aq "^OUTER: done" <<<"$clean" ||
             echo "the outer machine did not finish its script (hang, crash or timeout)"
         echo "---- last 40 lines of $log"
         tail -n 40 <<<"$clean"
