@@ -436,6 +436,26 @@ done:
     unlink(lpath);
 }
 
+static void vsock_uds_write_to_closed_host_resets_without_sigpipe(void **state)
+{
+    struct vsfx *f = *state;
+    struct virtio_vsock_hdr h;
+    char lpath[100];
+    int lfd, cfd;
+
+    snprintf(lpath, sizeof(lpath), "%s_78", f->path);
+    lfd = unix_listen(lpath);
+    vs_guest_send(f, VIRTIO_VSOCK_OP_REQUEST, 5002, 78, NULL);
+    assert_true(vs_guest_recv(f, &h, NULL, 0));
+    cfd = accept(lfd, NULL, NULL);
+    close(cfd);
+    vs_guest_send(f, VIRTIO_VSOCK_OP_RW, 5002, 78, "into the void");
+    assert_true(vs_guest_recv(f, &h, NULL, 0));
+    assert_int_equal(h.op, VIRTIO_VSOCK_OP_RST);
+    close(lfd);
+    unlink(lpath);
+}
+
 static void vsock_uds_guest_connect_without_listener_is_reset(void **state)
 {
     struct vsfx *f = *state;
@@ -523,6 +543,8 @@ int main(void)
                                         vs_teardown),
         cmocka_unit_test_setup_teardown(
             vsock_uds_host_data_waits_for_guest_buffers_without_spinning, vs_setup, vs_teardown),
+        cmocka_unit_test_setup_teardown(vsock_uds_write_to_closed_host_resets_without_sigpipe,
+                                        vs_setup, vs_teardown),
         cmocka_unit_test_setup_teardown(vsock_uds_guest_connect_without_listener_is_reset, vs_setup,
                                         vs_teardown),
         cmocka_unit_test_setup_teardown(vsock_uds_host_connect_command, vs_setup, vs_teardown),

@@ -221,7 +221,9 @@ static long uds_send(void *ctx, unsigned conn, const struct vmm_iov *iov, unsign
         total += iov[i].len;
     }
     if (s->out_len == 0) { /* nothing queued: straight through */
-        n = writev(s->fd, v, (int)nr_iov);
+        struct msghdr msg = {.msg_iov = v, .msg_iovlen = nr_iov};
+
+        n = sendmsg(s->fd, &msg, MSG_NOSIGNAL); /* a gone peer is EPIPE, not SIGPIPE */
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
             return -VMM_EIO;
         if (n < 0)

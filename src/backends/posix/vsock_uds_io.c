@@ -20,7 +20,8 @@ static bool slot_flush(struct vmm_vsock_uds *u, struct vmm_vsock_uds_slot *s)
 {
     while (s->out_len > 0) {
         size_t chunk = VMM_VSOCK_UDS_OUT - s->out_head;
-        ssize_t n = write(s->fd, s->out + s->out_head, chunk < s->out_len ? chunk : s->out_len);
+        ssize_t n = send(s->fd, s->out + s->out_head, chunk < s->out_len ? chunk : s->out_len,
+                         MSG_NOSIGNAL);
         size_t counted;
 
         if (n < 0 && errno == EINTR)
@@ -219,8 +220,9 @@ int vmm_vsock_uds_poll_once(struct vmm_vsock_uds *u, int timeout_ms)
     for (nfds_t i = 2; i < n; i++) {
         struct vmm_vsock_uds_slot *s = &u->slots[idx[i - 2]];
 
+        /* A slot freed and reused while we polled must not get the old fd's events. */
         if (s->state != VMM_VSOCK_UDS_FREE)
-            slot_event(u, s, pfd[i].revents);
+            slot_event(u, s, s->fd == pfd[i].fd ? pfd[i].revents : 0);
     }
     vsock_uds_unlock(u);
     return r;
