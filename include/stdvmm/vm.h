@@ -14,6 +14,7 @@
 #include "stdvmm/irq.h"
 #include "stdvmm/mem.h"
 #include "stdvmm/mmio.h"
+#include "stdvmm/vcpu.h"
 
 #define VMM_MAX_VCPUS 8
 #define VMM_MAX_DEVICES 24
@@ -32,11 +33,13 @@ struct vmm_vm {
     struct vmm_device *devices[VMM_MAX_DEVICES];
     unsigned nr_devices;
     unsigned nr_vcpus;
+    struct vmm_vcpu vcpus[VMM_MAX_VCPUS]; /* the first nr_vcpus are in use */
     const struct vmm_port_ops *port_ops;
     void *port;
 };
 
-/* Initialise an empty VM called @name with @nr_vcpus vCPUs (1..VMM_MAX_VCPUS). */
+/* Initialise an empty VM called @name with @nr_vcpus vCPUs (1..VMM_MAX_VCPUS):
+ * vCPU 0 starts ON, the others OFF until the guest starts them. */
 int vmm_vm_init(struct vmm_vm *vm, const char *name, unsigned nr_vcpus);
 
 /* Connect the VM to its hypervisor port. */
@@ -52,7 +55,11 @@ int vmm_vm_add_device(struct vmm_vm *vm, struct vmm_device *dev);
 /* Device registered under @name, or NULL. */
 struct vmm_device *vmm_vm_find_device(struct vmm_vm *vm, const char *name);
 
-/* Exit path: route a trapped access to its device (vmm_mmio_dispatch). */
+/* vCPU @index, or NULL when out of range. */
+struct vmm_vcpu *vmm_vm_vcpu(struct vmm_vm *vm, unsigned index);
+
+/* Exit path: route a trapped access to its device (vmm_mmio_dispatch) and
+ * count it on the accessing vCPU. */
 int vmm_vm_mmio(struct vmm_vm *vm, struct vmm_access *acc);
 
 #endif

@@ -14,6 +14,11 @@ int vmm_vm_init(struct vmm_vm *vm, const char *name, unsigned nr_vcpus)
     vmm_mem_init(&vm->mem);
     vmm_mmio_bus_init(&vm->bus);
     vmm_irq_lines_init(&vm->irqs);
+    for (unsigned i = 0; i < nr_vcpus; i++) {
+        vm->vcpus[i].vm = vm;
+        vm->vcpus[i].index = i;
+        vm->vcpus[i].state = i == 0 ? VMM_VCPU_ON : VMM_VCPU_OFF;
+    }
     return 0;
 }
 
@@ -61,7 +66,20 @@ struct vmm_device *vmm_vm_find_device(struct vmm_vm *vm, const char *name)
     return NULL;
 }
 
+struct vmm_vcpu *vmm_vm_vcpu(struct vmm_vm *vm, unsigned index)
+{
+    return index < vm->nr_vcpus ? &vm->vcpus[index] : NULL;
+}
+
 int vmm_vm_mmio(struct vmm_vm *vm, struct vmm_access *acc)
 {
-    return vmm_mmio_dispatch(&vm->bus, acc);
+    struct vmm_vcpu *vcpu = vmm_vm_vcpu(vm, acc->vcpu);
+    int ret = vmm_mmio_dispatch(&vm->bus, acc);
+
+    if (vcpu != NULL) {
+        vcpu->stats.mmio_accesses++;
+        if (ret == -VMM_ENOENT)
+            vcpu->stats.mmio_unhandled++;
+    }
+    return ret;
 }

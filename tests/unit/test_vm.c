@@ -58,6 +58,34 @@ static void vm_init_checks_vcpu_count(void **state)
     assert_int_equal(vmm_vm_init(&vm, "t", VMM_MAX_VCPUS + 1), -VMM_EINVAL);
     assert_int_equal(vmm_vm_init(&vm, "t", 4), 0);
     assert_int_equal(vm.nr_vcpus, 4);
+    assert_int_equal(vm.vcpus[0].state, VMM_VCPU_ON);
+    for (unsigned i = 1; i < 4; i++) {
+        assert_int_equal(vm.vcpus[i].state, VMM_VCPU_OFF);
+        assert_int_equal(vm.vcpus[i].index, i);
+        assert_ptr_equal(vm.vcpus[i].vm, &vm);
+    }
+    assert_ptr_equal(vmm_vm_vcpu(&vm, 3), &vm.vcpus[3]);
+    assert_null(vmm_vm_vcpu(&vm, 4));
+    assert_string_equal(vmm_vcpu_state_name(VMM_VCPU_STOPPED), "stopped");
+}
+
+static void vm_mmio_counts_accesses_per_vcpu(void **state)
+{
+    struct vmm_vm vm;
+    struct vmm_device a = make_dev("a", 0xa000000, 16);
+    struct vmm_access hit = {.addr = 0xa000000, .size = 4, .vcpu = 1};
+    struct vmm_access miss = {.addr = 0xc000000, .size = 4, .vcpu = 1};
+    struct vmm_access bogus = {.addr = 0xa000000, .size = 4, .vcpu = 7};
+    (void)state;
+
+    assert_int_equal(vmm_vm_init(&vm, "t", 2), 0);
+    assert_int_equal(vmm_vm_add_device(&vm, &a), 0);
+    assert_int_equal(vmm_vm_mmio(&vm, &hit), 0);
+    assert_int_equal(vmm_vm_mmio(&vm, &miss), -VMM_ENOENT);
+    assert_int_equal(vmm_vm_mmio(&vm, &bogus), 0); /* a bad vCPU index is not counted */
+    assert_int_equal(vm.vcpus[1].stats.mmio_accesses, 2);
+    assert_int_equal(vm.vcpus[1].stats.mmio_unhandled, 1);
+    assert_int_equal(vm.vcpus[0].stats.mmio_accesses, 0);
 }
 
 static void vm_add_device_claims_irq_and_maps_window(void **state)
@@ -137,6 +165,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(vm_init_checks_vcpu_count),
         cmocka_unit_test(vm_add_device_claims_irq_and_maps_window),
+        cmocka_unit_test(vm_mmio_counts_accesses_per_vcpu),
         cmocka_unit_test(two_vms_in_one_process_are_independent),
         cmocka_unit_test(irq_set_routes_owned_lines_to_port),
         cmocka_unit_test(irq_ownership_is_exclusive_until_released),
