@@ -45,6 +45,10 @@ static void config_defaults_with_only_a_kernel(void **state)
     assert_int_equal(cfg.console, STDVMM_CONSOLE_SERIAL);
     assert_int_equal(cfg.log_level, VMM_LOG_WARN);
     assert_string_equal(stdvmm_config_cmdline(&cfg), "console=ttyAMA0");
+    assert_int_equal(cfg.nr_disks, 0);
+    assert_false(cfg.net);
+    assert_false(cfg.rng);
+    assert_false(cfg.vsock);
 }
 
 static void config_parses_every_run_option_in_both_spellings(void **state)
@@ -195,7 +199,7 @@ static void config_reports_an_option_without_value(void **state)
 static void config_rejects_unknown_options_commands_and_arguments(void **state)
 {
     (void)state;
-    EXPECT_ERROR("unknown option '--disk'", "run", "--kernel", "K", "--disk", "d.img");
+    EXPECT_ERROR("unknown option '--drive'", "run", "--kernel", "K", "--drive", "d.img");
     EXPECT_ERROR("unknown option '--memory'", "run", "--memory=1G", "--kernel", "K");
     EXPECT_ERROR("unexpected argument 'Image'", "run", "Image");
     EXPECT_ERROR("unknown command 'start'", "start");
@@ -222,6 +226,130 @@ static void config_recognises_help_and_version(void **state)
     assert_int_equal(cfg.command, STDVMM_CMD_RUN_HELP);
 }
 
+static void config_collects_disks_in_order_with_their_ro_flag(void **state)
+{
+    struct stdvmm_config cfg;
+    char err[256];
+    (void)state;
+
+    assert_int_equal(PARSE(&cfg, err, "run", "--kernel", "K", "--disk", "a.img", "--disk=b.img,ro",
+                           "--disk", "c,d.img,rw", "--disk", "/dev/sdb,ro"),
+                     0);
+    assert_int_equal(cfg.nr_disks, 4);
+    assert_string_equal(cfg.disks[0].spec, "a.img");
+    assert_false(cfg.disks[0].read_only);
+    assert_string_equal(cfg.disks[1].spec, "b.img,ro");
+    assert_true(cfg.disks[1].read_only);
+    assert_string_equal(cfg.disks[2].spec, "c,d.img,rw");
+    assert_false(cfg.disks[2].read_only);
+    assert_true(cfg.disks[3].read_only);
+}
+
+static void config_rejects_empty_disks_and_more_than_the_maximum(void **state)
+{
+    char *argv[3 + 2 * (STDVMM_MAX_DISKS + 1)];
+    int argc = 0;
+    (void)state;
+
+    EXPECT_ERROR("--disk : empty file name", "run", "--kernel", "K", "--disk", "");
+    EXPECT_ERROR("--disk ,ro: empty file name", "run", "--kernel", "K", "--disk", ",ro");
+    EXPECT_ERROR("--disk needs a value", "run", "--kernel", "K", "--disk");
+    argv[argc++] = "stdvmm";
+    argv[argc++] = "run";
+    argv[argc++] = "--kernel=K";
+    for (unsigned i = 0; i < STDVMM_MAX_DISKS + 1; i++) {
+        argv[argc++] = "--disk";
+        argv[argc++] = "d.img";
+    }
+    expect_error(argc, argv, "--disk d.img: at most 8 disks");
+    /* exactly the maximum is fine */
+    {
+        struct stdvmm_config cfg;
+        char err[256];
+
+        assert_int_equal(stdvmm_config_parse(&cfg, argc - 2, argv, err, sizeof(err)), 0);
+        assert_int_equal(cfg.nr_disks, STDVMM_MAX_DISKS);
+    }
+}
+
+static void config_parses_net_tap_with_given_or_derived_mac(void **state)
+{
+    static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0xab};
+    struct stdvmm_config cfg;
+    uint8_t derived[6];
+    char err[256];
+    (void)state;
+
+    assert_int_equal(PARSE(&cfg, err, "run", "--kernel", "K", "--net", "tap=tap0"), 0);
+    assert_true(cfg.net);
+    assert_string_equal(cfg.net_opts.ifname, "tap0");
+    assert_false(cfg.net_opts.mac_given);
+    vmm_tap_default_mac("tap0", derived);
+    assert_memory_equal(cfg.net_opts.mac, derived, 6);
+    assert_int_equal(cfg.net_opts.mac[0] & 3, 2); /* locally administered unicast */
+
+    assert_int_equal(
+        PARSE(&cfg, err, "run", "--kernel", "K", "--net=tap=vm1,mac=52:54:00:12:34:AB"), 0);
+    assert_string_equal(cfg.net_opts.ifname, "vm1");
+    assert_true(cfg.net_opts.mac_given);
+    assert_memory_equal(cfg.net_opts.mac, mac, 6);
+}
+
+static void config_rejects_bad_net_values_and_a_second_net(void **state)
+{
+    (void)state;
+    EXPECT_ERROR("--net user: expected tap=NAME", "run", "--kernel", "K", "--net", "user");
+    EXPECT_ERROR("interface name", "run", "--kernel", "K", "--net", "tap=");
+    EXPECT_ERROR("interface name", "run", "--kernel", "K", "--net", "tap=a-very-long-interface");
+    EXPECT_ERROR("unknown option 'mac=01:02'", "run", "--kernel", "K", "--net", "tap=t0,mac=01:02");
+    EXPECT_ERROR("unicast", "run", "--kernel", "K", "--net", "tap=t0,mac=01:00:00:00:00:01");
+    EXPECT_ERROR("unknown option 'queues=2'", "run", "--kernel", "K", "--net", "tap=t0,queues=2");
+    EXPECT_ERROR("--net tap=t1: only one --net", "run", "--kernel", "K", "--net", "tap=t0", "--net",
+                 "tap=t1");
+}
+
+static void config_rng_is_a_flag_without_value(void **state)
+{
+    struct stdvmm_config cfg;
+    char err[256];
+    (void)state;
+
+    assert_int_equal(PARSE(&cfg, err, "run", "--rng", "--kernel", "K"), 0);
+    assert_true(cfg.rng);
+    assert_string_equal(cfg.kernel, "K"); /* --rng did not eat the next word */
+    EXPECT_ERROR("--rng takes no value", "run", "--kernel", "K", "--rng=1");
+}
+
+static void config_parses_vsock_cid_and_socket_path(void **state)
+{
+    struct stdvmm_config cfg;
+    char err[256];
+    (void)state;
+
+    assert_int_equal(PARSE(&cfg, err, "run", "--kernel", "K", "--vsock", "cid=3,uds=/tmp/v.sock"),
+                     0);
+    assert_true(cfg.vsock);
+    assert_int_equal(cfg.vsock_opts.cid, 3);
+    assert_string_equal(cfg.vsock_opts.path, "/tmp/v.sock");
+    assert_int_equal(PARSE(&cfg, err, "run", "--kernel", "K", "--vsock=uds=v,cid=4294967294"), 0);
+    assert_int_equal(cfg.vsock_opts.cid, 4294967294u);
+    assert_string_equal(cfg.vsock_opts.path, "v");
+}
+
+static void config_rejects_bad_vsock_values_and_a_second_vsock(void **state)
+{
+    (void)state;
+    EXPECT_ERROR("cid must be", "run", "--kernel", "K", "--vsock", "cid=2,uds=v");
+    EXPECT_ERROR("cid must be", "run", "--kernel", "K", "--vsock", "cid=4294967295,uds=v");
+    EXPECT_ERROR("cid must be", "run", "--kernel", "K", "--vsock", "cid=x,uds=v");
+    EXPECT_ERROR("both cid=N and uds=PATH", "run", "--kernel", "K", "--vsock", "cid=3");
+    EXPECT_ERROR("both cid=N and uds=PATH", "run", "--kernel", "K", "--vsock", "uds=v");
+    EXPECT_ERROR("unknown option 'port=1'", "run", "--kernel", "K", "--vsock",
+                 "cid=3,uds=v,port=1");
+    EXPECT_ERROR("only one --vsock", "run", "--kernel", "K", "--vsock", "cid=3,uds=a", "--vsock",
+                 "cid=4,uds=b");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +367,13 @@ int main(void)
         cmocka_unit_test(config_reports_an_option_without_value),
         cmocka_unit_test(config_rejects_unknown_options_commands_and_arguments),
         cmocka_unit_test(config_recognises_help_and_version),
+        cmocka_unit_test(config_collects_disks_in_order_with_their_ro_flag),
+        cmocka_unit_test(config_rejects_empty_disks_and_more_than_the_maximum),
+        cmocka_unit_test(config_parses_net_tap_with_given_or_derived_mac),
+        cmocka_unit_test(config_rejects_bad_net_values_and_a_second_net),
+        cmocka_unit_test(config_rng_is_a_flag_without_value),
+        cmocka_unit_test(config_parses_vsock_cid_and_socket_path),
+        cmocka_unit_test(config_rejects_bad_vsock_values_and_a_second_vsock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

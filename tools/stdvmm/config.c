@@ -155,6 +155,41 @@ static int parse_path(const char **dst, const char *opt, const char *v, char *er
     return 0;
 }
 
+/* --disk PATH[,ro]: the file itself is opened later (blk_file_open). */
+static int parse_disk(struct stdvmm_config *cfg, const char *v, char *err, size_t errlen)
+{
+    size_t len = strlen(v);
+    bool ro = len > 3 && strcmp(v + len - 3, ",ro") == 0;
+
+    if (len == 0 || strcmp(v, ",ro") == 0 || strcmp(v, ",rw") == 0)
+        return config_error(err, errlen, "--disk %s: empty file name (use --disk PATH[,ro])", v);
+    if (cfg->nr_disks >= STDVMM_MAX_DISKS)
+        return config_error(err, errlen, "--disk %s: at most %u disks", v,
+                            (unsigned)STDVMM_MAX_DISKS);
+    cfg->disks[cfg->nr_disks++] = (struct stdvmm_disk){.spec = v, .read_only = ro};
+    return 0;
+}
+
+static int parse_net(struct stdvmm_config *cfg, const char *v, char *err, size_t errlen)
+{
+    if (cfg->net)
+        return config_error(err, errlen, "--net %s: only one --net is supported", v);
+    if (vmm_tap_parse(v, &cfg->net_opts, err, errlen) < 0)
+        return -VMM_EINVAL;
+    cfg->net = true;
+    return 0;
+}
+
+static int parse_vsock(struct stdvmm_config *cfg, const char *v, char *err, size_t errlen)
+{
+    if (cfg->vsock)
+        return config_error(err, errlen, "--vsock %s: only one --vsock is supported", v);
+    if (vmm_vsock_uds_parse(v, &cfg->vsock_opts, err, errlen) < 0)
+        return -VMM_EINVAL;
+    cfg->vsock = true;
+    return 0;
+}
+
 /* One "run" option with its value. */
 static int parse_run_option(struct stdvmm_config *cfg, const char *opt, const char *v, char *err,
                             size_t errlen)
@@ -175,13 +210,20 @@ static int parse_run_option(struct stdvmm_config *cfg, const char *opt, const ch
         return parse_mem(cfg, v, err, errlen);
     if (strcmp(opt, "--console") == 0)
         return parse_console(cfg, v, err, errlen);
+    if (strcmp(opt, "--disk") == 0)
+        return parse_disk(cfg, v, err, errlen);
+    if (strcmp(opt, "--net") == 0)
+        return parse_net(cfg, v, err, errlen);
+    if (strcmp(opt, "--vsock") == 0)
+        return parse_vsock(cfg, v, err, errlen);
     return parse_log_level(cfg, v, err, errlen);
 }
 
 static bool run_option_known(const char *opt)
 {
     static const char *const opts[] = {"--kernel", "--initrd",  "--cmdline",  "--cpus",
-                                       "--mem",    "--console", "--dump-dtb", "--log-level"};
+                                       "--mem",    "--console", "--dump-dtb", "--log-level",
+                                       "--disk",   "--net",     "--vsock"};
 
     for (unsigned i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
         if (strcmp(opt, opts[i]) == 0)
@@ -215,6 +257,12 @@ static int parse_run(struct stdvmm_config *cfg, int argc, char *const argv[], ch
             opt[n] = '\0';
         } else {
             snprintf(opt, sizeof(opt), "%s", arg);
+        }
+        if (strcmp(opt, "--rng") == 0) { /* the one option without a value */
+            if (eq != NULL)
+                return config_error(err, errlen, "--rng takes no value");
+            cfg->rng = true;
+            continue;
         }
         if (!run_option_known(opt))
             return config_error(err, errlen, "run: unknown option '%s'", opt);

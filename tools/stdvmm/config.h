@@ -7,9 +7,11 @@
 #ifndef STDVMM_TOOL_CONFIG_H
 #define STDVMM_TOOL_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "stdvmm/log.h"
+#include "stdvmm/posix_net.h"
 
 #define STDVMM_MIB (1024ull * 1024)
 #define STDVMM_GIB (1024ull * STDVMM_MIB)
@@ -17,6 +19,7 @@
 #define STDVMM_MEM_MIN (32 * STDVMM_MIB)
 #define STDVMM_MEM_MAX (512 * STDVMM_GIB) /* stays below the 40-bit default IPA space */
 #define STDVMM_MEM_ALIGN (2 * STDVMM_MIB)
+#define STDVMM_MAX_DISKS 8
 
 /* Exit codes of the program (also printed by --help). */
 #define STDVMM_EXIT_OK 0
@@ -35,6 +38,12 @@ enum stdvmm_console {
     STDVMM_CONSOLE_VIRTIO, /* virtio-console, hvc0 (the PL011 stays for earlycon) */
 };
 
+/* One --disk: the value as given, for blk_file_open(), and whether it ends in ",ro". */
+struct stdvmm_disk {
+    const char *spec;
+    bool read_only;
+};
+
 struct stdvmm_config {
     enum stdvmm_command command;
     const char *kernel;   /* required for run */
@@ -45,6 +54,13 @@ struct stdvmm_config {
     uint64_t mem; /* bytes */
     enum stdvmm_console console;
     enum vmm_log_level log_level;
+    struct stdvmm_disk disks[STDVMM_MAX_DISKS]; /* virtio-blk, in command-line order */
+    unsigned nr_disks;
+    bool net; /* --net given: virtio-net on net_opts' tap */
+    struct vmm_tap_opts net_opts;
+    bool rng;   /* --rng: virtio-rng fed by getrandom(2) */
+    bool vsock; /* --vsock given: virtio-vsock over vsock_opts' UNIX socket */
+    struct vmm_vsock_uds_opts vsock_opts;
 };
 
 /* Defaults: 1 CPU, 256 MiB, serial console, log level warn. */

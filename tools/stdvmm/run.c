@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * `stdvmm run`: read the kernel and initrd, build the platform (PL011,
- * optional virtio-console, RAM, device tree) and run it on KVM, or with
- * --dump-dtb write the device tree and stop before touching /dev/kvm.
+ * optional virtio-console, the virtio devices of devices.c, RAM, device
+ * tree) and run it on KVM, or with --dump-dtb write the device tree and stop
+ * before touching /dev/kvm.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "devices.h"
 #include "run.h"
 #include "stdvmm/arm64.h"
 #include "stdvmm/err.h"
@@ -32,6 +34,7 @@ struct run_machine {
     struct pl011 uart;
     struct virtio_console vcon;
     struct vmm_stdio stdio;
+    struct stdvmm_devices devs;
     struct vmm_kvm kvm;
     bool kvm_open;
     struct run_file kernel, initrd;
@@ -153,9 +156,11 @@ static size_t run_virtio_console_rx(void *dev, const uint8_t *buf, size_t len)
     return virtio_console_rx(dev, buf, len);
 }
 
-/* The devices: a PL011 always (earlycon, ttyAMA0), virtio-console on request. */
+/* The devices: a PL011 always (earlycon, ttyAMA0), virtio-console on request
+ * (virtio slot 0), then disks, network, rng and vsock in the next slots. */
 static int run_add_devices(struct run_machine *m, const struct stdvmm_config *cfg)
 {
+    unsigned next_slot = 0;
     int ret;
 
     pl011_init(&m->uart, &m->vm, "pl011", m->layout.uart_base, m->layout.uart_irq,
@@ -172,7 +177,7 @@ static int run_add_devices(struct run_machine *m, const struct stdvmm_config *cf
         uint64_t base;
         unsigned irq;
 
-        ret = vmm_arm64_virtio_slot(&m->layout, 0, &base, &irq);
+        ret = vmm_arm64_virtio_slot(&m->layout, next_slot++, &base, &irq);
         if (ret == 0)
             ret = virtio_console_init(&m->vcon, &m->vm, "virtio-console0", base, irq,
                                       &m->stdio.backend);
@@ -183,7 +188,7 @@ static int run_add_devices(struct run_machine *m, const struct stdvmm_config *cf
             return ret;
         }
     }
-    return 0;
+    return stdvmm_devices_add(&m->devs, &m->vm, &m->layout, next_slot, cfg, cfg->dump_dtb != NULL);
 }
 
 /* Guest RAM without KVM, for --dump-dtb. */
@@ -281,6 +286,8 @@ static int run_on_kvm(struct run_machine *m, const struct stdvmm_config *cfg)
     else
         vmm_stdio_set_input(&m->stdio, run_pl011_rx, &m->uart, &m->kvm.lock);
     vmm_stdio_set_quit(&m->stdio, run_quit, &m->kvm);
+    if (stdvmm_devices_start(&m->devs, &m->kvm.lock) < 0)
+        return STDVMM_EXIT_RUNTIME;
     ret = vmm_stdio_start(&m->stdio);
     if (ret < 0) {
         vmm_err("console input: %s", strerror(-ret));
@@ -291,7 +298,9 @@ static int run_on_kvm(struct run_machine *m, const struct stdvmm_config *cfg)
              (unsigned long long)m->info.entry, (unsigned long long)m->info.dtb_gpa,
              stdvmm_config_cmdline(cfg));
     why = vmm_kvm_run(&m->kvm);
-    vmm_stdio_stop(&m->stdio); /* vCPUs are joined: no device calls rx_ready any more */
+    /* vCPUs are joined: no device calls rx_ready any more */
+    vmm_stdio_stop(&m->stdio);
+    stdvmm_devices_stop(&m->devs);
     return run_exit_status(why);
 }
 
@@ -339,6 +348,7 @@ int stdvmm_run(const struct stdvmm_config *cfg)
     m->stdio.wake_fd = -1;
     status = run_machine(m, cfg);
     vmm_stdio_stop(&m->stdio);
+    stdvmm_devices_close(&m->devs);
     if (m->kvm_open)
         vmm_kvm_close(&m->kvm);
     free(m->kernel.data);
