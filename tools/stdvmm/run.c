@@ -11,10 +11,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "devices.h"
 #include "run.h"
 #include "stdvmm/arm64.h"
+#include "stdvmm/boot_timer.h"
 #include "stdvmm/err.h"
 #include "stdvmm/kvm.h"
 #include "stdvmm/log.h"
@@ -40,6 +42,8 @@ struct run_machine {
     struct run_file kernel, initrd;
     char stdout_path[64];
     struct vmm_arm64_boot_info info;
+    struct boot_timer boot_timer;
+    struct timespec started; /* CLOCK_REALTIME when stdvmm_run() began */
 };
 
 /* Read a whole regular file; errors name the option and the file. */
@@ -156,6 +160,20 @@ static size_t run_virtio_console_rx(void *dev, const uint8_t *buf, size_t len)
     return virtio_console_rx(dev, buf, len);
 }
 
+/* The guest wrote the boot timer (bench/: at the start of its /init). */
+static void run_boot_timer_signalled(void *ctx)
+{
+    const struct run_machine *m = ctx;
+    struct timespec now;
+    double ms;
+
+    clock_gettime(CLOCK_REALTIME, &now);
+    ms = (double)(now.tv_sec - m->started.tv_sec) * 1e3 +
+         (double)(now.tv_nsec - m->started.tv_nsec) / 1e6;
+    vmm_info("boot-timer: guest signalled at realtime %lld.%06ld, %.3f ms after stdvmm started",
+             (long long)now.tv_sec, now.tv_nsec / 1000, ms);
+}
+
 /* The devices: a PL011 always (earlycon, ttyAMA0), virtio-console on request
  * (virtio slot 0), then disks, network, rng and vsock in the next slots. */
 static int run_add_devices(struct run_machine *m, const struct stdvmm_config *cfg)
@@ -173,6 +191,14 @@ static int run_add_devices(struct run_machine *m, const struct stdvmm_config *cf
     ret = vmm_arm64_device_path(&m->uart.dev, m->stdout_path, sizeof(m->stdout_path));
     if (ret < 0)
         return ret;
+    /* Always there, at a fixed address outside the virtio slots (bench/). */
+    boot_timer_init(&m->boot_timer, "boot-timer", BOOT_TIMER_DEFAULT_BASE, run_boot_timer_signalled,
+                    m);
+    ret = vmm_vm_add_device(&m->vm, &m->boot_timer.dev);
+    if (ret < 0) {
+        vmm_err("boot-timer: %s", vmm_strerror(ret));
+        return ret;
+    }
     if (cfg->console == STDVMM_CONSOLE_VIRTIO) {
         uint64_t base;
         unsigned irq;
@@ -345,6 +371,7 @@ int stdvmm_run(const struct stdvmm_config *cfg)
         vmm_err("out of memory");
         return STDVMM_EXIT_RUNTIME;
     }
+    clock_gettime(CLOCK_REALTIME, &m->started);
     m->stdio.wake_fd = -1;
     status = run_machine(m, cfg);
     vmm_stdio_stop(&m->stdio);
