@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The console path on seL4: the guest's PL011 and virtio-console output go
+ * to the kernel's debug console (seL4_DebugPutChar, via microkit_dbg_puts;
+ * debug kernels only), a line at a time, prefixed "<vm>| ". The same path
+ * carries the VMM's own log lines ("stdvmm[<vm>]: ..."). There is no input
+ * path: the debug console is output-only.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <microkit.h>
+#include "sel4_fmt.h"
+#include "sel4_priv.h"
+#include "stdvmm/log.h"
+
+static const char *log_name = "vmm";
+
+static void console_flush(struct sel4_console *con)
+{
+    con->line[con->len] = '\0';
+    microkit_dbg_puts(con->prefix);
+    microkit_dbg_puts("| ");
+    microkit_dbg_puts(con->line);
+    microkit_dbg_puts("\n");
+    con->len = 0;
+}
+
+static long console_write(void *ctx, const uint8_t *buf, size_t len)
+{
+    struct sel4_console *con = ctx;
+
+    for (size_t i = 0; i < len; i++) {
+        char c = (char)buf[i];
+
+        if (c == '\r')
+            continue;
+        if (c == '\n') {
+            console_flush(con);
+            continue;
+        }
+        con->line[con->len++] = c;
+        if (con->len == sizeof(con->line) - 1)
+            console_flush(con);
+    }
+    return (long)len;
+}
+
+void sel4_console_init(struct sel4_console *con, const char *prefix)
+{
+    con->backend = (struct vmm_stream_backend){.write = console_write, .ctx = con};
+    con->prefix = prefix;
+    con->len = 0;
+}
+
+static void log_sink(enum vmm_log_level level, const char *fmt, va_list ap)
+{
+    static const char *const tags[] = {"error: ", "warning: ", "", "debug: "};
+    char msg[256];
+    size_t n;
+
+    n = sel4_snprintf(msg, sizeof(msg), "stdvmm[%s]: %s", log_name,
+                      (unsigned)level < 4 ? tags[level] : "");
+    sel4_vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
+    microkit_dbg_puts(msg);
+    microkit_dbg_puts("\n");
+}
+
+void sel4_log_init(const char *name)
+{
+    log_name = name;
+    vmm_log_set_sink(log_sink, VMM_LOG_INFO);
+}

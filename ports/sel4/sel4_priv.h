@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Inside the seL4 VMM protection domain: the machine one VMM runs, and the
+ * functions its files share. Only files in ports/sel4 include this.
+ */
+#ifndef STDVMM_SEL4_PRIV_H
+#define STDVMM_SEL4_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "stdvmm/arm64.h"
+#include "stdvmm/backend.h"
+#include "stdvmm/pl011.h"
+#include "stdvmm/psci.h"
+#include "stdvmm/vgic.h"
+#include "stdvmm/virtio_console.h"
+#include "stdvmm/vm.h"
+#include "stdvmm_sel4.h"
+
+/* QEMU virt's GICv2 has 4 list registers per CPU interface (GICH_VTR). */
+#define SEL4_VMM_NR_LRS 4
+#define SEL4_VMM_NR_SPIS 64
+#define SEL4_CONSOLE_LINE 256
+
+/* Guest output on the seL4 debug console, one whole line at a time with
+ * the VM's name in front, so two VMs sharing the serial port stay readable. */
+struct sel4_console {
+    struct vmm_stream_backend backend;
+    const char *prefix;
+    char line[SEL4_CONSOLE_LINE];
+    size_t len;
+};
+
+struct sel4_vmm {
+    const struct sel4_vmm_config *cfg;
+    uint8_t *ram; /* guest_ram in this PD (setvar_vaddr) */
+    struct vmm_vm vm;
+    struct vmm_arm64_layout layout;
+    struct vmm_vgic gic;
+    struct vmm_vtimer vtimer;
+    struct vmm_psci psci;
+    struct pl011 uart;
+    struct virtio_console vcon;
+    struct sel4_console console;
+    struct vmm_arm64_boot_info info;
+    char stdout_path[64];
+    char cmdline[512];
+    unsigned boots; /* how many times the guest was started */
+    bool halted;    /* stopped for good (SYSTEM_OFF or an error) */
+    bool running[SEL4_VMM_MAX_VCPUS];
+    struct vmm_ratelimit rl_sysreg, rl_inject;
+};
+
+/* sel4_console.c: the stream backend and the log sink. */
+void sel4_console_init(struct sel4_console *con, const char *prefix);
+void sel4_log_init(const char *name);
+
+/* sel4_machine.c: build the VM (again, on reset) and start vCPU 0. */
+int sel4_machine_start(struct sel4_vmm *s);
+/* Stop every vCPU; @why is logged. The VM stays stopped. */
+void sel4_machine_halt(struct sel4_vmm *s, const char *why);
+/* PSCI SYSTEM_RESET: stop everything, reload the images, boot again. */
+int sel4_machine_reset(struct sel4_vmm *s);
+
+/* sel4_vcpu.c: vCPU threads and registers. */
+struct sel4_regs;
+int sel4_vcpu_boot(struct sel4_vmm *s, unsigned vcpu, uint64_t pc, uint64_t x0);
+void sel4_vcpu_stop(struct sel4_vmm *s, unsigned vcpu);
+void sel4_vcpu_init_ids(struct sel4_vmm *s);
+
+/* sel4_fault.c: one fault message from vCPU @vcpu; true to resume it. */
+bool sel4_fault_handle(struct sel4_vmm *s, unsigned vcpu, unsigned label);
+
+#endif

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# Build the guest initramfs of the seL4 examples: busybox, tests/sel4/guest/init
+# and the virtio-console modules of the Debian kernel, with the e2e tests'
+# builder (tests/e2e/lib.sh, used as is). Usage: mkinitrd.sh OUT
+set -euo pipefail
+out=${1:?usage: mkinitrd.sh OUT}
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../e2e/lib.sh
+. "$here/../e2e/lib.sh"
+[ -x "$E2E_BUSYBOX" ] && [ -d "$E2E_MODDIR" ] || {
+    echo "mkinitrd.sh: busybox or kernel modules missing (run scripts/deps.sh all)" >&2
+    exit 1
+}
+out=$(realpath -m "$out")
+e2e_guest_initramfs "$out" "$here/guest/init" "virtio_mmio virtio_console"
