@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "stdvmm/log.h"
 #include "stdvmm/vm.h"
 
 struct kvm_run; /* <linux/kvm.h> */
@@ -44,6 +45,7 @@ struct vmm_kvm_vcpu {
     struct kvm_run *run; /* the shared kvm_run page(s) */
     pthread_t thread;
     bool started;
+    struct vmm_ratelimit rl_nisv; /* undecodable accesses: logged once */
 };
 
 struct vmm_kvm_ram {

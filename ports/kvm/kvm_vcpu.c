@@ -137,9 +137,11 @@ static int kvm_vcpu_nisv(struct vmm_kvm_vcpu *vcpu)
 {
     struct kvm_vcpu_events ev;
 
-    vmm_warn("vCPU %u: undecodable access at 0x%llx (ESR ISS 0x%llx): injecting a data abort",
-             vcpu->index, (unsigned long long)vcpu->run->arm_nisv.fault_ipa,
-             (unsigned long long)vcpu->run->arm_nisv.esr_iss);
+    if (vmm_ratelimit_first(&vcpu->rl_nisv))
+        vmm_warn("vCPU %u: undecodable access at 0x%llx (ESR ISS 0x%llx): injecting a data "
+                 "abort (further ones counted)",
+                 vcpu->index, (unsigned long long)vcpu->run->arm_nisv.fault_ipa,
+                 (unsigned long long)vcpu->run->arm_nisv.esr_iss);
     memset(&ev, 0, sizeof(ev));
     ev.exception.ext_dabt_pending = 1;
     if (ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &ev) < 0) {

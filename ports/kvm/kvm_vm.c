@@ -133,6 +133,19 @@ static int kvm_setup_signals(struct vmm_kvm *kvm)
     return 0;
 }
 
+/* Accesses KVM cannot decode (a load/store pair, a load with writeback...)
+ * then reach us as KVM_EXIT_ARM_NISV (kvm_vcpu.c injects an abort); without
+ * it KVM_RUN fails with ENOSYS and one guest instruction stops the VMM. */
+static void kvm_enable_nisv_exits(struct vmm_kvm *kvm)
+{
+    struct kvm_enable_cap cap = {.cap = KVM_CAP_ARM_NISV_TO_USER};
+
+    if (ioctl(kvm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_NISV_TO_USER) <= 0 ||
+        ioctl(kvm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+        vmm_warn("kvm: no KVM_CAP_ARM_NISV_TO_USER: a guest access KVM cannot decode will "
+                 "stop the VM");
+}
+
 int vmm_kvm_open(struct vmm_kvm *kvm, struct vmm_vm *vm)
 {
     int ret, err;
@@ -167,6 +180,7 @@ int vmm_kvm_open(struct vmm_kvm *kvm, struct vmm_vm *vm)
         return -err;
     }
     kvm->ipa_bits = KVM_DEFAULT_IPA_BITS;
+    kvm_enable_nisv_exits(kvm);
     kvm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (kvm->stop_fd < 0) {
         err = errno;
