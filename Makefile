@@ -97,6 +97,33 @@ $(FS_DIR)/libstdvmm_core.a: $(FS_OBJS)
 .PHONY: freestanding
 freestanding: $(FS_DIR)/libstdvmm_core.a
 
+# ---------------------------------------------------------------- attacking guest
+# tests/attack/: a bare-metal AArch64 program with an arm64 Image header that
+# stdvmm boots as its kernel and that attacks it (tests/attack/README.md).
+ATTACK_DIR := $(BUILD)/attack
+ATTACK_CFLAGS := $(CSTD) $(WARN) -O2 -g -ffreestanding -nostdlib -fno-builtin \
+	-fno-tree-loop-distribute-patterns -fno-stack-protector -fno-pie -mgeneral-regs-only
+ATTACK_SRCS := $(sort $(wildcard tests/attack/*.c tests/attack/*.S))
+ATTACK_OBJS := $(patsubst tests/attack/%,$(ATTACK_DIR)/%.o,$(ATTACK_SRCS))
+
+$(ATTACK_DIR)/%.o: tests/attack/% tests/attack/guest.h
+	@mkdir -p $(dir $@)
+	$(CROSS)gcc $(ATTACK_CFLAGS) -c $< -o $@
+
+$(ATTACK_DIR)/attack.elf: $(ATTACK_OBJS) tests/attack/attack.ld
+	$(CROSS)gcc $(ATTACK_CFLAGS) -no-pie -static -Wl,--build-id=none,--no-warn-rwx-segments -T tests/attack/attack.ld \
+		$(ATTACK_OBJS) -lgcc -o $@
+
+$(ATTACK_DIR)/Image: $(ATTACK_DIR)/attack.elf
+	$(CROSS)objcopy -O binary $< $@
+
+.PHONY: attack-guest attack
+attack-guest: $(ATTACK_DIR)/Image
+
+# The attacking guest end to end on KVM in the emulated machine.
+attack: stdvmm attack-guest
+	tests/attack/run.sh
+
 # ---------------------------------------------------------------- top-level targets
 .PHONY: all deps check e2e demo format clean
 all: unit-build stdvmm freestanding

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The attacking guest (tests/attack/README.md): probes the virtio-mmio
+ * windows, attacks the platform (SMCCC, GIC, UART, addresses with no device)
+ * and then each virtio device in turn, and finally proves that every device
+ * still works. Verdicts go to the PL011 as ATTACK-PASS / ATTACK-FAIL lines,
+ * then "ATTACK: done" and a PSCI SYSTEM_OFF.
+ */
+#include "guest.h"
+
+#define MAX_DEVS 8u
+#define SMCCC_NOT_SUPPORTED (-1)
+#define PSCI_CPU_ON64 0xc4000003u
+#define PSCI_AFFINITY_INFO64 0xc4000004u
+#define PSCI_VERSION 0x84000000u
+
+void queue_attacks_run(struct vdev *devs, unsigned n, unsigned victim);
+void attack_main(uint64_t dtb);
+
+static uint8_t dev_areas[MAX_DEVS * VDEV_AREA] __attribute__((aligned(4096)));
+static struct vdev devs[MAX_DEVS];
+
+/* Function IDs no SMCCC implementation defines: each must come back as
+ * NOT_SUPPORTED (an SMC may also be refused with an undefined-instruction
+ * exception, which the vectors count and skip). */
+static void smccc_attacks(void)
+{
+    static const uint32_t undefined[] = {
+        0x840000ffu, 0xc40000ffu, 0x8400001fu, /* PSCI range, unassigned */
+        0x8600fffeu, 0xc600fffeu,              /* vendor hypervisor service */
+        0xbf00ff00u, 0xb0000000u,              /* trusted OS, yielding-style fast bit */
+        0x04000000u, 0x00000000u, 0xffffffffu, /* yielding calls, garbage */
+    };
+    bool ok = true;
+    int64_t r;
+
+    for (unsigned i = 0; i < sizeof(undefined) / sizeof(undefined[0]); i++) {
+        r = smccc_hvc(undefined[i] | 0xdead00000000ull, ~0ull, ~0ull, ~0ull);
+        if (r != SMCCC_NOT_SUPPORTED) {
+            out_str("ATTACK: hvc ");
+            out_hex(undefined[i]);
+            out_str(" returned ");
+            out_hex((uint64_t)r);
+            out_str("\n");
+            ok = false;
+        }
+    }
+    verdict(ok, "smccc", "undefined-function-ids-over-hvc", "a call did not return NOT_SUPPORTED");
+    ok = true;
+    for (unsigned i = 0; i < 3; i++) {
+        unsigned long before = exceptions_taken;
+        r = smccc_smc(undefined[i], 0, 0, 0);
+        if (r != SMCCC_NOT_SUPPORTED && exceptions_taken == before)
+            ok = false;
+    }
+    verdict(ok, "smccc", "undefined-function-ids-over-smc",
+            "neither NOT_SUPPORTED nor an undefined-instruction exception");
+    /* Real PSCI functions with impossible arguments: a CPU that does not
+     * exist, an entry point outside RAM. Any error is fine; success is not. */
+    r = smccc_hvc(PSCI_CPU_ON64, 0xff00ffull, 0x10000000ull, 0);
+    ok = r < 0;
+    r = smccc_hvc(PSCI_AFFINITY_INFO64, 0xffffffffffull, 7, 0);
+    ok = ok && r < 0;
+    verdict(ok, "psci", "impossible-arguments", "a call with impossible arguments succeeded");
+    r = smccc_hvc(PSCI_VERSION, 0, 0, 0);
+    verdict(r > 0, "psci", "still-answers", "PSCI_VERSION failed after the attacks");
+}
+
+/* Reads of every width and alignment over a range of @dev; writes only of
+ * widths a register does not have, to offsets in @wr_lo..@wr_hi. */
+static void sweep(uint64_t base, unsigned len, unsigned wr_lo, unsigned wr_hi)
+{
+    static const unsigned sizes[] = {1, 2, 4, 8};
+
+    for (unsigned off = 0; off + 8 <= len; off++) {
+        for (unsigned s = 0; s < 4; s++) {
+            unsigned size = sizes[s];
+            bool aligned = off % size == 0;
+            uint64_t va = (aligned ? 0 : GUEST_NC_ALIAS) + base + off;
+
+            (void)mmio_read(va, size);
+            if (off >= wr_lo && off + size <= wr_hi && (size != 4 || !aligned))
+                mmio_write(va, size, 0);
+        }
+    }
+}
+
+static void platform_attacks(void)
+{
+    /* GIC distributor: reads only (writes would change routing). */
+    sweep(GUEST_GICD, 0x100, 1, 0);
+    verdict(true, "gicd", "every-size-and-alignment", "");
+    /* PL011: wrong-width writes to the ID registers, garbage to the
+     * read-only flag and status registers, all widths read. */
+    sweep(GUEST_UART, 0x50, 1, 0);
+    sweep(GUEST_UART + 0xfe0, 0x20, 0, 0x20);
+    wr32(GUEST_UART + 0x18, 0xffffffffu); /* UARTFR */
+    wr32(GUEST_UART + 0x3c, 0xffffffffu); /* UARTRIS */
+    wr32(GUEST_UART + 0x40, 0xffffffffu); /* UARTMIS */
+    mmio_load_pair(GUEST_UART);
+    verdict(true, "pl011", "every-size-and-alignment", "");
+    /* Nothing there: between devices, unused virtio windows, past RAM. */
+    sweep(0x0b000000u, 0x40, 0, 0x40);
+    sweep(GUEST_VIRTIO_BASE + (GUEST_VIRTIO_SLOTS - 1) * GUEST_VIRTIO_STRIDE, 0x40, 0, 0x40);
+    for (unsigned i = 0; i < 16; i++) {
+        (void)mmio_read(GUEST_RAM_END + i * 0x100000u, 8);
+        mmio_write(GUEST_RAM_END + i * 0x100000u, 4, 0xdeadbeef);
+    }
+    verdict(true, "unmapped", "accesses-where-no-device-is", "");
+}
+
+static void final_proofs(unsigned n)
+{
+    bool have_blk = false, have_rng = false, have_con = false;
+
+    for (unsigned i = 0; i < n; i++) {
+        struct vdev *d = &devs[i];
+        bool ok =
+            vdev_init(d) && vdev_request_ok(d, "ATTACK-CONSOLE: hello from the attacking guest\n");
+
+        verdict(ok, d->name, "works-after-all-attacks", "a correct request did not complete");
+        have_blk |= d->id == 2;
+        have_rng |= d->id == 4;
+        have_con |= d->id == 3;
+    }
+    verdict(have_blk && have_rng && have_con, "setup", "blk-rng-console-present",
+            "run stdvmm with --disk, --rng and --console virtio");
+}
+
+void attack_main(uint64_t dtb)
+{
+    unsigned n;
+
+    out_str("ATTACK: start, DTB at ");
+    out_hex(dtb);
+    out_str("\n");
+    n = vdev_probe(devs, MAX_DEVS, dev_areas);
+    for (unsigned i = 0; i < n; i++) {
+        out_str("ATTACK: found ");
+        out_str(devs[i].name);
+        out_str(" at ");
+        out_hex(devs[i].base);
+        out_str("\n");
+    }
+    /* Before anything else: the walker's chain bound (the first attack). */
+    for (unsigned i = 0; i < n; i++)
+        queue_attacks_run(devs, n, i);
+    smccc_attacks();
+    platform_attacks();
+    final_proofs(n);
+    out_str("ATTACK: exceptions taken by the guest: ");
+    out_dec(exceptions_taken);
+    out_str("\nATTACK: summary: ");
+    out_dec(verdicts_passed);
+    out_str(" passed, ");
+    out_dec(verdicts_failed);
+    out_str(" failed\nATTACK: done\n");
+    psci_system_off();
+}
