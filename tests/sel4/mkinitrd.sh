@@ -7,11 +7,11 @@
 set -euo pipefail
 out=${1:?usage: mkinitrd.sh OUT}
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../e2e/lib.sh
+# shellcheck source=tests/e2e/lib.sh disable=SC1091
 . "$here/../e2e/lib.sh"
-[ -x "$E2E_BUSYBOX" ] && [ -d "$E2E_MODDIR" ] || {
+if [ ! -x "$E2E_BUSYBOX" ] || [ ! -d "$E2E_MODDIR" ]; then
     echo "mkinitrd.sh: busybox or kernel modules missing (run scripts/deps.sh all)" >&2
     exit 1
-}
+fi
 out=$(realpath -m "$out")
 e2e_guest_initramfs "$out" "$here/guest/init" "virtio_mmio virtio_console"

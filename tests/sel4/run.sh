@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# End-to-end tests of the seL4 port: build the Microkit example systems
+# (examples/sel4) and boot each in QEMU, judging by the console markers of
+# the guest (tests/sel4/guest/init: `SEL4-GUEST: ...`, behind "<vm>| ") and
+# of the VMM (`stdvmm[<vm>]: ...`).
+#
+#   vm1      1 vCPU: reaches /init, sees 1 CPU, writes on virtio-console,
+#            reboots (PSCI SYSTEM_RESET) and boots again, powers off
+#            (PSCI SYSTEM_OFF) and stays off
+#   vm4      4 vCPUs: the guest sees 4 CPUs online, powers off
+#   two_vms  two VMs, each with its own VMM PD: console output from both
+#
+# Needs MICROKIT_SDK (a Microkit 2.0.1 SDK with qemu_virt_aarch64); without
+# it prints one SKIPPED line and exits 0. SEL4_TIMEOUT (s) bounds each boot.
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+
+if [ -z "${MICROKIT_SDK:-}" ]; then
+    echo "SKIPPED: seL4 end-to-end tests: MICROKIT_SDK is not set (see docs/SEL4.md)"
+    exit 0
+fi
+QEMU=${QEMU:-qemu-system-aarch64}
+TIMEOUT=${SEL4_TIMEOUT:-600}
+OUT=build/sel4
+passed=0
+failed=0
+
+echo "sel4: building the examples (MICROKIT_SDK=$MICROKIT_SDK)"
+if ! make -s -C examples/sel4 MICROKIT_SDK="$MICROKIT_SDK" all >"$OUT.build.log" 2>&1; then
+    tail -n 30 "$OUT.build.log"
+    echo "FAIL sel4 build (log: $OUT.build.log)"
+    exit 1
+fi
+
+# boot SYSTEM DONE_PATTERN...: run QEMU until every pattern is in the log (or
+# the timeout), then a few seconds more so anything after the end shows up.
+boot() {
+    local sys=$1 log=$OUT/$1/console.log pid start n pat all
+    shift
+    rm -f "$log"
+    # shellcheck disable=SC2054 # commas are QEMU option syntax
+    "$QEMU" -machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 -smp 4 \
+        -m 2G -nographic -monitor none -kernel "$OUT/$sys/loader.img" </dev/null >"$log" 2>&1 &
+    pid=$!
+    start=$SECONDS
+    while kill -0 "$pid" 2>/dev/null && [ $((SECONDS - start)) -lt "$TIMEOUT" ]; do
+        all=1
+        for pat in "$@"; do
+            n=$(tr -d '\r' <"$log" | grep -cF -- "$pat")
+            [ "$n" -gt 0 ] || { all=0; break; }
+        done
+        [ "$all" = 1 ] && break
+        sleep 2
+    done
+    sleep 5
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    echo "sel4: $sys ran $((SECONDS - start)) s (console: $log)"
+}
+
+# expect SYSTEM NAME PATTERN [COUNT]: PATTERN appears COUNT (default 1+) times.
+expect() {
+    local sys=$1 name=$2 pat=$3 want=${4:-} n
+    n=$(tr -d '\r' <"$OUT/$sys/console.log" | grep -cF -- "$pat")
+    if { [ -z "$want" ] && [ "$n" -gt 0 ]; } || { [ -n "$want" ] && [ "$n" -eq "$want" ]; }; then
+        echo "PASS $sys: $name"
+        passed=$((passed + 1))
+    else
+        echo "FAIL $sys: $name (\"$pat\" seen $n times${want:+, want $want})"
+        failed=$((failed + 1))
+    fi
+}
+
+# Nothing from VM after its power-off line: SYSTEM_OFF stopped it.
+expect_silent_after_off() {
+    local sys=$1 vm=$2 after
+    after=$(tr -d '\r' <"$OUT/$sys/console.log" |
+        sed -n "/stdvmm\[$vm\]: VM $vm stopped: the guest powered off/,\$p" | grep -c "^$vm| ")
+    if [ "$after" -eq 0 ]; then
+        echo "PASS $sys: $vm stays off after SYSTEM_OFF"
+        passed=$((passed + 1))
+    else
+        echo "FAIL $sys: $vm printed $after line(s) after SYSTEM_OFF"
+        failed=$((failed + 1))
+    fi
+}
+
+no_vmm_errors() {
+    local sys=$1 n
+    n=$(tr -d '\r' <"$OUT/$sys/console.log" | grep -c '^stdvmm\[[^]]*\]: error:')
+    if [ "$n" -eq 0 ]; then
+        echo "PASS $sys: no VMM errors"
+        passed=$((passed + 1))
+    else
+        echo "FAIL $sys: $n VMM error line(s):"
+        grep '^stdvmm\[[^]]*\]: error:' "$OUT/$sys/console.log" | head -n 5
+        failed=$((failed + 1))
+    fi
+}
+
+off="the guest powered off (PSCI SYSTEM_OFF)"
+
+boot vm1 "stdvmm[vm1]: VM vm1 stopped: $off"
+expect vm1 "reaches /init" "vm1| SEL4-GUEST: reached /init (boot 1)"
+expect vm1 "sees 1 CPU" "vm1| SEL4-GUEST: cpus=1 online=0"
+expect vm1 "virtio-console output" "vm1| SEL4-GUEST: hello on virtio-console (boot 1)"
+expect vm1 "SYSTEM_RESET reaches the VMM" "stdvmm[vm1]: VM vm1: system reset, booting again" 1
+expect vm1 "boots again after SYSTEM_RESET" "vm1| SEL4-GUEST: reached /init (boot 2)"
+expect vm1 "SYSTEM_OFF stops the VM" "stdvmm[vm1]: VM vm1 stopped: $off" 1
+expect_silent_after_off vm1 vm1
+no_vmm_errors vm1
+
+boot vm4 "stdvmm[vm4]: VM vm4 stopped: $off"
+expect vm4 "reaches /init" "vm4| SEL4-GUEST: reached /init (boot 1)"
+expect vm4 "sees 4 CPUs (PSCI CPU_ON)" "vm4| SEL4-GUEST: cpus=4 online=0-3"
+expect vm4 "virtio-console output" "vm4| SEL4-GUEST: hello on virtio-console (boot 1)"
+expect vm4 "SYSTEM_OFF stops the VM" "stdvmm[vm4]: VM vm4 stopped: $off" 1
+no_vmm_errors vm4
+
+boot two_vms "stdvmm[vm-a]: VM vm-a stopped: $off" "stdvmm[vm-b]: VM vm-b stopped: $off"
+for vm in vm-a vm-b; do
+    expect two_vms "$vm reaches /init" "$vm| SEL4-GUEST: reached /init (boot 1)"
+    expect two_vms "$vm virtio-console output" "$vm| SEL4-GUEST: hello on virtio-console (boot 1)"
+    expect two_vms "$vm powers off" "stdvmm[$vm]: VM $vm stopped: $off" 1
+done
+no_vmm_errors two_vms
+
+echo "sel4: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
