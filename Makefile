@@ -124,6 +124,17 @@ attack-guest: $(ATTACK_DIR)/Image
 attack: stdvmm attack-guest
 	tests/attack/run.sh
 
+# ---------------------------------------------------------------- benchmarks
+# stdvmm against Debian's arm64 QEMU in the emulated AArch64 machine
+# (bench/run.sh; results in build/bench, table in docs/PERFORMANCE.md).
+# bench-smoke: one short repetition, fails only if the suite is broken.
+.PHONY: bench bench-smoke
+bench: stdvmm
+	STDVMM=$(A64_DIR)/stdvmm bench/run.sh
+
+bench-smoke: stdvmm
+	STDVMM=$(A64_DIR)/stdvmm bench/run.sh --smoke
+
 # ---------------------------------------------------------------- top-level targets
 .PHONY: all deps check e2e demo format clean
 all: unit-build stdvmm freestanding

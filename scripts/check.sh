@@ -41,6 +41,12 @@ if [ -x tests/e2e/run.sh ]; then
 else
     skip "end-to-end" "tests/e2e/run.sh missing"
 fi
+if [ -x bench/run.sh ]; then
+    # Never fails on speed: only when a benchmark produced no number at all.
+    stage "benchmark smoke run (stdvmm vs QEMU, one repetition)" bench/run.sh --smoke
+else
+    skip "benchmark smoke run" "bench/run.sh missing"
+fi
 if [ -x tests/sel4/run.sh ]; then
     if [ -n "${MICROKIT_SDK:-}" ]; then
         stage "seL4 Microkit examples" tests/sel4/run.sh

@@ -357,6 +357,11 @@ static int run_machine(struct run_machine *m, const struct stdvmm_config *cfg)
     }
     if (ret < 0 || run_place_boot(m, cfg) < 0)
         return STDVMM_EXIT_RUNTIME;
+    /* The guest has its own copy now: return the file buffers (about the
+     * kernel's size of resident memory, see docs/PERFORMANCE.md). */
+    free(m->kernel.data);
+    free(m->initrd.data);
+    m->kernel.data = m->initrd.data = NULL;
     if (cfg->dump_dtb != NULL)
         return run_dump_dtb(m, cfg) < 0 ? STDVMM_EXIT_RUNTIME : STDVMM_EXIT_OK;
     return run_on_kvm(m, cfg);
