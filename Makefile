@@ -34,6 +34,8 @@ HOST_CFLAGS := $(CSTD) $(WARN) $(INC) -Itests/unit -g -O1 $(SAN) -D_GNU_SOURCE
 HOST_LDLIBS := -lcmocka -lfdt
 # Hosted parts of the stdvmm program that unit tests exercise on the build host.
 HOSTED_SRCS := tools/stdvmm/config.c
+# The KVM port's seccomp filter builds (and is tested) on any Linux host.
+HOSTED_SRCS += tools/stdvmm/isolate.c ports/kvm/seccomp.c ports/kvm/seccomp_table.c
 HOST_LIB_OBJS := $(patsubst %.c,$(HOST_DIR)/%.o,$(CORE_SRCS) $(POSIX_SRCS) $(HOSTED_SRCS))
 HOST_SUPPORT_OBJS := $(patsubst %.c,$(HOST_DIR)/%.o,$(TEST_SUPPORT))
 # Shared by every test binary: keep them (make would delete them as intermediates).
@@ -97,6 +99,52 @@ $(FS_DIR)/libstdvmm_core.a: $(FS_OBJS)
 .PHONY: freestanding
 freestanding: $(FS_DIR)/libstdvmm_core.a
 
+# ---------------------------------------------------------------- libFuzzer targets
+# tests/fuzz/fuzz_<target>.c, one LLVMFuzzerTestOneInput each, linked with the
+# portable sources built by clang with ASan+UBSan and fuzzer coverage.
+# See docs/FUZZING.md.
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 600
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := $(CSTD) $(WARN) $(INC) -Itests/fuzz -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	-D_GNU_SOURCE
+FUZZ_SRCS := $(sort $(filter-out tests/fuzz/fuzz_support.c,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRCS))
+FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(CORE_SRCS) tests/fuzz/fuzz_support.c)
+FUZZ_HDRS := $(HDRS) $(wildcard tests/fuzz/*.h)
+.SECONDARY: $(FUZZ_LIB_OBJS)
+
+$(FUZZ_DIR)/obj/%.o: %.c $(FUZZ_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/libstdvmm_fuzz.a: $(FUZZ_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libstdvmm_fuzz.a $(FUZZ_HDRS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_DIR)/libstdvmm_fuzz.a -lfdt -o $@
+
+# The seed generator writes tests/fuzz/corpus/<target>/ (committed).
+$(FUZZ_DIR)/gen_seeds: tests/fuzz/gen_seeds.c $(FUZZ_HDRS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(CSTD) $(WARN) $(INC) -g -D_GNU_SOURCE $< -o $@
+
+.PHONY: fuzz-build fuzz-smoke fuzz fuzz-seeds
+fuzz-build: $(FUZZ_BINS)
+
+# Every target over its seeds plus a short bounded run (the check stage).
+fuzz-smoke: fuzz-build
+	tests/fuzz/run.sh smoke $(FUZZ_BINS)
+
+# Long runs: FUZZ_TIME seconds per target, corpus kept in $(FUZZ_DIR)/corpus/<target>.
+fuzz: fuzz-build
+	FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run.sh long $(FUZZ_BINS)
+
+fuzz-seeds: $(FUZZ_DIR)/gen_seeds
+	$(FUZZ_DIR)/gen_seeds tests/fuzz/corpus
+
 # ---------------------------------------------------------------- attacking guest
 # tests/attack/: a bare-metal AArch64 program with an arm64 Image header that
 # stdvmm boots as its kernel and that attacks it (tests/attack/README.md).
@@ -156,4 +204,4 @@ format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(HOST_DIR) $(A64_DIR) $(FS_DIR)
+	rm -rf $(HOST_DIR) $(A64_DIR) $(FS_DIR) $(FUZZ_DIR)

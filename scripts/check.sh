@@ -36,6 +36,7 @@ stage "dependencies" scripts/deps.sh all
 stage "unit tests (ASan+UBSan)" make -s -j"$jobs" unit
 stage "freestanding core (aarch64)" make -s -j"$jobs" freestanding
 stage "stdvmm (static aarch64)" make -s -j"$jobs" stdvmm
+stage "fuzz smoke (libFuzzer, seeds + bounded runs)" make -s -j"$jobs" fuzz-smoke
 if [ -x tests/e2e/run.sh ]; then
     stage "end-to-end guests on KVM (emulated AArch64)" tests/e2e/run.sh
 else
