@@ -6,6 +6,8 @@
 #   scripts/deps.sh host    compilers, cmocka, libfdt for the unit tests
 #   scripts/deps.sh cross   + aarch64 cross compiler and arm64 libfdt.a
 #   scripts/deps.sh e2e     + QEMU, arm64 busybox and Debian's arm64 kernel
+#   scripts/deps.sh bench   + gnuplot, and Debian's arm64 qemu-system-aarch64 with
+#                           its shared libraries (the benchmark peer, bench/)
 #   scripts/deps.sh fuzz    + clang and its libFuzzer runtime (tests/fuzz)
 #   scripts/deps.sh all     everything
 # arm64 packages that must not be installed beside their amd64 twins
@@ -86,11 +88,49 @@ e2e() {
     unpack_kernel
 }
 
+# Several arm64 packages in one apt-get download; each unpacked once.
+unpack_arm64_many() {
+    local todo=() p
+    for p in "$@"; do
+        [ -e "$root/.stamp-$p" ] || todo+=("$p")
+    done
+    [ ${#todo[@]} -eq 0 ] && return 0
+    ensure_arm64_arch
+    apt_update
+    mkdir -p build/deps/debs "$root"
+    echo "deps: downloading ${#todo[@]} arm64 packages"
+    (cd build/deps/debs && apt-get download -q "${todo[@]/%/:arm64}" >/dev/null 2>&1) || {
+        echo "deps: apt-get download of ${todo[*]} (arm64) failed" >&2
+        exit 1
+    }
+    for p in "${todo[@]}"; do
+        dpkg-deb -x "$(ls -t build/deps/debs/"${p}"_*_arm64.deb | head -n1)" "$root"
+        touch "$root/.stamp-$p"
+    done
+}
+
+# The benchmark peer: Debian's arm64 QEMU runs inside the emulated machine,
+# so its binary and every shared library it may load are unpacked (bench/
+# copies only the ones its ELF NEEDED entries reach).
+bench() {
+    need_pkgs gnuplot-nox
+    [ -e "$root/.stamp-bench-peer" ] && return 0
+    ensure_arm64_arch
+    apt_update
+    local libs
+    mapfile -t libs < <(apt-cache depends --recurse --no-recommends --no-suggests \
+        --no-conflicts --no-breaks --no-replaces --no-enhances qemu-system-arm:arm64 |
+        sed -n 's/^\(lib[^ <>]*\|zlib1g\):arm64$/\1/p' | sort -u)
+    unpack_arm64_many qemu-system-arm "${libs[@]}"
+    touch "$root/.stamp-bench-peer"
+}
+
 case "$what" in
 host) host ;;
 cross) host; cross ;;
 e2e) host; cross; e2e ;;
+bench) host; cross; e2e; bench ;;
 fuzz) host; fuzz ;;
-all) host; cross; e2e; fuzz ;;
-*) echo "usage: scripts/deps.sh host|cross|e2e|fuzz|all" >&2; exit 2 ;;
+all) host; cross; e2e; bench; fuzz ;;
+*) echo "usage: scripts/deps.sh host|cross|e2e|bench|fuzz|all" >&2; exit 2 ;;
 esac
