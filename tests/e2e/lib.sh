@@ -23,7 +23,8 @@
 #                                   with deps, extra files
 #   e2e_outer_initramfs OUT SCRIPT [SRC:DST...]
 #                                   newc cpio: busybox, stdvmm, guest kernel,
-#                                   outer /init running SCRIPT, extra files
+#                                   outer /init running SCRIPT, extra files,
+#                                   the modules named in E2E_OUTER_MODS
 #   e2e_run_outer LOG SECS INITRD [CMDLINE-EXTRA]
 #                                   boot the emulated machine, console to LOG
 #   e2e_check LOG NAME...           count each NAME as passed or failed from
@@ -183,25 +184,30 @@ e2e_pack() {
     fi
 }
 
+# Modules MODS (space-separated names) and their dependencies, flat in
+# DIR/lib/modules/e2e, load order in its file `order`.
+e2e_stage_modules() {
+    local dir=$1 mods=$2 m order=()
+    mkdir -p "$dir/lib/modules/e2e"
+    [ -n "$mods" ] || return 0
+    # shellcheck disable=SC2086
+    mapfile -t order < <(e2e_modules $mods) || return 1
+    [ ${#order[@]} -gt 0 ] || return 1
+    for m in "${order[@]}"; do
+        local base=${m##*/}
+        base=${base%%.ko*}
+        e2e_mod_cat "$m" >"$dir/lib/modules/e2e/${base//-/_}.ko" || return 1
+        echo "${base//-/_}" >>"$dir/lib/modules/e2e/order"
+    done
+}
+
 e2e_guest_initramfs() {
     local out=$1 init=$2 mods=$3
     shift 3
-    local dir=$out.d m order=()
+    local dir=$out.d
     e2e_stage_base "$dir" || return 1
     cp "$init" "$dir/init" && chmod 755 "$dir/init"
-    # Modules flat in /lib/modules/e2e, load order in its file `order`.
-    mkdir -p "$dir/lib/modules/e2e"
-    if [ -n "$mods" ]; then
-        # shellcheck disable=SC2086
-        mapfile -t order < <(e2e_modules $mods) || return 1
-        [ ${#order[@]} -gt 0 ] || return 1
-        for m in "${order[@]}"; do
-            local base=${m##*/}
-            base=${base%%.ko*}
-            e2e_mod_cat "$m" >"$dir/lib/modules/e2e/${base//-/_}.ko" || return 1
-            echo "${base//-/_}" >>"$dir/lib/modules/e2e/order"
-        done
-    fi
+    e2e_stage_modules "$dir" "$mods" || return 1
     e2e_stage_files "$dir" "$@" || return 1
     e2e_pack "$dir" "$out" 1
     rm -rf "$dir"
@@ -217,6 +223,7 @@ e2e_outer_initramfs() {
     cp "$E2E_DIR/outer/init" "$dir/init" && chmod 755 "$dir/init"
     cp "$E2E_DIR/outer/lib.sh" "$dir/lib/e2e.sh"
     cp "$script" "$dir/test.sh"
+    e2e_stage_modules "$dir" "${E2E_OUTER_MODS:-}" || return 1
     mkdir -p "$dir/guest"
     cp "$E2E_KERNEL" "$dir/guest/Image"
     if [ -x "$E2E_STDVMM" ]; then
@@ -231,10 +238,11 @@ e2e_outer_initramfs() {
 
 # ------------------------------------------------------------ running
 # Boot the emulated machine with INITRD; console to LOG; hard limit SECS.
+# Extra QEMU arguments (e.g. a drive) come from the array E2E_QEMU_EXTRA.
 # Returns qemu's status (124 on timeout).
 e2e_run_outer() {
     local log=$1 secs=$2 initrd=$3 extra=${4:-}
-    timeout -k 5 "$secs" "$E2E_QEMU" "${E2E_MACHINE[@]}" \
+    timeout -k 5 "$secs" "$E2E_QEMU" "${E2E_MACHINE[@]}" ${E2E_QEMU_EXTRA[@]+"${E2E_QEMU_EXTRA[@]}"} \
         -kernel "$E2E_KERNEL" -initrd "$initrd" \
         -append "$E2E_OUTER_CMDLINE${extra:+ $extra}" </dev/null >"$log" 2>&1
 }

@@ -9,13 +9,19 @@
 #      stdvmm (tests/e2e/outer/foundation.sh, guest side tests/e2e/guest/init).
 #   3. Harness self-check: the same guest initramfs booted directly by QEMU,
 #      so a guest failure under stdvmm can be told from a broken initramfs.
+#   4. A second boot of the emulated machine for the virtio devices
+#      (tests/e2e/outer/devices.sh): blk, net, rng, vsock, all at once. Its
+#      disk is a file here, checked afterwards with e2fsck and debugfs.
 # Prints PASS/FAIL per check and ends with `N passed, N failed`; exits
 # non-zero if anything failed. Environment:
 #   E2E_OUT=dir      scratch and logs (default build/e2e)
-#   E2E_TIMEOUT=s    hard limit for one emulated machine (default 420)
+#   E2E_TIMEOUT=s    hard limit for one emulated machine (default 420;
+#                    the device boot gets E2E_DEV_TIMEOUT, default 540)
 #   STDVMM=path      the arm64 binary (default build/aarch64/stdvmm)
 #   E2E_VERBOSE=1    also print the whole console log of the machine
-# Logs stay in E2E_OUT: foundation.log (outer+guests), harness-guest.log.
+#   E2E_ONLY=foundation|devices   boot only one of the two machines
+# Logs stay in E2E_OUT: foundation.log (outer+guests), harness-guest.log,
+# devices.log (device guests), blk.img (the device guests' disk).
 set -u
 source "$(dirname "$0")/lib.sh"
 cd "$E2E_REPO" || exit 1
@@ -97,7 +103,8 @@ user_mode_checks() {
         out=$(timeout 30 "$q" "$E2E_STDVMM" run --help 2>&1)
         rc=$?
         if [ $rc -ne 0 ] || ! why=$(cli_help_ok "$out" --kernel --initrd --cmdline --cpus \
-            --mem --console --dump-dtb); then
+            --mem --console --dump-dtb "--disk PATH" "--net tap=NAME" --rng "--vsock cid=N" \
+            "Example: --disk" "Example: --net" "Example: --rng" "Example: --vsock"); then
             e2e_result cli-help 1 "stdvmm run --help: status $rc, ${why:-}"
         else
             e2e_result cli-help 0
@@ -124,11 +131,43 @@ user_mode_checks() {
     else
         e2e_result cli-dump-dtb 0
     fi
+    # Every device gets its own virtio-mmio window and SPI; with --dump-dtb no
+    # tap or socket is created on this host.
+    truncate -s 1M "$E2E_OUT/dtb-disk.img"
+    rm -f "$dtb" "$dts"
+    out=$(timeout 30 "$q" "$E2E_STDVMM" run --kernel "$E2E_KERNEL" --console virtio \
+        --disk "$E2E_OUT/dtb-disk.img,ro" --net tap=e2edtb0 --rng \
+        --vsock "cid=3,uds=$E2E_OUT/dtb.sock" --dump-dtb "$dtb" 2>&1)
+    rc=$?
+    local nodes irqs
+    if [ $rc -eq 0 ] && dtc -q -I dtb -O dts -o "$dts" "$dtb" 2>/dev/null; then
+        nodes=$(grep -c '^\s*virtio_mmio@a000[02468]00 {' "$dts")
+        irqs=$(grep -A3 '^\s*virtio_mmio@' "$dts" | grep -o 'interrupts = <0x00 0x1[0-4] ' | sort -u |
+            wc -l)
+    fi
+    if [ "${nodes:-0}" -eq 5 ] && [ "${irqs:-0}" -eq 5 ] && [ ! -e "$E2E_OUT/dtb.sock" ] &&
+        ! ip link show e2edtb0 >/dev/null 2>&1; then
+        e2e_result cli-dump-dtb-devices 0
+    else
+        e2e_result cli-dump-dtb-devices 1 "status $rc, ${nodes:-0} virtio_mmio windows and \
+${irqs:-0} SPIs (want 5 each), or a tap/socket was created: $(head -c 200 <<<"$out")"
+    fi
 }
 
 # ------------------------------------------------------------ 2. under KVM
-guest_mods="virtio_mmio virtio_console"
+guest_mods="virtio_mmio virtio_console virtio_blk virtio_net virtio_rng vsock
+    vmw_vsock_virtio_transport"
 guest_initrd=$E2E_OUT/guest.cpio.gz
+
+# The two static helpers of the vsock check (busybox has no AF_VSOCK).
+vsock_tools() {
+    local p
+    for p in guest host; do
+        aarch64-linux-gnu-gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+            -Wstrict-prototypes -Wmissing-prototypes -Wvla -O2 -static \
+            -o "$E2E_OUT/vsock-$p" "$E2E_DIR/vsock/vsock_$p.c" "$E2E_DIR/vsock/xfer.c" || return 1
+    done
+}
 
 kvm_checks() {
     local outer=$E2E_OUT/outer-foundation.cpio log=$E2E_OUT/foundation.log
@@ -147,6 +186,70 @@ kvm_checks() {
         boot-virtio-console input-virtio err-missing-kernel err-bad-image err-bad-cpus \
         err-bad-mem err-unknown-option
     [ "${E2E_VERBOSE:-0}" = 1 ] && tr -d '\r' <"$log"
+}
+
+# ------------------------------------------------------------ 4. devices
+dev_checks=(blk-mkfs-write blk-flush-survives-kill blk-files-persist blk-read-only net-ping
+    net-host-to-guest net-guest-to-host net-tx-counted rng-hwrng vsock-guest-to-host
+    vsock-host-to-guest all-devices)
+
+# blk_host_checks LOG IMG: the disk the guests wrote, checked with this
+# host's e2fsprogs: a clean file system, and each file with the sha256 the
+# guest printed when it wrote it.
+blk_host_checks() {
+    local log=$1 img=$2 out rc name want got bad=""
+    if ! command -v e2fsck >/dev/null || ! command -v debugfs >/dev/null; then
+        e2e_result blk-host-e2fsck 1 "e2fsck/debugfs missing (scripts/deps.sh e2e)"
+        e2e_result blk-host-files 1 "e2fsck/debugfs missing"
+        return
+    fi
+    out=$(e2fsck -fn "$img" 2>&1)
+    rc=$?
+    if [ $rc -eq 0 ]; then
+        e2e_result blk-host-e2fsck 0
+    else
+        e2e_result blk-host-e2fsck 1 "e2fsck -fn: status $rc: $(tail -n 3 <<<"$out" | tr '\n' ' ')"
+    fi
+    local sums
+    sums=$(tr -d '\r\000' <"$log" | grep -a "blk-write| GUEST: blk-file " | sed 's/.*blk-file //')
+    [ -n "$sums" ] || bad="no file sums from the guest in $log"
+    while read -r name want; do
+        [ -n "$name" ] || continue
+        got=$(debugfs -R "cat /$name" "$img" 2>/dev/null | sha256sum | cut -d' ' -f1)
+        [ "$got" = "$want" ] || bad="$bad /$name: sha256 $got, guest wrote $want;"
+    done <<<"$sums"
+    if [ -z "$bad" ]; then
+        e2e_result blk-host-files 0
+    else
+        e2e_result blk-host-files 1 "$bad"
+    fi
+}
+
+device_checks() {
+    local outer=$E2E_OUT/outer-devices.cpio log=$E2E_OUT/devices.log img=$E2E_OUT/blk.img
+    local secs=${E2E_DEV_TIMEOUT:-540}
+    rm -f "$img"
+    truncate -s 32M "$img"
+    if ! E2E_OUTER_MODS="virtio_mmio virtio_blk tun" e2e_outer_initramfs "$outer" \
+        "$E2E_DIR/outer/devices.sh" "$guest_initrd:/guest/initrd.gz" \
+        "$E2E_OUT/vsock-host:/bin/vsock-host"; then
+        e2e_result outer-devices-initramfs 1 "could not build $outer"
+        return
+    fi
+    echo "e2e: booting the emulated machine for the devices (limit $secs s, log $log)"
+    local t=$SECONDS
+    # shellcheck disable=SC2054 # commas are QEMU option syntax
+    E2E_QEMU_EXTRA=(-drive "file=$img,format=raw,if=none,id=blk0,cache=writeback"
+        -device virtio-blk-device,drive=blk0)
+    e2e_run_outer "$log" "$secs" "$outer"
+    local rc=$?
+    E2E_QEMU_EXTRA=()
+    echo "e2e: emulated machine (devices): status $rc after $((SECONDS - t)) s"
+    [ $rc -eq 124 ] && echo "e2e: TIMEOUT after $secs s"
+    tr -d '\r\000' <"$log" | grep -a "OUTER: timings" || true
+    e2e_check "$log" "${dev_checks[@]}"
+    [ "${E2E_VERBOSE:-0}" = 1 ] && tr -d '\r' <"$log"
+    blk_host_checks "$log" "$img"
 }
 
 # ------------------------------------------------------------ 3. self-check
@@ -184,9 +287,13 @@ harness_check() {
 }
 
 user_mode_checks
-if e2e_guest_initramfs "$guest_initrd" "$E2E_DIR/guest/init" "$guest_mods"; then
+if ! vsock_tools; then
+    e2e_result vsock-tools 1 "could not build tests/e2e/vsock with aarch64-linux-gnu-gcc"
+elif e2e_guest_initramfs "$guest_initrd" "$E2E_DIR/guest/init" "$guest_mods" \
+    "$E2E_OUT/vsock-guest:/bin/vsock-guest"; then
     harness_check
-    kvm_checks
+    [ "${E2E_ONLY:-}" = devices ] || kvm_checks
+    [ "${E2E_ONLY:-}" = foundation ] || device_checks
 else
     e2e_result guest-initramfs 1 "could not build $guest_initrd"
 fi

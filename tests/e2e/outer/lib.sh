@@ -73,3 +73,37 @@ e2e_expect() {
         e2e_fail "$1" "$4"
     fi
 }
+
+# Background runs, for checks where the outer side acts while the guest runs:
+#   e2e_vmm_start NAME SECS LOG ARGS...    stdvmm ARGS in the background
+#                                          (stdin /dev/null); pid in E2E_PID
+#   e2e_wait_log LOG PATTERN SECS          until PATTERN is in LOG: 0, or 1
+#                                          after SECS or once stdvmm is gone
+#   e2e_vmm_finish NAME LOG                wait for it, show LOG; E2E_RC
+e2e_vmm_start() {
+    local name=$1 secs=$2 log=$3
+    shift 3
+    echo "OUTER: $name: stdvmm $*"
+    : >"$log"
+    timeout "$secs" stdvmm "$@" </dev/null >"$log" 2>&1 &
+    E2E_PID=$!
+}
+
+e2e_wait_log() {
+    local n=0
+    while ! grep -q "$2" "$1"; do
+        if [ $n -ge $(($3 * 10)) ] || ! kill -0 "$E2E_PID" 2>/dev/null; then
+            grep -q "$2" "$1"
+            return
+        fi
+        sleep 0.1
+        n=$((n + 1))
+    done
+}
+
+e2e_vmm_finish() {
+    wait "$E2E_PID"
+    E2E_RC=$?
+    e2e_show "$1" "$2"
+    echo "OUTER: $1: exit status $E2E_RC"
+}
