@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=sh
+#
+# The benchmark inside the emulated AArch64 machine (/test.sh, sourced by
+# tests/e2e/outer/init with /lib/e2e.sh). For each repetition, in this
+# order, so the two VMMs alternate (A B A B) under the same load:
+#   start  each VMM is started on the full guest configuration and killed
+#          at its first KVM_RUN (QEMU reports it through its trace log)
+#   boot   the bench guest (bench/guest/init): boot to /init, virtio-blk,
+#          virtio-net, footprint
+#   exit   the exit-loop guest under rawkvm, stdvmm and QEMU
+# Every measurement is a line "BENCH vmm=... rep=... kind=... key=value".
+# Settings from the kernel command line: bench.reps= bench.seq= bench.rand=
+# bench.net= bench.disk= (MiB).
+reps=$(e2e_arg bench.reps)
+seq_mib=$(e2e_arg bench.seq)
+rand_s=$(e2e_arg bench.rand)
+net_s=$(e2e_arg bench.net)
+disk_mib=$(e2e_arg bench.disk)
+mem=256
+guest_cmdline="console=ttyAMA0 quiet panic=-1 rdinit=/init bench.seq=$seq_mib bench.rand=$rand_s bench.net=$net_s"
+
+for m in $(cat /lib/modules/bench/order); do
+    insmod "/lib/modules/bench/$m.ko" || echo "BENCH-ERROR outer: insmod $m"
+done
+benchtool mktap tap0 || echo "BENCH-ERROR outer: no tap0"
+ip addr add 10.0.2.1/24 dev tap0
+ip link set tap0 up
+benchtool tcp-serve 5001 5002 &
+serve_pid=$!
+dd if=/dev/zero of=/tmp/disk.img bs=1M count="$disk_mib" 2>/dev/null
+
+echo "BENCH-NOTE versions: outer $(uname -r), $(nproc) cpus; $(stdvmm --version 2>&1 | head -n1);" \
+    "$(qemu-system-aarch64 --version 2>&1 | head -n1)"
+
+stdvmm_cmd() {
+    echo stdvmm run --kernel /guest/Image --initrd /guest/initrd.gz --mem ${mem}M \
+        --log-level info --disk /tmp/disk.img --net tap=tap0
+}
+
+qemu_cmd() {
+    echo qemu-system-aarch64 -enable-kvm -machine virt,gic-version=3 -cpu host -smp 1 \
+        -m $mem -nographic -nodefaults -serial stdio -kernel /guest/Image \
+        -initrd /guest/initrd.gz \
+        -drive file=/tmp/disk.img,format=raw,if=none,id=d0 -device virtio-blk-device,drive=d0 \
+        -netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-device,netdev=n0
+}
+
+# run VMM KIND REP: one measured launch.
+run() {
+    vmm=$1 kind=$2 rep=$3 tag="vmm=$1 rep=$3 kind=$2" log=/tmp/$1-$2-$3.log
+    case "$vmm:$kind" in
+    stdvmm:start)
+        # shellcheck disable=SC2046
+        benchtool launch --tag "$tag" --log "$log" --timeout 60 \
+            --stop-on "first KVM_RUN" -- $(stdvmm_cmd) --cmdline "$guest_cmdline" ;;
+    qemu:start)
+        # shellcheck disable=SC2046
+        benchtool launch --tag "$tag" --log "$log" --timeout 60 --stop-on "type 0xae80" \
+            -- $(qemu_cmd) -append "$guest_cmdline" -trace kvm_vcpu_ioctl -msg timestamp=on ;;
+    stdvmm:boot)
+        # shellcheck disable=SC2046
+        benchtool launch --tag "$tag" --log "$log" --timeout 600 \
+            --init-marker BENCH-INIT-REACHED --footprint-marker BENCH-FOOTPRINT \
+            -- $(stdvmm_cmd) --cmdline "$guest_cmdline benchtimer=0x09100000" ;;
+    qemu:boot)
+        # shellcheck disable=SC2046
+        benchtool launch --tag "$tag" --log "$log" --timeout 600 \
+            --init-marker BENCH-INIT-REACHED --footprint-marker BENCH-FOOTPRINT \
+            -- $(qemu_cmd) -append "$guest_cmdline" ;;
+    rawkvm:exit)
+        benchtool launch --tag "$tag" --log "$log" --timeout 120 -- rawkvm /bench/exitloop.Image ;;
+    stdvmm:exit)
+        benchtool launch --tag "$tag" --log "$log" --timeout 120 \
+            -- stdvmm run --kernel /bench/exitloop.Image --mem 64M ;;
+    qemu:exit)
+        benchtool launch --tag "$tag" --log "$log" --timeout 120 \
+            -- qemu-system-aarch64 -enable-kvm -machine virt,gic-version=3 -cpu host -smp 1 \
+            -m 64 -nographic -nodefaults -serial stdio -kernel /bench/exitloop.Image ;;
+    esac
+    grep -q "BENCH-ERROR" "$log" && grep "BENCH-ERROR" "$log" | sed "s/^/BENCH-NOTE $tag /"
+    if [ "$kind" != start ] && [ "${BENCH_SHOW_LOGS:-1}" = 1 ]; then
+        tail -n 30 "$log" | sed "s/^/  $vmm-$kind-$rep| /"
+    fi
+}
+
+r=1
+while [ "$r" -le "$reps" ]; do
+    echo "OUTER: repetition $r of $reps"
+    run stdvmm start $r
+    run qemu start $r
+    run stdvmm boot $r
+    run qemu boot $r
+    run rawkvm exit $r
+    run stdvmm exit $r
+    run qemu exit $r
+    r=$((r + 1))
+done
+kill "$serve_pid" 2>/dev/null
+echo "BENCH-END"
