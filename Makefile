@@ -34,6 +34,8 @@ HOST_CFLAGS := $(CSTD) $(WARN) $(INC) -Itests/unit -g -O1 $(SAN) -D_GNU_SOURCE
 HOST_LDLIBS := -lcmocka -lfdt
 # Hosted parts of the stdvmm program that unit tests exercise on the build host.
 HOSTED_SRCS := tools/stdvmm/config.c
+# The KVM port's seccomp filter builds (and is tested) on any Linux host.
+HOSTED_SRCS += tools/stdvmm/isolate.c ports/kvm/seccomp.c ports/kvm/seccomp_table.c
 HOST_LIB_OBJS := $(patsubst %.c,$(HOST_DIR)/%.o,$(CORE_SRCS) $(POSIX_SRCS) $(HOSTED_SRCS))
 HOST_SUPPORT_OBJS := $(patsubst %.c,$(HOST_DIR)/%.o,$(TEST_SUPPORT))
 # Shared by every test binary: keep them (make would delete them as intermediates).

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "config.h"
+#include "isolate.h"
 #include "stdvmm/err.h"
 #include "stdvmm/vm.h"
 
@@ -216,6 +217,8 @@ static int parse_run_option(struct stdvmm_config *cfg, const char *opt, const ch
         return parse_net(cfg, v, err, errlen);
     if (strcmp(opt, "--vsock") == 0)
         return parse_vsock(cfg, v, err, errlen);
+    if (stdvmm_isolation_option_known(opt))
+        return stdvmm_isolation_option(cfg, opt, v, err, errlen);
     return parse_log_level(cfg, v, err, errlen);
 }
 
@@ -228,7 +231,7 @@ static bool run_option_known(const char *opt)
     for (unsigned i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
         if (strcmp(opt, opts[i]) == 0)
             return true;
-    return false;
+    return stdvmm_isolation_option_known(opt);
 }
 
 static int parse_run(struct stdvmm_config *cfg, int argc, char *const argv[], char *err,
@@ -258,10 +261,16 @@ static int parse_run(struct stdvmm_config *cfg, int argc, char *const argv[], ch
         } else {
             snprintf(opt, sizeof(opt), "%s", arg);
         }
-        if (strcmp(opt, "--rng") == 0) { /* the one option without a value */
+        if (strcmp(opt, "--rng") == 0) { /* --rng and --no-seccomp take no value */
             if (eq != NULL)
                 return config_error(err, errlen, "--rng takes no value");
             cfg->rng = true;
+            continue;
+        }
+        if (strcmp(opt, "--no-seccomp") == 0) {
+            if (eq != NULL)
+                return config_error(err, errlen, "--no-seccomp takes no value");
+            cfg->no_seccomp = true;
             continue;
         }
         if (!run_option_known(opt))

@@ -61,6 +61,11 @@ struct stdvmm_config {
     bool rng;   /* --rng: virtio-rng fed by getrandom(2) */
     bool vsock; /* --vsock given: virtio-vsock over vsock_opts' UNIX socket */
     struct vmm_vsock_uds_opts vsock_opts;
+    /* Isolation after set-up (isolate.h, docs/SECURITY.md). */
+    bool no_seccomp;        /* --no-seccomp: run without the syscall filter */
+    const char *chroot_dir; /* --chroot DIR; NULL: none */
+    bool set_uid, set_gid;  /* --uid N / --gid N given */
+    uint32_t uid, gid;
 };
 
 /* Defaults: 1 CPU, 256 MiB, serial console, log level warn. */

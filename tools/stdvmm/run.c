@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "devices.h"
+#include "isolate.h"
 #include "run.h"
 #include "stdvmm/arm64.h"
 #include "stdvmm/boot_timer.h"
@@ -323,6 +324,9 @@ static int run_on_kvm(struct run_machine *m, const struct stdvmm_config *cfg)
              cfg->kernel, cfg->cpus, (unsigned long long)(cfg->mem / STDVMM_MIB),
              (unsigned long long)m->info.entry, (unsigned long long)m->info.dtb_gpa,
              stdvmm_config_cmdline(cfg));
+    /* Everything is open: from here on only the run loop's syscalls. */
+    if (stdvmm_isolate(cfg) < 0)
+        return STDVMM_EXIT_RUNTIME;
     why = vmm_kvm_run(&m->kvm);
     /* vCPUs are joined: no device calls rx_ready any more */
     vmm_stdio_stop(&m->stdio);
