@@ -76,4 +76,4 @@ else
         e2e_fail $t "stdvmm or the attacking guest is not built"
     done
 fi
-[ -f /attack/more.sh ] && . /attack/more.sh
+. /attack/integrity.sh

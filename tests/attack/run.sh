@@ -4,7 +4,7 @@
 # The hostile-guest tests (`make attack`; scripts/check.sh runs them): one
 # boot of the emulated AArch64 machine (tests/e2e/lib.sh) in which stdvmm
 # runs the attacking guest of this directory (outer.sh) and then the
-# isolation and crash-integrity checks (more.sh). Prints PASS/FAIL per check
+# isolation and crash-integrity checks (integrity.sh, integrity-init). Prints PASS/FAIL per check
 # and `N passed, N failed`. Environment:
 #   STDVMM=path         the arm64 stdvmm (default build/aarch64/stdvmm)
 #   ATTACK_IMAGE=path   the attacking guest (default build/attack/Image)
@@ -43,13 +43,17 @@ disk=$E2E_OUT/disk.img
 printf 'STDVMM-ATTACK-DISK sector 0\n' >"$disk"
 truncate -s 1M "$disk"
 
-files=("$image:/attack/Image" "$disk:/attack/disk.img")
-checks=(attack-vmm-survived attack-guest-verdicts attack-console-output attack-log-once
-    attack-disk-intact)
-if [ -f "$here/more.sh" ]; then
-    # shellcheck source=/dev/null
-    source "$here/more-host.sh" || finish
+# The Linux guest of the crash-integrity check (integrity.sh).
+integrity=$E2E_OUT/integrity.cpio.gz
+if ! e2e_guest_initramfs "$integrity" "$here/integrity-init" "virtio_mmio virtio_blk"; then
+    e2e_result integrity-initramfs 1 "could not build $integrity"
+    finish
 fi
+
+files=("$image:/attack/Image" "$disk:/attack/disk.img" "$integrity:/attack/integrity.cpio.gz"
+    "$here/integrity.sh:/attack/integrity.sh")
+checks=(attack-vmm-survived attack-guest-verdicts attack-console-output attack-log-once
+    attack-disk-intact isolation-confined integrity-kill9 isolation-chroot-error)
 
 outer=$E2E_OUT/outer.cpio log=$E2E_OUT/attack.log
 if ! e2e_outer_initramfs "$outer" "$here/outer.sh" "${files[@]}"; then
