@@ -251,17 +251,17 @@ check_all() {
     fi
 }
 
-modprobe_note=$(lsmod 2>/dev/null | cut -d' ' -f1 | tr '\n' ' ')
-echo "OUTER: modules: $modprobe_note"
-t0=$(date +%s)
-check_blk
-t1=$(date +%s)
-check_rng
-t2=$(date +%s)
-check_net
-t3=$(date +%s)
-check_vsock
-t4=$(date +%s)
-check_all
-t5=$(date +%s)
-echo "OUTER: timings: blk $((t1 - t0)) s, rng $((t2 - t1)) s, net $((t3 - t2)) s, vsock $((t4 - t3)) s, all $((t5 - t4)) s"
+echo "OUTER: modules: $(lsmod 2>/dev/null | cut -d' ' -f1 | tr '\n' ' ')"
+# e2e.only=a,b (run.sh: E2E_DEV_ONLY) runs only those checks, for debugging.
+only=$(e2e_arg e2e.only)
+timings=""
+for c in blk rng net vsock all; do
+    case ",${only:-$c}," in
+    *",$c,"*) ;;
+    *) continue ;;
+    esac
+    t=$(date +%s)
+    check_$c
+    timings="$timings $c $(($(date +%s) - t)) s,"
+done
+echo "OUTER: timings:${timings%,}"

@@ -16,7 +16,8 @@ C=$E2E_GUEST_CMDLINE
 
 if ! command -v stdvmm >/dev/null; then
     for t in boot-serial-cpus1 input-serial poweroff-exit0 boot-cpus4 boot-virtio-console \
-        input-virtio err-missing-kernel err-bad-image err-bad-cpus err-bad-mem err-unknown-option; do
+        input-virtio err-missing-kernel err-bad-image err-bad-cpus err-bad-mem err-unknown-option \
+        err-device-options; do
         e2e_fail $t "stdvmm is not built (make stdvmm)"
     done
     return 0
@@ -105,3 +106,16 @@ done
 ok=1
 cli_error err-unknown-option --bogus run --kernel $K --bogus || ok=0
 [ $ok = 1 ] && e2e_pass err-unknown-option
+
+# Device options: bad values and backends that cannot be opened (this
+# machine has no tun module, so no /dev/net/tun) fail with one line naming
+# the option before the guest starts.
+ok=1
+cli_error err-device-options --disk run --kernel $K --disk /nonexistent.img || ok=0
+cli_error err-device-options --disk run --kernel $K --disk ,ro || ok=0
+cli_error err-device-options "--net tap=e2e0: /dev/net/tun" run --kernel $K --net tap=e2e0 || ok=0
+cli_error err-device-options --net run --kernel $K --net tap=e2e0,mac=zz || ok=0
+cli_error err-device-options --vsock run --kernel $K --vsock cid=1,uds=/tmp/v.sock || ok=0
+cli_error err-device-options --vsock run --kernel $K --vsock cid=3,uds=/nonexistent/v.sock || ok=0
+cli_error err-device-options --rng run --kernel $K --rng=yes || ok=0
+[ $ok = 1 ] && e2e_pass err-device-options
