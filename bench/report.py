@@ -208,7 +208,9 @@ def main():
     metrics = build(samples, args)
     doc = {"command": args.command, "repetitions": args.reps, "settings": args.settings,
            "host": args.host, "emulated_machine": args.outer_qemu, "peer": args.peer_package,
-           "metrics": metrics, "notes": notes}
+           "metrics": metrics, "notes": notes,
+           "all_samples": {f"{v}/{k}/{key}": [vals[r] for r in sorted(vals)]
+                           for (v, k, key), vals in sorted(samples.items())}}
     with open(args.json, "w") as f:
         json.dump(doc, f, indent=1)
     ok_chart = chart(metrics, args.png)
