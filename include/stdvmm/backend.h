@@ -66,17 +66,34 @@ struct vmm_blk_backend {
 };
 
 /*
- * Network: whole Ethernet frames, without any virtio header. tx() sends one
- * frame gathered from @nr_iov pieces; it returns 0, -VMM_EAGAIN when the
- * backend is full (the device retries later and counts nothing as lost), or
- * another negative code (the device counts the frame as dropped). Frames from
- * the host are pushed by the backend through the device's rx function; when
- * the guest posts receive buffers again the device calls rx_ready().
+ * Network: whole Ethernet frames. tx() sends one frame gathered from @nr_iov
+ * pieces; it returns 0, -VMM_EAGAIN when the backend is full (the device
+ * retries later and counts nothing as lost), or another negative code (the
+ * device counts the frame as dropped). Frames from the host are pushed by the
+ * backend through the device's rx function; when the guest posts receive
+ * buffers again the device calls rx_ready().
+ *
+ * Without vnet_hdr frames carry no header, and the device offers the guest no
+ * checksum or segmentation offloads. With vnet_hdr (a Linux tap with
+ * IFF_VNET_HDR) every frame, both ways, starts with the 12-byte virtio 1.x
+ * struct virtio_net_hdr (little-endian): tx() gets it, already validated, as
+ * the first piece, and the backend pushes frames with theirs through
+ * virtio_net_rx_vnet(). The device then offers checksum and TSO offloads and,
+ * once the guest's features are known (and at every reset), calls
+ * set_offloads() with the VMM_NET_OFFLOAD_* kinds the host may now hand it.
  */
+#define VMM_NET_OFFLOAD_CSUM 0x1u    /* partial checksums (NEEDS_CSUM) */
+#define VMM_NET_OFFLOAD_TSO4 0x2u    /* TCP/IPv4 segmentation (GSO_TCPV4) */
+#define VMM_NET_OFFLOAD_TSO6 0x4u    /* TCP/IPv6 segmentation (GSO_TCPV6) */
+#define VMM_NET_OFFLOAD_TSO_ECN 0x8u /* TSO with the ECN (CWR) bit (GSO_ECN) */
+
 struct vmm_net_backend {
     int (*tx)(void *ctx, const struct vmm_iov *iov, unsigned nr_iov);
     void (*rx_ready)(void *ctx); /* optional */
     void *ctx;
+    bool vnet_hdr; /* frames both ways carry a virtio_net_hdr (see above) */
+    /* Optional, with vnet_hdr: 0 or a negative code (logged, the device goes on). */
+    int (*set_offloads)(void *ctx, unsigned offloads);
 };
 
 /*

@@ -3,8 +3,14 @@
  * Hosted (Linux) network and vsock backends.
  *
  * Tap (`--net tap=NAME[,mac=XX:XX:XX:XX:XX:XX]`): vmm_tap_open() opens
- * /dev/net/tun with TUNSETIFF IFF_TAP|IFF_NO_PI, which creates the interface
- * if needed (as QEMU and kvmtool do; the host then configures it with `ip`).
+ * /dev/net/tun with TUNSETIFF IFF_TAP|IFF_NO_PI|IFF_VNET_HDR, which creates
+ * the interface if needed (as QEMU and kvmtool do; the host then configures
+ * it with `ip`). With IFF_VNET_HDR (TUNSETVNETHDRSZ 12, the virtio 1.x
+ * header) frames carry their virtio_net_hdr both ways and the device offers
+ * checksum and TSO offloads; the tap's offloads (TUNSETOFFLOAD) start off
+ * and follow what the guest negotiated (backend set_offloads), so the host
+ * hands the guest 64 KiB TCP frames instead of MTU-sized ones. A kernel
+ * without IFF_VNET_HDR gets plain frames and no offloads.
  * Guest frames are written to the tap fd from the vCPU thread (a full tap
  * makes the device keep the frame; vmm_tap_poll_out() resumes it). Host
  * frames are read by vmm_tap_poll_in() and pushed into the virtio-net
@@ -31,7 +37,10 @@
 #include "stdvmm/virtio_vsock.h"
 
 #define VMM_TAP_IFNAMSIZ 16 /* IFNAMSIZ, with the NUL */
-#define VMM_TAP_FRAME_MAX 65536
+/* Largest host frame read: a 64 KiB GSO frame with Ethernet and VLAN
+ * headers (VIRTIO_NET_MAX_GSO_FRAME), rounded up; a longer read is a
+ * truncated frame and dropped. */
+#define VMM_TAP_FRAME_MAX (65536 + 64)
 
 struct vmm_tap_opts {
     char ifname[VMM_TAP_IFNAMSIZ];
@@ -53,10 +62,16 @@ struct vmm_tap {
     atomic_bool stop;
     atomic_bool tx_blocked; /* a write hit EAGAIN: wait for POLLOUT */
 
-    uint8_t frame[VMM_TAP_FRAME_MAX]; /* a host frame the guest had no room for yet */
+    bool vnet_hdr;     /* frames carry a 12-byte virtio_net_hdr both ways */
+    unsigned offloads; /* VMM_NET_OFFLOAD_* in effect */
+    /* TUNSETOFFLOAD with TUN_F_* @flags on @fd: 0 or -errno. Tests replace it. */
+    int (*set_tun_offload)(int fd, unsigned flags);
+
+    /* A host frame (with its header if vnet_hdr) the guest had no room for yet. */
+    uint8_t frame[VIRTIO_NET_HDR_LEN + VMM_TAP_FRAME_MAX];
     size_t frame_len;
     bool held;
-    unsigned long rx_frames, tx_errors, read_errors;
+    unsigned long rx_frames, tx_errors, read_errors, rx_truncated;
 };
 
 /* Parse the value of --net ("tap=NAME[,mac=XX:..:XX]") into @o: 0, or
@@ -72,6 +87,11 @@ int vmm_tap_open(struct vmm_tap *t, const struct vmm_tap_opts *o, char *err, siz
 
 /* Use an already open frame fd (a tap, or a SOCK_SEQPACKET socket in tests). */
 int vmm_tap_init_fd(struct vmm_tap *t, int fd, const uint8_t mac[6]);
+
+/* The fd of @t passes 12-byte virtio_net_hdr both ways (a tap with
+ * IFF_VNET_HDR and TUNSETVNETHDRSZ 12): hand headers through and let the
+ * device offer offloads. Call before virtio_net_init(). */
+void vmm_tap_use_vnet_hdr(struct vmm_tap *t);
 
 /* Deliver host frames to @dev, calling it under @lock (may be NULL). */
 void vmm_tap_attach(struct vmm_tap *t, struct virtio_net *dev, pthread_mutex_t *lock);

@@ -1,24 +1,32 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * virtio-net (virtio 1.2 section 5.1), device ID 1: one receive queue (0)
- * and one transmit queue (1); no control queue, no multiqueue, no offloads.
+ * and one transmit queue (1); no control queue, no multiqueue.
  * Offered: VIRTIO_NET_F_MAC, VIRTIO_NET_F_MTU, VIRTIO_NET_F_MRG_RXBUF and
- * VIRTIO_NET_F_STATUS (link up). With VERSION_1 every buffer starts with the
- * 12-byte struct virtio_net_hdr (5.1.6), num_buffers included.
+ * VIRTIO_NET_F_STATUS (link up); with a vnet_hdr backend (backend.h) also
+ * the offloads CSUM, GUEST_CSUM, GUEST_TSO4/TSO6/ECN and HOST_TSO4/TSO6/ECN
+ * (no UFO). With VERSION_1 every buffer starts with the 12-byte struct
+ * virtio_net_hdr (5.1.6), num_buffers included.
  *
  * Transmit: each chain is header + frame, all device-readable. A writable
  * descriptor in a transmit chain is a driver violation (the device then
- * needs reset). A short header, offload bits that were not negotiated, or a
- * frame outside 14..65535 bytes is dropped and counted in tx_dropped. The
- * frame, without header, goes to backend->tx() as pointers into guest RAM;
- * -VMM_EAGAIN keeps the chain (nothing lost) until the backend calls
- * virtio_net_tx_resume(); any other error drops and counts the frame.
+ * needs reset). A short header, a frame outside 14..65535 bytes, or a header
+ * asking for an offload that was not negotiated or that does not fit the
+ * frame (unknown gso_type, gso_size 0, hdr_len or csum_start + csum_offset
+ * beyond the frame) is dropped and counted in tx_dropped. The frame goes to
+ * backend->tx() as pointers into guest RAM, preceded for a vnet_hdr backend
+ * by a validated copy of the header; -VMM_EAGAIN keeps the chain (nothing
+ * lost) until the backend calls virtio_net_tx_resume(); any other error
+ * drops and counts the frame. All chains available are sent per kick, with
+ * one interrupt at the end.
  *
- * Receive: the backend pushes whole frames with virtio_net_rx(). With
- * MRG_RXBUF a frame spreads over as many chains as it needs (num_buffers
- * says how many); without it, one chain must hold header + frame. When the
- * guest has not posted enough buffers the call returns -VMM_EAGAIN: the
- * backend keeps the frame and offers it again after backend->rx_ready().
+ * Receive: the backend pushes whole frames with virtio_net_rx() (or with
+ * their header, virtio_net_rx_vnet()). With MRG_RXBUF a frame spreads over
+ * as many chains as it needs (num_buffers says how many); without it, one
+ * chain must hold header + frame. When the guest has not posted enough
+ * buffers the call returns -VMM_EAGAIN: the backend keeps the frame and
+ * offers it again after backend->rx_ready(). Between virtio_net_rx_batch_begin()
+ * and _end() the guest is interrupted once, at the end.
  */
 #ifndef STDVMM_VIRTIO_NET_H
 #define STDVMM_VIRTIO_NET_H
@@ -32,9 +40,18 @@
 #define VIRTIO_ID_NET 1
 
 /* Feature bits (5.1.3). */
-#define VIRTIO_NET_F_CSUM 0
+#define VIRTIO_NET_F_CSUM 0       /* the device completes partial checksums of tx frames */
+#define VIRTIO_NET_F_GUEST_CSUM 1 /* the driver takes rx frames with partial checksums */
 #define VIRTIO_NET_F_MTU 3
 #define VIRTIO_NET_F_MAC 5
+#define VIRTIO_NET_F_GUEST_TSO4 7 /* the driver takes TCP/IPv4 GSO frames */
+#define VIRTIO_NET_F_GUEST_TSO6 8
+#define VIRTIO_NET_F_GUEST_ECN 9
+#define VIRTIO_NET_F_GUEST_UFO 10
+#define VIRTIO_NET_F_HOST_TSO4 11 /* the device takes TCP/IPv4 GSO frames */
+#define VIRTIO_NET_F_HOST_TSO6 12
+#define VIRTIO_NET_F_HOST_ECN 13
+#define VIRTIO_NET_F_HOST_UFO 14
 #define VIRTIO_NET_F_MRG_RXBUF 15
 #define VIRTIO_NET_F_STATUS 16
 
@@ -45,13 +62,21 @@
  * csum_start, csum_offset, num_buffers; 12 bytes with VERSION_1. */
 #define VIRTIO_NET_HDR_LEN 12u
 #define VIRTIO_NET_HDR_F_NEEDS_CSUM 1u
+#define VIRTIO_NET_HDR_F_DATA_VALID 2u
 #define VIRTIO_NET_HDR_GSO_NONE 0u
+#define VIRTIO_NET_HDR_GSO_TCPV4 1u
+#define VIRTIO_NET_HDR_GSO_UDP 3u
+#define VIRTIO_NET_HDR_GSO_TCPV6 4u
+#define VIRTIO_NET_HDR_GSO_ECN 0x80u
 
 #define VIRTIO_NET_RXQ 0
 #define VIRTIO_NET_TXQ 1
 #define VIRTIO_NET_QUEUE_SIZE 256
 #define VIRTIO_NET_ETH_HLEN 14u
 #define VIRTIO_NET_MAX_FRAME 65535u
+/* A GSO frame from the host: an IP packet of up to 65535 bytes, Ethernet
+ * header and VLAN tag. */
+#define VIRTIO_NET_MAX_GSO_FRAME (65535u + VIRTIO_NET_ETH_HLEN + 4u)
 #define VIRTIO_NET_DEFAULT_MTU 1500u
 /* Most receive chains one frame may take (MRG_RXBUF); Linux posts buffers of
  * at least 1.5 KiB, so 64 of them hold the largest frame. */
@@ -65,6 +90,8 @@ struct virtio_net_stats {
     unsigned long rx_frames;  /* frames delivered to the guest */
     unsigned long rx_dropped; /* too large for the guest's buffers: lost */
     unsigned long rx_no_room; /* -VMM_EAGAIN returned: the backend kept the frame */
+    unsigned long tx_gso;     /* of tx_frames, GSO frames (segmented by the host) */
+    unsigned long rx_gso;     /* of rx_frames, GSO frames */
 };
 
 /* A receive chain taken from the ring but not yet returned: its writable
@@ -82,9 +109,13 @@ struct virtio_net {
     uint16_t mtu;
     bool link_up;
 
-    struct virtq_chain tx_chain; /* the chain being sent, or kept */
-    bool tx_held;                /* tx_chain is a frame the backend refused with EAGAIN */
-    struct vmm_iov tx_iov[VIRTQ_MAX_CHAIN]; /* the frame of chain, header stripped */
+    unsigned offloads; /* VMM_NET_OFFLOAD_* last given to backend->set_offloads */
+
+    struct virtq_chain tx_chain;        /* the chain being sent, or kept */
+    bool tx_held;                       /* tx_chain is a frame the backend refused with EAGAIN */
+    bool tx_gso;                        /* tx_hdr asks for segmentation */
+    uint8_t tx_hdr[VIRTIO_NET_HDR_LEN]; /* validated copy of the chain's header */
+    struct vmm_iov tx_iov[VIRTQ_MAX_CHAIN + 1]; /* [tx_hdr,] the frame of tx_chain */
     unsigned tx_nr_iov;
 
     /* Receive chains popped ahead of a frame that did not fit yet. */
@@ -93,6 +124,8 @@ struct virtio_net {
     unsigned rx_nr_bufs;
     struct vmm_iov rx_seg[VIRTQ_MAX_CHAIN];
     unsigned rx_nr_seg;
+    bool rx_batch;  /* between virtio_net_rx_batch_begin() and _end() */
+    bool rx_unsent; /* used buffers pushed in the batch, not yet signalled */
 
     struct virtio_net_stats stats;
     struct vmm_ratelimit rl_tx_bad, rl_tx_err, rl_rx_drop;
@@ -115,6 +148,16 @@ static inline struct vmm_device *virtio_net_device(struct virtio_net *net)
  * yet (keep it, retry after rx_ready; counted in rx_no_room), another
  * negative code: dropped and counted (too large, device not live). */
 int virtio_net_rx(struct virtio_net *net, const void *frame, size_t len);
+
+/* The same for a vnet_hdr backend: @buf holds the 12-byte virtio_net_hdr
+ * then the frame, @len counts both. A header the negotiated features do not
+ * allow (e.g. GSO without GUEST_TSO4) drops the frame, counted. */
+int virtio_net_rx_vnet(struct virtio_net *net, const void *buf, size_t len);
+
+/* Around several virtio_net_rx*() calls: interrupt the guest once, at _end(),
+ * for all frames delivered in between (both under the device lock). */
+void virtio_net_rx_batch_begin(struct virtio_net *net);
+void virtio_net_rx_batch_end(struct virtio_net *net);
 
 /* The backend can take frames again: retry a kept chain and carry on with
  * the transmit queue. */

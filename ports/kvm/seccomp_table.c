@@ -6,7 +6,8 @@
  * Which syscalls: those the run loop makes once set-up is over. vCPU
  * threads: KVM_RUN, KVM_IRQ_LINE, KVM_SET_VCPU_EVENTS, futex (the device
  * lock), signals to stop. Backends: read/write/readv/writev on the console,
- * tap and sockets, preadv/pwritev/fdatasync/fallocate on disk images,
+ * tap and sockets, TUNSETOFFLOAD on the tap when the guest (re)negotiates
+ * virtio-net offloads, preadv/pwritev/fdatasync/fallocate on disk images,
  * getrandom, and for vsock accept4/connect/sendmsg/recvmsg on UNIX sockets
  * (socket() only for AF_UNIX). Thread creation and exit (vmm_kvm_run starts
  * the vCPU threads after the filter is in place): clone/clone3, mmap,
@@ -15,6 +16,7 @@
  * on (a missing syscall shows up as "blocked syscall N").
  */
 #include <linux/audit.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -100,6 +102,7 @@ static const uint32_t native_ioctls[] = {
     (uint32_t)TCGETS, /* isatty(), tcgetattr() */
     (uint32_t)TCSETS, /* tcsetattr(): the console's raw mode is undone at exit */
     (uint32_t)TCSETSW, (uint32_t)TCSETSF,
+    (uint32_t)TUNSETOFFLOAD, /* the tap follows the guest's virtio-net offloads */
 };
 
 static const uint32_t native_socket_domains[] = {AF_UNIX};

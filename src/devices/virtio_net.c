@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * virtio-net, one queue pair, no offloads (virtio 1.2 section 5.1). See
+ * virtio-net, one queue pair (virtio 1.2 section 5.1), with checksum and
+ * TSO offloads when the backend passes virtio_net_hdr through. See
  * include/stdvmm/virtio_net.h for what is kept, dropped and counted.
  */
 #include <string.h>
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
 #include "stdvmm/virtio_net.h"
+#include "virtio_net_hdr.h"
 
 /* struct virtio_net_config (5.1.4): mac[6], status, max_virtqueue_pairs, mtu. */
 #define NET_CONFIG_SIZE 12u
@@ -22,6 +24,11 @@
 static struct virtio_net *to_net(struct virtio_mmio *vdev)
 {
     return vdev->priv;
+}
+
+static uint64_t net_features(const struct virtio_net *net)
+{
+    return net->vdev.driver_features;
 }
 
 static void put_le16(uint8_t *p, uint16_t v)
@@ -50,6 +57,7 @@ static int tx_prepare(struct virtio_net *net)
     uint8_t hdr[VIRTIO_NET_HDR_LEN];
     size_t skip = VIRTIO_NET_HDR_LEN;
     uint32_t frame_len;
+    const char *why;
 
     if (c->nr_writable != 0) {
         net->vdev.vqs[VIRTIO_NET_TXQ].fault = "writable descriptor in a transmit chain";
@@ -59,17 +67,22 @@ static int tx_prepare(struct virtio_net *net)
         tx_drop(net, "header shorter than 12 bytes");
         return 0;
     }
-    /* No checksum or segmentation offload was offered (5.1.6.2). */
-    if ((hdr[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM) || hdr[1] != VIRTIO_NET_HDR_GSO_NONE) {
-        tx_drop(net, "offload requested that was not negotiated");
-        return 0;
-    }
     frame_len = c->readable_len - VIRTIO_NET_HDR_LEN;
     if (frame_len < VIRTIO_NET_ETH_HLEN || frame_len > VIRTIO_NET_MAX_FRAME) {
         tx_drop(net, "frame length outside 14..65535 bytes");
         return 0;
     }
+    /* Offloads are checked against what was negotiated (5.1.6.2); the
+     * backend gets the checked copy, which the guest cannot change later. */
+    why = virtio_net_hdr_check(hdr, frame_len, net_features(net), VIRTIO_NET_DIR_TX, net->tx_hdr,
+                               &net->tx_gso);
+    if (why != NULL) {
+        tx_drop(net, why);
+        return 0;
+    }
     net->tx_nr_iov = 0;
+    if (net->backend->vnet_hdr)
+        net->tx_iov[net->tx_nr_iov++] = (struct vmm_iov){net->tx_hdr, sizeof(net->tx_hdr)};
     for (unsigned i = 0; i < c->nr_readable; i++) {
         const struct vmm_iov *s = &c->seg[i];
 
@@ -102,6 +115,7 @@ static int tx_send(struct virtio_net *net)
                      vmm_strerror(ret));
     } else {
         net->stats.tx_frames++;
+        net->stats.tx_gso += net->tx_gso;
     }
     return 0;
 }
@@ -252,13 +266,16 @@ static void rx_stream_copy(struct virtio_net *net, const struct virtio_net_rx_bu
     rx_copy(net, b, off, frame + (pos + off - VIRTIO_NET_HDR_LEN), n - off);
 }
 
-/* Write header + frame over the first @nbufs reserved buffers and return them. */
-static int rx_fill(struct virtio_net *net, struct virtq *vq, unsigned nbufs, const uint8_t *frame,
-                   size_t len)
+/* Write @vhdr (with num_buffers) + frame over the first @nbufs reserved
+ * buffers and return them. */
+static int rx_fill(struct virtio_net *net, struct virtq *vq, unsigned nbufs, const uint8_t *vhdr,
+                   const uint8_t *frame, size_t len)
 {
-    uint8_t hdr[VIRTIO_NET_HDR_LEN] = {0};
+    uint8_t hdr[VIRTIO_NET_HDR_LEN];
     size_t total = VIRTIO_NET_HDR_LEN + len, done = 0;
     int ret = 0;
+
+    memcpy(hdr, vhdr, sizeof(hdr));
 
     /* 5.1.6.4: num_buffers is 1 without MRG_RXBUF, else the chains used. */
     put_le16(hdr + NET_HDR_NUM_BUFFERS, (uint16_t)nbufs);
@@ -276,7 +293,9 @@ static int rx_fill(struct virtio_net *net, struct virtq *vq, unsigned nbufs, con
     return ret;
 }
 
-int virtio_net_rx(struct virtio_net *net, const void *frame, size_t len)
+/* Deliver @frame with checked header @hdr; @gso: it is a GSO frame. */
+static int net_rx(struct virtio_net *net, const uint8_t *hdr, bool gso, const uint8_t *frame,
+                  size_t len)
 {
     struct virtq *vq = virtio_mmio_queue(&net->vdev, VIRTIO_NET_RXQ);
     bool mergeable = virtio_mmio_has_feature(&net->vdev, VIRTIO_NET_F_MRG_RXBUF);
@@ -286,9 +305,10 @@ int virtio_net_rx(struct virtio_net *net, const void *frame, size_t len)
 
     if (vq == NULL)
         return rx_drop(net, -VMM_EIO, "device not live", len);
-    if (len < VIRTIO_NET_ETH_HLEN || len > VIRTIO_NET_MAX_FRAME)
+    if (len < VIRTIO_NET_ETH_HLEN || len > (gso ? VIRTIO_NET_MAX_GSO_FRAME : VIRTIO_NET_MAX_FRAME))
         return rx_drop(net, -VMM_EINVAL, "bad length", len);
-    if (virtio_mmio_has_feature(&net->vdev, VIRTIO_NET_F_MTU) &&
+    /* A GSO frame is larger than the MTU by design; its segments are not. */
+    if (!gso && virtio_mmio_has_feature(&net->vdev, VIRTIO_NET_F_MTU) &&
         len > (size_t)net->mtu + NET_RX_L2_OVERHEAD)
         return rx_drop(net, -VMM_E2BIG, "larger than the MTU", len);
     /* Use reserved buffers first, then take more from the ring. */
@@ -309,19 +329,61 @@ int virtio_net_rx(struct virtio_net *net, const void *frame, size_t len)
     if (have < need) {
         if (nbufs > 0 && !mergeable)
             return rx_drop(net, -VMM_E2BIG, "larger than the receive buffer", len);
-        if (nbufs == VIRTIO_NET_RX_MAX_CHAINS)
+        /* Kept chains would never grow: drop rather than wait for ever. */
+        if (nbufs == VIRTIO_NET_RX_MAX_CHAINS || net->rx_nr_seg == VIRTQ_MAX_CHAIN)
             return rx_drop(net, -VMM_E2BIG, "needs too many receive buffers", len);
         net->stats.rx_no_room++;
         return -VMM_EAGAIN;
     }
-    ret = rx_fill(net, vq, nbufs, frame, len);
-    virtio_mmio_notify_used(&net->vdev, VIRTIO_NET_RXQ);
+    ret = rx_fill(net, vq, nbufs, hdr, frame, len);
+    if (net->rx_batch)
+        net->rx_unsent = true;
+    else
+        virtio_mmio_notify_used(&net->vdev, VIRTIO_NET_RXQ);
     if (ret < 0) {
         virtio_mmio_queue_error(&net->vdev, VIRTIO_NET_RXQ, ret);
         return rx_drop(net, ret, "receive queue broken", len);
     }
     net->stats.rx_frames++;
+    net->stats.rx_gso += gso;
     return 0;
+}
+
+int virtio_net_rx(struct virtio_net *net, const void *frame, size_t len)
+{
+    static const uint8_t no_offload[VIRTIO_NET_HDR_LEN];
+
+    return net_rx(net, no_offload, false, frame, len);
+}
+
+int virtio_net_rx_vnet(struct virtio_net *net, const void *buf, size_t len)
+{
+    uint8_t hdr[VIRTIO_NET_HDR_LEN];
+    const char *why;
+    bool gso;
+
+    if (len < VIRTIO_NET_HDR_LEN)
+        return rx_drop(net, -VMM_EINVAL, "shorter than the header", len);
+    len -= VIRTIO_NET_HDR_LEN;
+    /* The host's header, checked like the guest's: the backend's offloads
+     * may lag behind a renegotiation by a few frames. */
+    why = virtio_net_hdr_check(buf, len, net_features(net), VIRTIO_NET_DIR_RX, hdr, &gso);
+    if (why != NULL)
+        return rx_drop(net, -VMM_EINVAL, why, len);
+    return net_rx(net, hdr, gso, (const uint8_t *)buf + VIRTIO_NET_HDR_LEN, len);
+}
+
+void virtio_net_rx_batch_begin(struct virtio_net *net)
+{
+    net->rx_batch = true;
+}
+
+void virtio_net_rx_batch_end(struct virtio_net *net)
+{
+    net->rx_batch = false;
+    if (net->rx_unsent)
+        virtio_mmio_notify_used(&net->vdev, VIRTIO_NET_RXQ);
+    net->rx_unsent = false;
 }
 
 /* ------------------------------------------------------------------ transport glue */
@@ -352,24 +414,66 @@ static void net_config_read(struct virtio_mmio *vdev, uint32_t offset, uint8_t *
     memcpy(buf, cfg + offset, len);
 }
 
+/* Tell the backend which offloaded frames the driver takes now. */
+static void net_set_offloads(struct virtio_net *net, unsigned offloads)
+{
+    const struct vmm_net_backend *be = net->backend;
+    int ret;
+
+    if (!be->vnet_hdr || be->set_offloads == NULL || offloads == net->offloads)
+        return;
+    net->offloads = offloads;
+    ret = be->set_offloads(be->ctx, offloads);
+    if (ret < 0)
+        vmm_warn("%s: backend refused offloads 0x%x: %s", net->vdev.dev.name, offloads,
+                 vmm_strerror(ret));
+}
+
+static void net_driver_ok(struct virtio_mmio *vdev)
+{
+    struct virtio_net *net = to_net(vdev);
+
+    net_set_offloads(net, virtio_net_hdr_offloads(net_features(net)));
+}
+
 static void net_reset(struct virtio_mmio *vdev)
 {
     struct virtio_net *net = to_net(vdev);
 
     net->tx_held = false;
     net->rx_nr_bufs = net->rx_nr_seg = 0;
+    net->rx_unsent = false;
+    net_set_offloads(net, 0);
 }
 
+#define NET_BASE_FEATURES                                                                          \
+    (VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_NET_F_MTU) |                                 \
+     VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) | VIRTIO_BIT(VIRTIO_NET_F_STATUS))
+
+/* A backend without headers: frames only, no offloads. */
 static const struct virtio_dev_ops net_ops = {
     .device_id = VIRTIO_ID_NET,
-    .features = VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_NET_F_MTU) |
-                VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) | VIRTIO_BIT(VIRTIO_NET_F_STATUS),
+    .features = NET_BASE_FEATURES,
     .nr_queues = 2,
     .queue_num_max = VIRTIO_NET_QUEUE_SIZE,
     .config_size = NET_CONFIG_SIZE,
     .config_read = net_config_read,
     .queue_notify = net_notify,
     .reset = net_reset,
+    .driver_ok = net_driver_ok,
+};
+
+/* A backend that passes virtio_net_hdr through: offloads too. */
+static const struct virtio_dev_ops net_ops_offload = {
+    .device_id = VIRTIO_ID_NET,
+    .features = NET_BASE_FEATURES | VIRTIO_NET_OFFLOAD_FEATURES,
+    .nr_queues = 2,
+    .queue_num_max = VIRTIO_NET_QUEUE_SIZE,
+    .config_size = NET_CONFIG_SIZE,
+    .config_read = net_config_read,
+    .queue_notify = net_notify,
+    .reset = net_reset,
+    .driver_ok = net_driver_ok,
 };
 
 void virtio_net_set_link(struct virtio_net *net, bool up)
@@ -396,5 +500,6 @@ int virtio_net_init(struct virtio_net *net, struct vmm_vm *vm, const char *name,
     memcpy(net->mac, mac, sizeof(net->mac));
     net->mtu = mtu ? mtu : VIRTIO_NET_DEFAULT_MTU;
     net->link_up = true;
-    return virtio_mmio_init(&net->vdev, &net_ops, net, vm, name, base, irq);
+    return virtio_mmio_init(&net->vdev, backend->vnet_hdr ? &net_ops_offload : &net_ops, net, vm,
+                            name, base, irq);
 }

@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <linux/if_tun.h>
 #include "stdvmm/err.h"
 #include "stdvmm/posix_net.h"
 #include "support/test_driver.h"
@@ -227,6 +228,132 @@ static void tap_full_socket_keeps_guest_frame_until_writable(void **state)
     vmm_tap_poll_out(&f->tap);
     assert_true(test_vq_get_used(&f->q[1], &id, &len)); /* the kept frame went out */
     assert_int_equal(virtio_net_stats(&f->net).tx_frames, sent + 1);
+}
+
+/* ------------------------------------------------------------ tap with vnet headers */
+
+/* TUNSETOFFLOAD stand-in: the socketpair is no tap. */
+static int tun_offload_calls;
+static unsigned tun_offload_flags;
+
+static int record_tun_offload(int fd, unsigned flags)
+{
+    (void)fd;
+    tun_offload_calls++;
+    tun_offload_flags = flags;
+    return 0;
+}
+
+#define VNET_FEATURES                                                                              \
+    (VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) |                         \
+     VIRTIO_BIT(VIRTIO_NET_F_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) |                         \
+     VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO6) |                   \
+     VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4))
+
+static int tap_vnet_setup(void **state)
+{
+    struct tapfx *f = calloc(1, sizeof(*f));
+    static const uint8_t mac[6] = {2, 0, 0, 0, 0, 1};
+    int sv[2];
+
+    assert_non_null(f);
+    test_guest_init(&f->g, RAM_BASE, RAM_SIZE);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
+    assert_int_equal(vmm_tap_init_fd(&f->tap, sv[0], mac), 0);
+    vmm_tap_use_vnet_hdr(&f->tap);
+    f->tap.set_tun_offload = record_tun_offload;
+    tun_offload_calls = 0;
+    tun_offload_flags = ~0u;
+    f->peer = sv[1];
+    assert_int_equal(
+        virtio_net_init(&f->net, &f->g.vm, "virtio-net0", BASE, LINE, mac, 0, &f->tap.backend), 0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_net_device(&f->net)), 0);
+    vmm_tap_attach(&f->tap, &f->net, NULL);
+    *state = f;
+    return 0;
+}
+
+static void tap_vnet_sets_tun_offloads_to_negotiated_features(void **state)
+{
+    struct tapfx *f = *state;
+
+    assert_int_equal(tun_offload_calls, 0); /* not before the driver is known */
+    test_vmmio_bringup(&f->g, BASE, VNET_FEATURES, f->q, 2, QNUM);
+    assert_int_equal(tun_offload_calls, 1);
+    assert_int_equal(tun_offload_flags, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6);
+    test_vmmio_write(&f->g, BASE, VIRTIO_MMIO_STATUS, 0); /* reset: off again */
+    assert_int_equal(tun_offload_calls, 2);
+    assert_int_equal(tun_offload_flags, 0);
+    test_vmmio_bringup(&f->g, BASE,
+                       (VNET_FEATURES & ~VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO6)) |
+                           VIRTIO_BIT(VIRTIO_NET_F_GUEST_ECN),
+                       f->q, 2, QNUM);
+    assert_int_equal(tun_offload_flags, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN);
+}
+
+static void tap_vnet_header_passes_through_both_ways(void **state)
+{
+    struct tapfx *f = *state;
+    enum { TX_LEN = 9000, RX_LEN = 20000 };
+    static uint8_t out[VIRTIO_NET_HDR_LEN + TX_LEN], in[VIRTIO_NET_HDR_LEN + RX_LEN];
+    static uint8_t got[VIRTIO_NET_HDR_LEN + RX_LEN];
+    static const uint8_t tso_hdr[VIRTIO_NET_HDR_LEN] = {
+        VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 66, 0, 0xa8, 0x05, 34, 0, 16, 0};
+    uint32_t id, len, total = 0;
+    uint64_t gpa[8];
+
+    test_vmmio_bringup(&f->g, BASE, VNET_FEATURES, f->q, 2, QNUM);
+    /* Guest to host: header and frame arrive as one message. */
+    memcpy(out, tso_hdr, sizeof(tso_hdr));
+    for (unsigned i = 0; i < TX_LEN; i++)
+        out[VIRTIO_NET_HDR_LEN + i] = (uint8_t)(i * 3);
+    struct test_buf tb = {test_guest_alloc(&f->g, sizeof(out), 8), sizeof(out), false};
+    test_guest_write(&f->g, tb.gpa, out, sizeof(out));
+    test_vq_add(&f->q[1], &tb, 1);
+    test_vmmio_kick(&f->g, BASE, VIRTIO_NET_TXQ);
+    assert_int_equal(read(f->peer, got, sizeof(got)), sizeof(out));
+    assert_memory_equal(got, out, sizeof(out));
+    assert_int_equal(virtio_net_stats(&f->net).tx_gso, 1);
+
+    /* Host to guest: a 20000-byte GSO frame over 4 KiB mergeable buffers. */
+    memcpy(in, tso_hdr, sizeof(tso_hdr));
+    for (unsigned i = 0; i < RX_LEN; i++)
+        in[VIRTIO_NET_HDR_LEN + i] = (uint8_t)(i * 5 + 1);
+    for (unsigned i = 0; i < 8; i++) {
+        struct test_buf rb = {test_guest_alloc(&f->g, 4096, 8), 4096, true};
+        gpa[i] = rb.gpa;
+        test_vq_add(&f->q[0], &rb, 1);
+    }
+    assert_int_equal(write(f->peer, in, sizeof(in)), sizeof(in));
+    assert_int_equal(vmm_tap_poll_in(&f->tap), 1);
+    for (unsigned i = 0; test_vq_get_used(&f->q[0], &id, &len); i++) {
+        assert_int_equal(id, i);
+        test_guest_read(&f->g, gpa[i], got + total, len);
+        total += len;
+    }
+    assert_int_equal(total, sizeof(in));
+    assert_int_equal(got[10], 5); /* num_buffers: 20012 bytes in 4 KiB buffers */
+    got[10] = 0;
+    assert_memory_equal(got, in, sizeof(in));
+    assert_int_equal(virtio_net_stats(&f->net).rx_gso, 1);
+    assert_true(test_guest_irq(&f->g, LINE));
+}
+
+static void tap_vnet_bad_guest_header_never_reaches_the_tap(void **state)
+{
+    struct tapfx *f = *state;
+    uint8_t out[VIRTIO_NET_HDR_LEN + 200] = {0}, got[512];
+
+    test_vmmio_bringup(&f->g, BASE, VNET_FEATURES, f->q, 2, QNUM);
+    out[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    out[6] = 190; /* csum_start: the checksum field would end past the frame */
+    out[8] = 16;
+    struct test_buf tb = {test_guest_alloc(&f->g, sizeof(out), 8), sizeof(out), false};
+    test_guest_write(&f->g, tb.gpa, out, sizeof(out));
+    test_vq_add(&f->q[1], &tb, 1);
+    test_vmmio_kick(&f->g, BASE, VIRTIO_NET_TXQ);
+    assert_true(read(f->peer, got, sizeof(got)) < 0); /* nothing was written */
+    assert_int_equal(virtio_net_stats(&f->net).tx_dropped, 1);
 }
 
 /* ------------------------------------------------------------ vsock over UNIX sockets */
@@ -537,6 +664,12 @@ int main(void)
         cmocka_unit_test(tap_open_failure_names_the_option),
         cmocka_unit_test(vsock_uds_parse_accepts_and_rejects),
         cmocka_unit_test_setup_teardown(tap_carries_frames_both_ways, tap_setup, tap_teardown),
+        cmocka_unit_test_setup_teardown(tap_vnet_sets_tun_offloads_to_negotiated_features,
+                                        tap_vnet_setup, tap_teardown),
+        cmocka_unit_test_setup_teardown(tap_vnet_header_passes_through_both_ways, tap_vnet_setup,
+                                        tap_teardown),
+        cmocka_unit_test_setup_teardown(tap_vnet_bad_guest_header_never_reaches_the_tap,
+                                        tap_vnet_setup, tap_teardown),
         cmocka_unit_test_setup_teardown(tap_full_socket_keeps_guest_frame_until_writable, tap_setup,
                                         tap_teardown),
         cmocka_unit_test_setup_teardown(vsock_uds_guest_connects_to_path_port, vs_setup,

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* virtio-net against a test driver and a fake backend: configuration,
  * transmit (header stripped, EAGAIN keeps the chain), receive into one or
- * merged buffers, no room, and malformed transmit chains. */
+ * merged buffers, no room, and malformed transmit chains; with a vnet_hdr
+ * backend the offloads: negotiation, headers passed both ways, hostile
+ * header fields, GSO frames over mergeable buffers, batched interrupts. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -33,6 +35,8 @@ struct fx {
     uint8_t last[70000]; /* the last frame accepted */
     size_t last_len;
     unsigned rx_ready_calls;
+    unsigned offload_calls; /* set_offloads calls, and the last value */
+    unsigned offloads;
 };
 
 static int fake_tx(void *ctx, const struct vmm_iov *iov, unsigned nr_iov)
@@ -65,6 +69,34 @@ static int setup(void **state)
     assert_non_null(f);
     test_guest_init(&f->g, RAM_BASE, RAM_SIZE);
     f->be = (struct vmm_net_backend){.tx = fake_tx, .rx_ready = fake_rx_ready, .ctx = f};
+    assert_int_equal(
+        virtio_net_init(&f->net, &f->g.vm, "virtio-net0", BASE, LINE, test_mac, 1400, &f->be), 0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_net_device(&f->net)), 0);
+    *state = f;
+    return 0;
+}
+
+static int fake_set_offloads(void *ctx, unsigned offloads)
+{
+    struct fx *f = ctx;
+
+    f->offload_calls++;
+    f->offloads = offloads;
+    return 0;
+}
+
+/* The same device over a backend that passes virtio_net_hdr through. */
+static int setup_vnet(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+
+    assert_non_null(f);
+    test_guest_init(&f->g, RAM_BASE, RAM_SIZE);
+    f->be = (struct vmm_net_backend){.tx = fake_tx,
+                                     .rx_ready = fake_rx_ready,
+                                     .ctx = f,
+                                     .vnet_hdr = true,
+                                     .set_offloads = fake_set_offloads};
     assert_int_equal(
         virtio_net_init(&f->net, &f->g.vm, "virtio-net0", BASE, LINE, test_mac, 1400, &f->be), 0);
     assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_net_device(&f->net)), 0);
@@ -470,6 +502,281 @@ static void net_reset_forgets_kept_chains(void **state)
     assert_int_equal(f->tx_taken, 0);
 }
 
+/* ------------------------------------------------------------ offloads */
+
+static const uint64_t offload_features =
+    VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_NET_F_MTU) |
+    VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) | VIRTIO_BIT(VIRTIO_NET_F_CSUM) |
+    VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4) |
+    VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO6) | VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4);
+
+static uint64_t device_features(struct fx *f)
+{
+    uint64_t lo, hi;
+
+    test_vmmio_write(&f->g, BASE, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+    lo = test_vmmio_read(&f->g, BASE, VIRTIO_MMIO_DEVICE_FEATURES);
+    test_vmmio_write(&f->g, BASE, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+    hi = test_vmmio_read(&f->g, BASE, VIRTIO_MMIO_DEVICE_FEATURES);
+    return hi << 32 | lo;
+}
+
+static void net_offers_offloads_only_with_vnet_hdr_backend(void **state)
+{
+    struct fx *f = *state;
+    static const unsigned offload_bits[] = {VIRTIO_NET_F_CSUM,       VIRTIO_NET_F_GUEST_CSUM,
+                                            VIRTIO_NET_F_GUEST_TSO4, VIRTIO_NET_F_GUEST_TSO6,
+                                            VIRTIO_NET_F_GUEST_ECN,  VIRTIO_NET_F_HOST_TSO4,
+                                            VIRTIO_NET_F_HOST_TSO6,  VIRTIO_NET_F_HOST_ECN};
+    uint64_t feat = device_features(f);
+    bool vnet = f->be.vnet_hdr;
+
+    for (unsigned i = 0; i < sizeof(offload_bits) / sizeof(offload_bits[0]); i++)
+        assert_int_equal((feat >> offload_bits[i]) & 1, vnet);
+    assert_false(feat & VIRTIO_BIT(VIRTIO_NET_F_GUEST_UFO));
+    assert_false(feat & VIRTIO_BIT(VIRTIO_NET_F_HOST_UFO));
+    assert_true(feat & VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF));
+    assert_true(feat & VIRTIO_BIT(VIRTIO_NET_F_MAC));
+    assert_true(feat & VIRTIO_BIT(VIRTIO_NET_F_STATUS));
+    assert_true(feat & VIRTIO_BIT(VIRTIO_NET_F_MTU));
+}
+
+static void net_sets_backend_offloads_to_negotiated_guest_features(void **state)
+{
+    struct fx *f = *state;
+
+    assert_int_equal(f->offload_calls, 0); /* nothing before the driver is known */
+    bringup(f, offload_features | VIRTIO_BIT(VIRTIO_NET_F_GUEST_ECN));
+    assert_int_equal(f->offloads, VMM_NET_OFFLOAD_CSUM | VMM_NET_OFFLOAD_TSO4 |
+                                      VMM_NET_OFFLOAD_TSO6 | VMM_NET_OFFLOAD_TSO_ECN);
+    unsigned calls = f->offload_calls;
+    test_vmmio_write(&f->g, BASE, VIRTIO_MMIO_STATUS, 0); /* reset: none */
+    assert_int_equal(f->offload_calls, calls + 1);
+    assert_int_equal(f->offloads, 0);
+
+    /* Only TSO4 taken (and checksums): only those. */
+    bringup(f, base_features | VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) |
+                   VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4));
+    assert_int_equal(f->offloads, VMM_NET_OFFLOAD_CSUM | VMM_NET_OFFLOAD_TSO4);
+    test_vmmio_write(&f->g, BASE, VIRTIO_MMIO_STATUS, 0);
+
+    /* TSO without GUEST_CSUM breaks a dependency (5.1.3.1): nothing. */
+    bringup(f, base_features | VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4));
+    assert_int_equal(f->offloads, 0);
+}
+
+/* A header: flags, gso_type, hdr_len, gso_size, csum_start, csum_offset. */
+static void make_hdr(uint8_t h[VIRTIO_NET_HDR_LEN], uint8_t flags, uint8_t gso_type,
+                     uint16_t hdr_len, uint16_t gso_size, uint16_t csum_start, uint16_t csum_off)
+{
+    memset(h, 0, VIRTIO_NET_HDR_LEN);
+    h[0] = flags;
+    h[1] = gso_type;
+    h[2] = (uint8_t)hdr_len, h[3] = (uint8_t)(hdr_len >> 8);
+    h[4] = (uint8_t)gso_size, h[5] = (uint8_t)(gso_size >> 8);
+    h[6] = (uint8_t)csum_start, h[7] = (uint8_t)(csum_start >> 8);
+    h[8] = (uint8_t)csum_off, h[9] = (uint8_t)(csum_off >> 8);
+}
+
+/* Queue header @h + @frame_len pattern bytes on the transmit queue. */
+static void add_tx_with_hdr(struct fx *f, const uint8_t h[VIRTIO_NET_HDR_LEN], size_t frame_len)
+{
+    uint8_t *buf = calloc(1, VIRTIO_NET_HDR_LEN + frame_len);
+    struct test_buf b;
+
+    assert_non_null(buf);
+    memcpy(buf, h, VIRTIO_NET_HDR_LEN);
+    fill_pattern(buf + VIRTIO_NET_HDR_LEN, frame_len, 7);
+    b = (struct test_buf){gbuf(f, buf, (uint32_t)(VIRTIO_NET_HDR_LEN + frame_len)),
+                          (uint32_t)(VIRTIO_NET_HDR_LEN + frame_len), false};
+    test_vq_add(&f->q[1], &b, 1);
+    free(buf);
+}
+
+static void net_tx_passes_checked_header_before_frame(void **state)
+{
+    struct fx *f = *state;
+    uint8_t h[VIRTIO_NET_HDR_LEN], want[VIRTIO_NET_HDR_LEN], frame[3000];
+
+    bringup(f, offload_features);
+    /* A TSO frame with a partial TCP checksum; DATA_VALID and num_buffers
+     * are not the driver's to set and are cleared. */
+    make_hdr(h, VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID, VIRTIO_NET_HDR_GSO_TCPV4,
+             66, 1448, 34, 16);
+    h[10] = 9;
+    add_tx_with_hdr(f, h, sizeof(frame));
+    test_vmmio_kick(&f->g, BASE, VIRTIO_NET_TXQ);
+    assert_int_equal(f->tx_taken, 1);
+    assert_int_equal(f->last_len, VIRTIO_NET_HDR_LEN + sizeof(frame));
+    make_hdr(want, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 66, 1448, 34, 16);
+    assert_memory_equal(f->last, want, VIRTIO_NET_HDR_LEN);
+    fill_pattern(frame, sizeof(frame), 7);
+    assert_memory_equal(f->last + VIRTIO_NET_HDR_LEN, frame, sizeof(frame));
+    assert_int_equal(virtio_net_stats(&f->net).tx_gso, 1);
+    assert_int_equal(virtio_net_stats(&f->net).tx_dropped, 0);
+
+    /* A plain frame gets an all-zero header. */
+    make_hdr(h, 0, VIRTIO_NET_HDR_GSO_NONE, 0, 0, 0, 0);
+    add_tx_with_hdr(f, h, 60);
+    test_vmmio_kick(&f->g, BASE, VIRTIO_NET_TXQ);
+    assert_int_equal(f->tx_taken, 2);
+    assert_int_equal(f->last_len, VIRTIO_NET_HDR_LEN + 60);
+    assert_memory_equal(f->last, h, VIRTIO_NET_HDR_LEN);
+}
+
+static void net_tx_invalid_offload_headers_are_dropped_and_counted(void **state)
+{
+    struct fx *f = *state;
+    const size_t len = 1000;
+    uint8_t bad[][VIRTIO_NET_HDR_LEN] = {{0}, {0}, {0}, {0}, {0}, {0}, {0}, {0}, {0}};
+    uint32_t id, ulen;
+
+    /* CSUM and HOST_TSO4 negotiated; not HOST_TSO6, HOST_ECN or UFO. */
+    bringup(f, offload_features);
+    make_hdr(bad[0], 0, 2, 54, 1448, 0, 0);                          /* unknown gso_type */
+    make_hdr(bad[1], 0, 0x7f, 54, 1448, 0, 0);                       /* unknown gso_type */
+    make_hdr(bad[2], 1, VIRTIO_NET_HDR_GSO_TCPV6, 74, 1428, 54, 16); /* TSO6 not negotiated */
+    make_hdr(bad[3], 1, VIRTIO_NET_HDR_GSO_UDP, 42, 1472, 34, 6);    /* UFO not offered */
+    make_hdr(bad[4], 1, VIRTIO_NET_HDR_GSO_TCPV4 | VIRTIO_NET_HDR_GSO_ECN, 54, 1448, 34,
+             16);                                                 /* ECN not negotiated */
+    make_hdr(bad[5], 1, VIRTIO_NET_HDR_GSO_TCPV4, 54, 0, 34, 16); /* gso_size 0 */
+    make_hdr(bad[6], 1, 0, 0, 0, (uint16_t)(len - 17), 16);       /* checksum beyond frame */
+    make_hdr(bad[7], 1, 0, 0, 0, 0xffff, 0xffff);                 /* and far beyond */
+    make_hdr(bad[8], 1, VIRTIO_NET_HDR_GSO_TCPV4, (uint16_t)(len + 1), 1448, 34, 16);
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        add_tx_with_hdr(f, bad[i], len);
+    test_vmmio_kick(&f->g, BASE, VIRTIO_NET_TXQ);
+    assert_int_equal(f->tx_calls, 0);
+    assert_int_equal(virtio_net_stats(&f->net).tx_dropped, sizeof(bad) / sizeof(bad[0]));
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_true(test_vq_get_used(&f->q[1], &id, &ulen)); /* all returned */
+    assert_false(needs_reset(f));
+
+    /* The checksum field ending exactly at the frame's end is fine. */
+    make_hdr(bad[0], 1, 0, 0, 0, (uint16_t)(len - 18), 16);
+    add_tx_with_hdr(f, bad[0], len);
+    test_vmmio_kick(&f->g, BASE, VIRTIO_NET_TXQ);
+    assert_int_equal(f->tx_taken, 1);
+}
+
+static void net_tx_offload_without_negotiation_is_dropped_with_vnet_backend(void **state)
+{
+    struct fx *f = *state;
+    uint8_t h[VIRTIO_NET_HDR_LEN];
+
+    bringup(f, base_features); /* no CSUM, no HOST_TSO4 */
+    make_hdr(h, VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 0, 0, 34, 16);
+    add_tx_with_hdr(f, h, 100);
+    make_hdr(h, 0, VIRTIO_NET_HDR_GSO_TCPV4, 54, 1448, 0, 0);
+    add_tx_with_hdr(f, h, 3000);
+    test_vmmio_kick(&f->g, BASE, VIRTIO_NET_TXQ);
+    assert_int_equal(f->tx_calls, 0);
+    assert_int_equal(virtio_net_stats(&f->net).tx_dropped, 2);
+}
+
+/* A frame from the host with header @h, handed to virtio_net_rx_vnet(). */
+static int rx_vnet(struct fx *f, const uint8_t h[VIRTIO_NET_HDR_LEN], const uint8_t *frame,
+                   size_t len)
+{
+    uint8_t *buf = malloc(VIRTIO_NET_HDR_LEN + len);
+    int ret;
+
+    assert_non_null(buf);
+    memcpy(buf, h, VIRTIO_NET_HDR_LEN);
+    memcpy(buf + VIRTIO_NET_HDR_LEN, frame, len);
+    ret = virtio_net_rx_vnet(&f->net, buf, VIRTIO_NET_HDR_LEN + len);
+    free(buf);
+    return ret;
+}
+
+static void net_rx_gso_frame_spreads_over_mergeable_buffers_with_header(void **state)
+{
+    struct fx *f = *state;
+    const size_t len = 60000, bufsz = 4096;
+    const unsigned nbufs = (unsigned)((VIRTIO_NET_HDR_LEN + len + bufsz - 1) / bufsz);
+    uint8_t h[VIRTIO_NET_HDR_LEN], want[VIRTIO_NET_HDR_LEN];
+    uint8_t *frame = malloc(len), *got = malloc(nbufs * bufsz);
+    uint64_t gpa[QNUM];
+    uint32_t id, ulen, total = 0;
+
+    assert_non_null(frame);
+    assert_non_null(got);
+    bringup(f, offload_features); /* MTU 1400 negotiated: a GSO frame is still taken */
+    for (unsigned i = 0; i < nbufs; i++)
+        gpa[i] = post_rx(f, (uint32_t)bufsz);
+    fill_pattern(frame, len, 21);
+    make_hdr(h, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 66, 1448, 34, 16);
+    assert_int_equal(rx_vnet(f, h, frame, len), 0);
+    for (unsigned i = 0; i < nbufs; i++) {
+        assert_true(test_vq_get_used(&f->q[0], &id, &ulen));
+        assert_int_equal(id, i);
+        test_guest_read(&f->g, gpa[i], got + total, ulen);
+        total += ulen;
+    }
+    assert_int_equal(total, VIRTIO_NET_HDR_LEN + len);
+    memcpy(want, h, sizeof(want));
+    want[10] = (uint8_t)nbufs; /* num_buffers */
+    assert_memory_equal(got, want, VIRTIO_NET_HDR_LEN);
+    assert_memory_equal(got + VIRTIO_NET_HDR_LEN, frame, len);
+    assert_int_equal(virtio_net_stats(&f->net).rx_gso, 1);
+    assert_int_equal(virtio_net_stats(&f->net).rx_frames, 1);
+    free(frame);
+    free(got);
+}
+
+static void net_rx_host_header_not_negotiated_is_dropped_and_counted(void **state)
+{
+    struct fx *f = *state;
+    uint8_t h[VIRTIO_NET_HDR_LEN], frame[3000] = {0}, got[VIRTIO_NET_HDR_LEN];
+    uint32_t id, len;
+
+    bringup(f, base_features | VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF)); /* no GUEST_* */
+    uint64_t gpa = post_rx(f, 4096);
+    make_hdr(h, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, 66, 1448, 34, 16);
+    assert_true(rx_vnet(f, h, frame, sizeof(frame)) < 0);
+    make_hdr(h, VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 0, 0, 34, 16);
+    assert_true(rx_vnet(f, h, frame, 100) < 0);
+    make_hdr(h, 0, 9, 0, 0, 0, 0);
+    assert_true(rx_vnet(f, h, frame, 100) < 0);
+    assert_true(virtio_net_rx_vnet(&f->net, frame, 5) < 0); /* shorter than a header */
+    assert_int_equal(virtio_net_stats(&f->net).rx_dropped, 4);
+    assert_false(test_vq_get_used(&f->q[0], &id, &len));
+
+    /* DATA_VALID without GUEST_CSUM is cleared, the frame delivered. */
+    make_hdr(h, VIRTIO_NET_HDR_F_DATA_VALID, 0, 0, 0, 0, 0);
+    assert_int_equal(rx_vnet(f, h, frame, 100), 0);
+    test_guest_read(&f->g, gpa, got, sizeof(got));
+    assert_int_equal(got[0], 0);
+    assert_int_equal(le16(got + 10), 1);
+}
+
+static void net_rx_batch_interrupts_once_at_end(void **state)
+{
+    struct fx *f = *state;
+    uint8_t frame[100] = {0};
+    uint32_t id, len;
+
+    bringup(f, base_features);
+    for (unsigned i = 0; i < 3; i++)
+        post_rx(f, 2048);
+    virtio_net_rx_batch_begin(&f->net);
+    for (unsigned i = 0; i < 3; i++)
+        assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), 0);
+    assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), -VMM_EAGAIN);
+    assert_false(test_guest_irq(&f->g, LINE));
+    virtio_net_rx_batch_end(&f->net);
+    assert_true(test_guest_irq(&f->g, LINE));
+    for (unsigned i = 0; i < 3; i++)
+        assert_true(test_vq_get_used(&f->q[0], &id, &len));
+
+    /* An empty batch raises nothing. */
+    test_vmmio_write(&f->g, BASE, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
+    assert_false(test_guest_irq(&f->g, LINE));
+    virtio_net_rx_batch_begin(&f->net);
+    virtio_net_rx_batch_end(&f->net);
+    assert_false(test_guest_irq(&f->g, LINE));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -500,6 +807,23 @@ int main(void)
         cmocka_unit_test_setup_teardown(net_rx_before_driver_ok_is_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(net_rx_readable_buffer_is_a_violation, setup, teardown),
         cmocka_unit_test_setup_teardown(net_reset_forgets_kept_chains, setup, teardown),
+        cmocka_unit_test_setup_teardown(net_offers_offloads_only_with_vnet_hdr_backend, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(net_offers_offloads_only_with_vnet_hdr_backend, setup_vnet,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(net_sets_backend_offloads_to_negotiated_guest_features,
+                                        setup_vnet, teardown),
+        cmocka_unit_test_setup_teardown(net_tx_passes_checked_header_before_frame, setup_vnet,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(net_tx_invalid_offload_headers_are_dropped_and_counted,
+                                        setup_vnet, teardown),
+        cmocka_unit_test_setup_teardown(
+            net_tx_offload_without_negotiation_is_dropped_with_vnet_backend, setup_vnet, teardown),
+        cmocka_unit_test_setup_teardown(net_rx_gso_frame_spreads_over_mergeable_buffers_with_header,
+                                        setup_vnet, teardown),
+        cmocka_unit_test_setup_teardown(net_rx_host_header_not_negotiated_is_dropped_and_counted,
+                                        setup_vnet, teardown),
+        cmocka_unit_test_setup_teardown(net_rx_batch_interrupts_once_at_end, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,6 +17,7 @@
 
 #define TAP_BATCH 64     /* frames per vmm_tap_poll_in() call */
 #define TAP_RETRY_MS 100 /* re-offer a held frame at least this often */
+#define TAP_READ_DROPPED 2
 
 /* ------------------------------------------------------------------ options */
 
@@ -115,10 +116,10 @@ static void tap_wake(struct vmm_tap *t)
 static int tap_tx(void *ctx, const struct vmm_iov *iov, unsigned nr_iov)
 {
     struct vmm_tap *t = ctx;
-    struct iovec v[VIRTQ_MAX_CHAIN];
+    struct iovec v[VIRTQ_MAX_CHAIN + 1]; /* [header,] the chain's pieces */
     ssize_t n;
 
-    if (nr_iov > VIRTQ_MAX_CHAIN)
+    if (nr_iov > VIRTQ_MAX_CHAIN + 1)
         return -VMM_E2BIG;
     for (unsigned i = 0; i < nr_iov; i++)
         v[i] = (struct iovec){.iov_base = iov[i].base, .iov_len = iov[i].len};
@@ -145,12 +146,47 @@ static void tap_rx_ready(void *ctx)
     tap_wake(ctx); /* cheap; the thread re-offers a held frame, if any */
 }
 
+static int tun_set_offload(int fd, unsigned flags)
+{
+    return ioctl(fd, TUNSETOFFLOAD, (unsigned long)flags) < 0 ? -errno : 0;
+}
+
+/* The driver's offloads changed (lock held): let the kernel hand us those
+ * frames. Frames read before this takes effect are checked by the device. */
+static int tap_set_offloads(void *ctx, unsigned offloads)
+{
+    struct vmm_tap *t = ctx;
+    unsigned flags = 0;
+    int ret;
+
+    if (offloads & VMM_NET_OFFLOAD_CSUM)
+        flags |= TUN_F_CSUM;
+    if (offloads & VMM_NET_OFFLOAD_TSO4)
+        flags |= TUN_F_TSO4;
+    if (offloads & VMM_NET_OFFLOAD_TSO6)
+        flags |= TUN_F_TSO6;
+    if (offloads & VMM_NET_OFFLOAD_TSO_ECN)
+        flags |= TUN_F_TSO_ECN;
+    ret = t->set_tun_offload(t->fd, flags);
+    if (ret == 0)
+        t->offloads = offloads;
+    return ret;
+}
+
+void vmm_tap_use_vnet_hdr(struct vmm_tap *t)
+{
+    t->vnet_hdr = true;
+    t->backend.vnet_hdr = true;
+    t->backend.set_offloads = tap_set_offloads;
+}
+
 int vmm_tap_init_fd(struct vmm_tap *t, int fd, const uint8_t mac[6])
 {
     memset(t, 0, sizeof(*t));
     t->fd = fd;
     memcpy(t->mac, mac, sizeof(t->mac));
     t->backend = (struct vmm_net_backend){.tx = tap_tx, .rx_ready = tap_rx_ready, .ctx = t};
+    t->set_tun_offload = tun_set_offload;
     atomic_init(&t->stop, false);
     atomic_init(&t->tx_blocked, false);
     t->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -159,9 +195,28 @@ int vmm_tap_init_fd(struct vmm_tap *t, int fd, const uint8_t mac[6])
     return 0;
 }
 
+/* Ask for 12-byte headers (virtio 1.x, num_buffers included) and start
+ * with no offloads: a persistent tap keeps those of its previous user. */
+static int tap_setup_vnet_hdr(int fd, const char *ifname, char *err, size_t errlen)
+{
+    int sz = VIRTIO_NET_HDR_LEN;
+
+    if (ioctl(fd, TUNSETVNETHDRSZ, &sz) < 0) {
+        snprintf(err, errlen, "--net tap=%s: TUNSETVNETHDRSZ: %s", ifname, strerror(errno));
+        return -errno;
+    }
+    if (tun_set_offload(fd, 0) < 0) {
+        snprintf(err, errlen, "--net tap=%s: TUNSETOFFLOAD: %s", ifname, strerror(errno));
+        return -errno;
+    }
+    return 0;
+}
+
 int vmm_tap_open(struct vmm_tap *t, const struct vmm_tap_opts *o, char *err, size_t errlen)
 {
     struct ifreq ifr;
+    unsigned int features = 0;
+    bool vnet;
     int fd, ret;
 
     fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
@@ -170,8 +225,10 @@ int vmm_tap_open(struct vmm_tap *t, const struct vmm_tap_opts *o, char *err, siz
         snprintf(err, errlen, "--net tap=%s: /dev/net/tun: %s", o->ifname, strerror(errno));
         return ret;
     }
+    /* Offloads need the header; a kernel without it still gets a network. */
+    vnet = ioctl(fd, TUNGETFEATURES, &features) == 0 && (features & IFF_VNET_HDR);
     memset(&ifr, 0, sizeof(ifr));
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0));
     memcpy(ifr.ifr_name, o->ifname, strnlen(o->ifname, IFNAMSIZ - 1));
     if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
         ret = -errno;
@@ -182,12 +239,21 @@ int vmm_tap_open(struct vmm_tap *t, const struct vmm_tap_opts *o, char *err, siz
         close(fd);
         return ret;
     }
+    if (vnet) {
+        ret = tap_setup_vnet_hdr(fd, o->ifname, err, errlen);
+        if (ret < 0) {
+            close(fd);
+            return ret;
+        }
+    }
     ret = vmm_tap_init_fd(t, fd, o->mac);
     if (ret < 0) {
         snprintf(err, errlen, "--net tap=%s: eventfd: %s", o->ifname, strerror(-ret));
         close(fd);
         return ret;
     }
+    if (vnet)
+        vmm_tap_use_vnet_hdr(t);
     memcpy(t->ifname, ifr.ifr_name, sizeof(t->ifname) - 1);
     return 0;
 }
@@ -225,9 +291,39 @@ static void tap_unlock(struct vmm_tap *t)
         pthread_mutex_unlock(t->lock);
 }
 
+/* Read the next host frame into t->frame: 1 read, 0 none, TAP_READ_DROPPED
+ * (truncated: counted, read on), or -errno. */
+static int tap_read(struct vmm_tap *t)
+{
+    ssize_t n;
+
+    do {
+        n = read(t->fd, t->frame, sizeof(t->frame));
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return 0;
+    if (n <= 0) {
+        int e = n < 0 ? errno : EIO;
+
+        if (t->read_errors++ == 0)
+            vmm_warn("tap %s: read: %s", t->ifname, n < 0 ? strerror(e) : "end of file");
+        return -e;
+    }
+    if ((size_t)n == sizeof(t->frame)) {
+        if (t->rx_truncated++ == 0)
+            vmm_warn("tap %s: frame longer than %zu bytes dropped (further ones counted)",
+                     t->ifname, sizeof(t->frame));
+        return TAP_READ_DROPPED;
+    }
+    t->frame_len = (size_t)n;
+    t->held = true;
+    return 1;
+}
+
 int vmm_tap_poll_in(struct vmm_tap *t)
 {
-    int delivered = 0;
+    int delivered = 0, err = 0;
+    bool batch = false;
 
     if (t->dev == NULL)
         return 0;
@@ -235,24 +331,20 @@ int vmm_tap_poll_in(struct vmm_tap *t)
         int ret;
 
         if (!t->held) {
-            ssize_t n = read(t->fd, t->frame, sizeof(t->frame));
-
-            if (n < 0 && errno == EINTR)
+            ret = tap_read(t);
+            if (ret == TAP_READ_DROPPED)
                 continue;
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            if (ret <= 0) {
+                err = ret;
                 break;
-            if (n <= 0) {
-                int e = n < 0 ? errno : EIO;
-
-                if (t->read_errors++ == 0)
-                    vmm_warn("tap %s: read: %s", t->ifname, n < 0 ? strerror(e) : "end of file");
-                return -e;
             }
-            t->frame_len = (size_t)n;
-            t->held = true;
         }
         tap_lock(t);
-        ret = virtio_net_rx(t->dev, t->frame, t->frame_len);
+        if (!batch)
+            virtio_net_rx_batch_begin(t->dev); /* one interrupt for the whole batch */
+        batch = true;
+        ret = t->vnet_hdr ? virtio_net_rx_vnet(t->dev, t->frame, t->frame_len)
+                          : virtio_net_rx(t->dev, t->frame, t->frame_len);
         tap_unlock(t);
         if (ret == -VMM_EAGAIN)
             break;       /* keep it; rx_ready wakes us */
@@ -262,7 +354,12 @@ int vmm_tap_poll_in(struct vmm_tap *t)
             delivered++;
         }
     }
-    return delivered;
+    if (batch) {
+        tap_lock(t);
+        virtio_net_rx_batch_end(t->dev);
+        tap_unlock(t);
+    }
+    return err < 0 ? err : delivered;
 }
 
 void vmm_tap_poll_out(struct vmm_tap *t)
