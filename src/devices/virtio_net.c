@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * virtio-net, one queue pair (virtio 1.2 section 5.1), with checksum and
- * TSO offloads when the backend passes virtio_net_hdr through. See
+ * TSO offloads when the backend passes virtio_net_hdr through: transmit,
+ * configuration and offload negotiation (receive: virtio_net_rx.c). See
  * include/stdvmm/virtio_net.h for what is kept, dropped and counted.
  */
 #include <string.h>
@@ -16,19 +17,10 @@
 #define NET_CONFIG_MAX_PAIRS 8u
 #define NET_CONFIG_MTU 10u
 #define NET_MIN_MTU 68u
-/* Receive frames may carry a VLAN tag on top of the Ethernet header. */
-#define NET_RX_L2_OVERHEAD (VIRTIO_NET_ETH_HLEN + 4u)
-/* Offset of num_buffers in struct virtio_net_hdr. */
-#define NET_HDR_NUM_BUFFERS 10u
 
 static struct virtio_net *to_net(struct virtio_mmio *vdev)
 {
     return vdev->priv;
-}
-
-static uint64_t net_features(const struct virtio_net *net)
-{
-    return net->vdev.driver_features;
 }
 
 static void put_le16(uint8_t *p, uint16_t v)
@@ -74,8 +66,8 @@ static int tx_prepare(struct virtio_net *net)
     }
     /* Offloads are checked against what was negotiated (5.1.6.2); the
      * backend gets the checked copy, which the guest cannot change later. */
-    why = virtio_net_hdr_check(hdr, frame_len, net_features(net), VIRTIO_NET_DIR_TX, net->tx_hdr,
-                               &net->tx_gso);
+    why = virtio_net_hdr_check(hdr, frame_len, virtio_net_features(net), VIRTIO_NET_DIR_TX,
+                               net->tx_hdr, &net->tx_gso);
     if (why != NULL) {
         tx_drop(net, why);
         return 0;
@@ -166,226 +158,6 @@ void virtio_net_tx_resume(struct virtio_net *net)
         virtio_mmio_queue_error(&net->vdev, VIRTIO_NET_TXQ, ret);
 }
 
-/* ------------------------------------------------------------------ receive */
-
-/* Pop one more receive chain into the reserve. 1 taken, 0 ring empty or
- * reserve full, negative on a violation. */
-static int rx_reserve_one(struct virtio_net *net, struct virtq *vq)
-{
-    struct virtio_net_rx_buf *b;
-    const struct vmm_iov *w;
-    int ret;
-
-    if (net->rx_nr_bufs == VIRTIO_NET_RX_MAX_CHAINS || net->rx_nr_seg == VIRTQ_MAX_CHAIN)
-        return 0;
-    ret = virtq_pop(vq, &net->rx_chain);
-    if (ret <= 0)
-        return ret;
-    if (net->rx_chain.nr_readable != 0 || net->rx_chain.writable_len < VIRTIO_NET_HDR_LEN) {
-        vq->fault = "receive chain not writable or shorter than the header";
-        return -VMM_EINVAL;
-    }
-    b = &net->rx_bufs[net->rx_nr_bufs++];
-    b->head = net->rx_chain.head;
-    b->seg_first = (uint16_t)net->rx_nr_seg;
-    b->nr_seg = 0;
-    b->len = 0;
-    w = virtq_chain_writable(&net->rx_chain);
-    /* The segment pool is shared; a chain that does not fit whole keeps
-     * what fits (a device may fill less than a buffer offers). */
-    for (unsigned i = 0; i < net->rx_chain.nr_writable && net->rx_nr_seg < VIRTQ_MAX_CHAIN; i++) {
-        net->rx_seg[net->rx_nr_seg++] = w[i];
-        b->nr_seg++;
-        b->len += (uint32_t)w[i].len;
-    }
-    return 1;
-}
-
-/* Copy @len bytes from @src into reserved buffer @b at offset @off. */
-static void rx_copy(struct virtio_net *net, const struct virtio_net_rx_buf *b, size_t off,
-                    const uint8_t *src, size_t len)
-{
-    for (unsigned i = 0; i < b->nr_seg && len > 0; i++) {
-        const struct vmm_iov *s = &net->rx_seg[b->seg_first + i];
-        size_t n;
-
-        if (off >= s->len) {
-            off -= s->len;
-            continue;
-        }
-        n = s->len - off < len ? s->len - off : len;
-        memcpy((uint8_t *)s->base + off, src, n);
-        src += n;
-        len -= n;
-        off = 0;
-    }
-}
-
-/* Forget the first @used reserved buffers, keeping the rest in order. */
-static void rx_release(struct virtio_net *net, unsigned used)
-{
-    unsigned seg_used;
-
-    if (used == 0)
-        return;
-    if (used == net->rx_nr_bufs) {
-        net->rx_nr_bufs = net->rx_nr_seg = 0;
-        return;
-    }
-    seg_used = net->rx_bufs[used].seg_first;
-    memmove(net->rx_bufs, net->rx_bufs + used, (net->rx_nr_bufs - used) * sizeof(net->rx_bufs[0]));
-    net->rx_nr_bufs -= used;
-    memmove(net->rx_seg, net->rx_seg + seg_used,
-            (net->rx_nr_seg - seg_used) * sizeof(net->rx_seg[0]));
-    net->rx_nr_seg -= seg_used;
-    for (unsigned i = 0; i < net->rx_nr_bufs; i++)
-        net->rx_bufs[i].seg_first = (uint16_t)(net->rx_bufs[i].seg_first - seg_used);
-}
-
-static int rx_drop(struct virtio_net *net, int err, const char *why, size_t len)
-{
-    net->stats.rx_dropped++;
-    if (vmm_ratelimit_first(&net->rl_rx_drop))
-        vmm_warn("%s: received frame of %lu bytes dropped: %s (further drops counted)",
-                 net->vdev.dev.name, (unsigned long)len, why);
-    return err;
-}
-
-/* Byte @pos of what a receive buffer stream holds: header, then frame. */
-static void rx_stream_copy(struct virtio_net *net, const struct virtio_net_rx_buf *b,
-                           const uint8_t *hdr, const uint8_t *frame, size_t pos, size_t n)
-{
-    size_t off = 0;
-
-    if (pos < VIRTIO_NET_HDR_LEN) {
-        size_t h = VIRTIO_NET_HDR_LEN - pos < n ? VIRTIO_NET_HDR_LEN - pos : n;
-
-        rx_copy(net, b, 0, hdr + pos, h);
-        off = h;
-    }
-    rx_copy(net, b, off, frame + (pos + off - VIRTIO_NET_HDR_LEN), n - off);
-}
-
-/* Write @vhdr (with num_buffers) + frame over the first @nbufs reserved
- * buffers and return them. */
-static int rx_fill(struct virtio_net *net, struct virtq *vq, unsigned nbufs, const uint8_t *vhdr,
-                   const uint8_t *frame, size_t len)
-{
-    uint8_t hdr[VIRTIO_NET_HDR_LEN];
-    size_t total = VIRTIO_NET_HDR_LEN + len, done = 0;
-    int ret = 0;
-
-    memcpy(hdr, vhdr, sizeof(hdr));
-
-    /* 5.1.6.4: num_buffers is 1 without MRG_RXBUF, else the chains used. */
-    put_le16(hdr + NET_HDR_NUM_BUFFERS, (uint16_t)nbufs);
-    for (unsigned i = 0; i < nbufs; i++) {
-        const struct virtio_net_rx_buf *b = &net->rx_bufs[i];
-        size_t n = b->len < total - done ? b->len : total - done;
-
-        rx_stream_copy(net, b, hdr, frame, done, n);
-        ret = virtq_push_used(vq, b->head, (uint32_t)n);
-        if (ret < 0)
-            break;
-        done += n;
-    }
-    rx_release(net, nbufs);
-    return ret;
-}
-
-/* Deliver @frame with checked header @hdr; @gso: it is a GSO frame. */
-static int net_rx(struct virtio_net *net, const uint8_t *hdr, bool gso, const uint8_t *frame,
-                  size_t len)
-{
-    struct virtq *vq = virtio_mmio_queue(&net->vdev, VIRTIO_NET_RXQ);
-    bool mergeable = virtio_mmio_has_feature(&net->vdev, VIRTIO_NET_F_MRG_RXBUF);
-    size_t need = VIRTIO_NET_HDR_LEN + len, have = 0;
-    unsigned nbufs = 0;
-    int ret;
-
-    if (vq == NULL)
-        return rx_drop(net, -VMM_EIO, "device not live", len);
-    if (len < VIRTIO_NET_ETH_HLEN || len > (gso ? VIRTIO_NET_MAX_GSO_FRAME : VIRTIO_NET_MAX_FRAME))
-        return rx_drop(net, -VMM_EINVAL, "bad length", len);
-    /* A GSO frame is larger than the MTU by design; its segments are not. */
-    if (!gso && virtio_mmio_has_feature(&net->vdev, VIRTIO_NET_F_MTU) &&
-        len > (size_t)net->mtu + NET_RX_L2_OVERHEAD)
-        return rx_drop(net, -VMM_E2BIG, "larger than the MTU", len);
-    /* Use reserved buffers first, then take more from the ring. */
-    for (;;) {
-        if (nbufs == net->rx_nr_bufs) {
-            ret = rx_reserve_one(net, vq);
-            if (ret < 0) {
-                virtio_mmio_queue_error(&net->vdev, VIRTIO_NET_RXQ, ret);
-                return rx_drop(net, ret, "receive queue broken", len);
-            }
-            if (ret == 0)
-                break;
-        }
-        have += net->rx_bufs[nbufs++].len;
-        if (have >= need || !mergeable)
-            break;
-    }
-    if (have < need) {
-        if (nbufs > 0 && !mergeable)
-            return rx_drop(net, -VMM_E2BIG, "larger than the receive buffer", len);
-        /* Kept chains would never grow: drop rather than wait for ever. */
-        if (nbufs == VIRTIO_NET_RX_MAX_CHAINS || net->rx_nr_seg == VIRTQ_MAX_CHAIN)
-            return rx_drop(net, -VMM_E2BIG, "needs too many receive buffers", len);
-        net->stats.rx_no_room++;
-        return -VMM_EAGAIN;
-    }
-    ret = rx_fill(net, vq, nbufs, hdr, frame, len);
-    if (net->rx_batch)
-        net->rx_unsent = true;
-    else
-        virtio_mmio_notify_used(&net->vdev, VIRTIO_NET_RXQ);
-    if (ret < 0) {
-        virtio_mmio_queue_error(&net->vdev, VIRTIO_NET_RXQ, ret);
-        return rx_drop(net, ret, "receive queue broken", len);
-    }
-    net->stats.rx_frames++;
-    net->stats.rx_gso += gso;
-    return 0;
-}
-
-int virtio_net_rx(struct virtio_net *net, const void *frame, size_t len)
-{
-    static const uint8_t no_offload[VIRTIO_NET_HDR_LEN];
-
-    return net_rx(net, no_offload, false, frame, len);
-}
-
-int virtio_net_rx_vnet(struct virtio_net *net, const void *buf, size_t len)
-{
-    uint8_t hdr[VIRTIO_NET_HDR_LEN];
-    const char *why;
-    bool gso;
-
-    if (len < VIRTIO_NET_HDR_LEN)
-        return rx_drop(net, -VMM_EINVAL, "shorter than the header", len);
-    len -= VIRTIO_NET_HDR_LEN;
-    /* The host's header, checked like the guest's: the backend's offloads
-     * may lag behind a renegotiation by a few frames. */
-    why = virtio_net_hdr_check(buf, len, net_features(net), VIRTIO_NET_DIR_RX, hdr, &gso);
-    if (why != NULL)
-        return rx_drop(net, -VMM_EINVAL, why, len);
-    return net_rx(net, hdr, gso, (const uint8_t *)buf + VIRTIO_NET_HDR_LEN, len);
-}
-
-void virtio_net_rx_batch_begin(struct virtio_net *net)
-{
-    net->rx_batch = true;
-}
-
-void virtio_net_rx_batch_end(struct virtio_net *net)
-{
-    net->rx_batch = false;
-    if (net->rx_unsent)
-        virtio_mmio_notify_used(&net->vdev, VIRTIO_NET_RXQ);
-    net->rx_unsent = false;
-}
-
 /* ------------------------------------------------------------------ transport glue */
 
 static int net_notify(struct virtio_mmio *vdev, unsigned q)
@@ -433,7 +205,7 @@ static void net_driver_ok(struct virtio_mmio *vdev)
 {
     struct virtio_net *net = to_net(vdev);
 
-    net_set_offloads(net, virtio_net_hdr_offloads(net_features(net)));
+    net_set_offloads(net, virtio_net_hdr_offloads(virtio_net_features(net)));
 }
 
 static void net_reset(struct virtio_mmio *vdev)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* virtio-net internals: checking struct virtio_net_hdr (virtio 1.2 section
- * 5.1.6) against the negotiated offloads, both directions. */
+/* virtio-net internals shared by virtio_net.c (transmit, transport) and
+ * virtio_net_rx.c: checking struct virtio_net_hdr (virtio 1.2 section 5.1.6)
+ * against the negotiated offloads, both directions. */
 #ifndef STDVMM_VIRTIO_NET_HDR_H
 #define STDVMM_VIRTIO_NET_HDR_H
 
@@ -33,5 +34,11 @@ const char *virtio_net_hdr_check(const uint8_t in[VIRTIO_NET_HDR_LEN], size_t fr
 
 /* The VMM_NET_OFFLOAD_* kinds the host may hand a driver with @features. */
 unsigned virtio_net_hdr_offloads(uint64_t features);
+
+/* The feature bits the driver negotiated. */
+static inline uint64_t virtio_net_features(const struct virtio_net *net)
+{
+    return net->vdev.driver_features;
+}
 
 #endif

@@ -777,6 +777,28 @@ static void net_rx_batch_interrupts_once_at_end(void **state)
     assert_false(test_guest_irq(&f->g, LINE));
 }
 
+static void net_rx_asks_for_kicks_only_while_a_frame_waits(void **state)
+{
+    struct fx *f = *state;
+    uint8_t frame[100] = {0};
+
+    bringup(f, base_features | VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
+    post_rx(f, 2048);
+    post_rx(f, 2048);
+    assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), 0);
+    uint16_t event = test_vq_avail_event(&f->q[0]);
+    assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), 0);
+    assert_int_equal(test_vq_avail_event(&f->q[0]), event); /* refills need no kick */
+    assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), -VMM_EAGAIN);
+    assert_int_equal(test_vq_avail_event(&f->q[0]), 2); /* now the next buffer kicks */
+
+    unsigned before = f->rx_ready_calls;
+    post_rx(f, 2048);
+    test_vmmio_kick(&f->g, BASE, VIRTIO_NET_RXQ);
+    assert_true(f->rx_ready_calls > before);
+    assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -824,6 +846,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(net_rx_host_header_not_negotiated_is_dropped_and_counted,
                                         setup_vnet, teardown),
         cmocka_unit_test_setup_teardown(net_rx_batch_interrupts_once_at_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(net_rx_asks_for_kicks_only_while_a_frame_waits, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
