@@ -251,12 +251,15 @@ static void devices_report(const struct stdvmm_devices *d)
 {
     for (unsigned i = 0; i < d->nr_disks; i++) {
         const struct blk_file *f = &d->disk_files[i];
-        vmm_info("%s: %lu reads, %lu writes, %lu flushes, %lu errors", d->blk_names[i], f->reads,
-                 f->writes, f->flushes, f->errors);
+        vmm_log(f->errors ? VMM_LOG_WARN : VMM_LOG_INFO,
+                "%s: %lu reads, %lu writes, %lu flushes, %lu I/O errors", d->blk_names[i], f->reads,
+                f->writes, f->flushes, f->errors);
     }
     if (d->tap_open) {
         struct virtio_net_stats s = virtio_net_stats(&d->net);
-        bool lost = s.tx_dropped || s.rx_dropped || d->tap.tx_errors || d->tap.read_errors;
+        /* Host frames dropped before the guest's driver is up are normal
+         * (the device warned about the first); lost guest frames are not. */
+        bool lost = s.tx_dropped || d->tap.tx_errors || d->tap.read_errors;
 
         vmm_log(lost ? VMM_LOG_WARN : VMM_LOG_INFO,
                 "virtio-net0: tx %lu frames (%lu dropped, %lu retried), rx %lu frames (%lu "

@@ -243,6 +243,9 @@ check_all() {
         why="$why; vsock guest-to-host"
     vsock_ok all-vsock-b $log vsock-guest-accept /tmp/vsock-host-b.log vsock-host-connect ||
         why="$why; vsock host-to-guest"
+    # virtio-blk, -net, -rng, -vsock all negotiated indirect descriptors and event index
+    [ "$(grep -c 'GUEST: virtio-features device=0x00\(01\|02\|04\|13\) indirect=1 event_idx=1' $log)" -eq 4 ] ||
+        why="$why; not every device negotiated INDIRECT_DESC and EVENT_IDX"
     [ "$E2E_RC" -eq 0 ] || why="$why; exit status $E2E_RC"
     if [ -z "$why" ]; then
         e2e_pass all-devices
