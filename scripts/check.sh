@@ -42,6 +42,12 @@ if [ -x tests/e2e/run.sh ]; then
 else
     skip "end-to-end" "tests/e2e/run.sh missing"
 fi
+if [ -x tests/attack/run.sh ]; then
+    stage "attacking guest, confinement, kill -9 integrity (KVM, emulated AArch64)" \
+        make -s -j"$jobs" attack
+else
+    skip "attacking guest" "tests/attack/run.sh missing"
+fi
 if [ -x bench/run.sh ]; then
     # Never fails on speed: only when a benchmark produced no number at all.
     stage "benchmark smoke run (stdvmm vs QEMU, one repetition)" bench/run.sh --smoke

@@ -11,16 +11,51 @@
 ATTACK_OUT=/tmp/attack.out
 ATTACK_ERR=/tmp/attack.err
 ATTACK_SECS=${ATTACK_SECS:-$(e2e_arg attack.secs)}
-ATTACK_SECS=${ATTACK_SECS:-120}
+ATTACK_SECS=${ATTACK_SECS:-240}
+
+# True while PID runs (a zombie, exited but not yet reaped, does not count).
+attack_alive() {
+    [ -r /proc/$1/status ] && ! grep -q "^State:[[:space:]]*Z" /proc/$1/status
+}
+
+# attack_wait PID SECS: set ATTACK_RC to PID's exit status; after SECS send
+# SIGTERM, and SIGKILL 20 s later if that did not end it (a device model
+# stuck in a loop keeps stdvmm from joining its vCPU threads). ATTACK_RC is
+# 124 if it had to be stopped. Not in a subshell: `wait` needs the parent.
+attack_wait() {
+    local pid=$1 n=0 hung=0
+    # Whole seconds: under a loaded emulator each `sleep` process costs more
+    # than 0.1 s, so counting tenths would stretch the limit several times.
+    while attack_alive "$pid" && [ $n -lt "$2" ]; do
+        sleep 1
+        n=$((n + 1))
+    done
+    if attack_alive "$pid"; then
+        hung=1
+        kill -TERM "$pid"
+        n=0
+        while attack_alive "$pid" && [ $n -lt 20 ]; do sleep 1; n=$((n + 1)); done
+        if attack_alive "$pid"; then
+            echo "OUTER: attack: stdvmm still running 20 s after SIGTERM; SIGKILL"
+            kill -KILL "$pid"
+        else
+            echo "OUTER: attack: stdvmm ended after SIGTERM"
+        fi
+    fi
+    wait "$pid"
+    ATTACK_RC=$?
+    [ $hung = 1 ] && ATTACK_RC=124
+}
 
 attack_guest() {
     local rc
     cp /attack/disk.img /tmp/attack-disk.img
     echo "OUTER: attack: stdvmm run --kernel /attack/Image --cpus 2 --mem 64M --console virtio" \
         "--disk /tmp/attack-disk.img --rng"
-    timeout "$ATTACK_SECS" stdvmm run --kernel /attack/Image --cpus 2 --mem 64M \
-        --console virtio --disk /tmp/attack-disk.img --rng </dev/null >$ATTACK_OUT 2>$ATTACK_ERR
-    rc=$?
+    stdvmm run --kernel /attack/Image --cpus 2 --mem 64M \
+        --console virtio --disk /tmp/attack-disk.img --rng </dev/null >$ATTACK_OUT 2>$ATTACK_ERR &
+    attack_wait $! "$ATTACK_SECS"
+    rc=$ATTACK_RC
     e2e_show attack $ATTACK_OUT
     e2e_show attack-stderr $ATTACK_ERR
     echo "OUTER: attack: exit status $rc"

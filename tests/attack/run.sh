@@ -10,6 +10,8 @@
 #   ATTACK_IMAGE=path   the attacking guest (default build/attack/Image)
 #   ATTACK_OUT=dir      logs and scratch (default build/attack)
 #   E2E_TIMEOUT=s       limit for the emulated machine (default 420)
+#   ATTACK_CMDLINE=...  extra outer kernel arguments, e.g. attack.secs=40 (the
+#                       attacking guest's limit inside, default 240 s)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 export E2E_OUT=${ATTACK_OUT:-$here/../../build/attack}
@@ -62,7 +64,7 @@ if ! e2e_outer_initramfs "$outer" "$here/outer.sh" "${files[@]}"; then
 fi
 echo "attack: booting the emulated machine (log $log)"
 t=$SECONDS
-e2e_run_outer "$log" "${E2E_TIMEOUT:-420}" "$outer"
+e2e_run_outer "$log" "${E2E_TIMEOUT:-420}" "$outer" "${ATTACK_CMDLINE:-}"
 echo "attack: emulated machine: status $? after $((SECONDS - t)) s"
 e2e_check "$log" "${checks[@]}"
 [ "${E2E_VERBOSE:-0}" = 1 ] && tr -d '\r' <"$log"
