@@ -55,6 +55,10 @@ const struct vmm_seccomp_table *vmm_seccomp_native_table(void);
  * every thread of the process. Returns 0 or -errno (logged). */
 int vmm_seccomp_install(const struct vmm_seccomp_table *t);
 
+/* Run @fn (async-signal-safe, e.g. restoring the terminal) in the SIGSYS
+ * handler before the process exits; NULL for nothing. */
+void vmm_seccomp_set_on_violation(void (*fn)(void));
+
 /* Name of syscall @nr in the native table ("ioctl"), or "?". */
 const char *vmm_seccomp_syscall_name(int nr);
 

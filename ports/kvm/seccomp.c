@@ -121,6 +121,14 @@ static uint64_t seccomp_ioctl_request(const void *uc_void)
 #endif
 }
 
+/* Process configuration for the signal handler, set before the filter. */
+static void (*seccomp_on_violation)(void);
+
+void vmm_seccomp_set_on_violation(void (*fn)(void))
+{
+    seccomp_on_violation = fn;
+}
+
 static void seccomp_sigsys(int sig, siginfo_t *si, void *uc)
 {
     char msg[160];
@@ -137,6 +145,8 @@ static void seccomp_sigsys(int sig, siginfo_t *si, void *uc)
         n = put_num(msg, n, sizeof(msg), seccomp_ioctl_request(uc) & 0xffffffffu, 16);
     }
     n = put_str(msg, n, sizeof(msg), "); stopping (--no-seccomp turns the filter off)\n");
+    if (seccomp_on_violation != NULL)
+        seccomp_on_violation();
     (void)syscall(__NR_write, STDERR_FILENO, msg, n);
     (void)syscall(__NR_exit_group, VMM_SECCOMP_EXIT_STATUS);
 }

@@ -105,6 +105,19 @@ static void do_unix_socket_and_unlink(const struct vmm_seccomp_table *t)
         _exit(5);
 }
 
+static void write_hook_marker(void)
+{
+    static const char marker[] = "hook-ran\n";
+
+    (void)write(STDERR_FILENO, marker, sizeof(marker) - 1);
+}
+
+static void do_mkdirat_with_hook(const struct vmm_seccomp_table *t)
+{
+    vmm_seccomp_set_on_violation(write_hook_marker);
+    do_mkdirat(t);
+}
+
 static void seccomp_allows_the_run_loop_syscalls(void **state)
 {
     struct child_result r;
@@ -127,6 +140,22 @@ static void seccomp_blocked_syscall_exits_with_a_clear_message(void **state)
     assert_int_equal(WEXITSTATUS(r.status), VMM_SECCOMP_EXIT_STATUS);
     snprintf(want, sizeof(want), "stdvmm: seccomp: blocked syscall %d (mkdirat)", __NR_mkdirat);
     assert_non_null(strstr(r.err, want));
+}
+
+static void seccomp_violation_runs_the_hook_before_exiting(void **state)
+{
+    struct child_result r;
+    const char *hook, *msg;
+
+    (void)state;
+    run_child(do_mkdirat_with_hook, vmm_seccomp_native_table(), &r);
+    assert_true(WIFEXITED(r.status));
+    assert_int_equal(WEXITSTATUS(r.status), VMM_SECCOMP_EXIT_STATUS);
+    hook = strstr(r.err, "hook-ran");
+    msg = strstr(r.err, "blocked syscall");
+    assert_non_null(hook);
+    assert_non_null(msg);
+    assert_true(hook < msg); /* the terminal is restored before the message */
 }
 
 static void seccomp_ioctl_outside_the_list_is_blocked_and_named(void **state)
@@ -194,6 +223,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(seccomp_allows_the_run_loop_syscalls),
         cmocka_unit_test(seccomp_blocked_syscall_exits_with_a_clear_message),
+        cmocka_unit_test(seccomp_violation_runs_the_hook_before_exiting),
         cmocka_unit_test(seccomp_ioctl_outside_the_list_is_blocked_and_named),
         cmocka_unit_test(seccomp_socket_only_for_unix_domain),
         cmocka_unit_test(seccomp_foreign_architecture_is_killed),

@@ -9,6 +9,7 @@
 #include "isolate.h"
 #include "stdvmm/err.h"
 #include "stdvmm/kvm_seccomp.h"
+#include "stdvmm/posix_backends.h"
 #include "stdvmm/log.h"
 
 bool stdvmm_isolation_option_known(const char *opt)
@@ -84,5 +85,7 @@ int stdvmm_isolate(const struct stdvmm_config *cfg)
         vmm_info("seccomp: off (--no-seccomp)");
         return 0;
     }
+    /* A blocked syscall must not leave the user's terminal raw. */
+    vmm_seccomp_set_on_violation(vmm_stdio_restore_terminal);
     return vmm_seccomp_install(vmm_seccomp_native_table());
 }
