@@ -12,7 +12,9 @@
 # `bench/run.sh --smoke` (make bench-smoke, a scripts/check.sh stage): one
 # short repetition into build/bench/smoke/, docs untouched; it fails only
 # when the suite is broken (a metric without a value), never on speed.
-# Environment: BENCH_REPS (default 5), BENCH_TIMEOUT (s), STDVMM=path.
+# Environment: BENCH_REPS (default 5), BENCH_TIMEOUT (s), STDVMM=path;
+# for quick private runs (with BENCH_OUT): BENCH_KINDS=boot (comma list of
+# start,boot,exit) and BENCH_NET=seconds.
 set -u
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 smoke=0
@@ -27,6 +29,8 @@ else
     reps=${BENCH_REPS:-5} seq=64 rand=3 net=3 disk=128
     limit=${BENCH_TIMEOUT:-7200}
 fi
+net=${BENCH_NET:-$net}
+kinds=${BENCH_KINDS:-start,boot,exit}
 export E2E_OUT=$out
 # shellcheck source=tests/e2e/lib.sh
 source "$repo/tests/e2e/lib.sh"
@@ -127,7 +131,7 @@ machine_log=$out/bench.log
 log "running $reps repetition(s) in the emulated machine (limit $limit s, log $machine_log)"
 t=$SECONDS
 e2e_run_outer "$machine_log" "$limit" "$outer" \
-    "bench.reps=$reps bench.seq=$seq bench.rand=$rand bench.net=$net bench.disk=$disk"
+    "bench.reps=$reps bench.seq=$seq bench.rand=$rand bench.net=$net bench.disk=$disk bench.kinds=$kinds"
 rc=$?
 log "emulated machine: status $rc after $((SECONDS - t)) s"
 

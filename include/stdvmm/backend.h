@@ -94,6 +94,11 @@ struct vmm_net_backend {
     bool vnet_hdr; /* frames both ways carry a virtio_net_hdr (see above) */
     /* Optional, with vnet_hdr: 0 or a negative code (logged, the device goes on). */
     int (*set_offloads)(void *ctx, unsigned offloads);
+    /* Optional: the guest kicked the transmit queue (called under the
+     * device lock, must not call back). The backend then calls
+     * virtio_net_tx_resume() from its own thread, so the vCPU does not wait
+     * for tx(); without it the device sends during the kick. */
+    void (*tx_kick)(void *ctx);
 };
 
 /*

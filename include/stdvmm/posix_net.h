@@ -11,8 +11,13 @@
  * and follow what the guest negotiated (backend set_offloads), so the host
  * hands the guest 64 KiB TCP frames instead of MTU-sized ones. A kernel
  * without IFF_VNET_HDR gets plain frames and no offloads.
- * Guest frames are written to the tap fd from the vCPU thread (a full tap
- * makes the device keep the frame; vmm_tap_poll_out() resumes it). Host
+ * Guest frames are written to the tap fd by the backend's own thread once
+ * it runs (vmm_tap_start): a transmit-queue kick only wakes it (backend
+ * tx_kick); it copies the frames into a ring under the device lock, which
+ * completes them for the guest at once, and writes them out without the
+ * lock, so the vCPU goes on while the host takes them. Without the thread
+ * they are written during the kick, on the vCPU thread. A full ring or tap
+ * makes the device keep the frame until there is room. Host
  * frames are read by vmm_tap_poll_in() and pushed into the virtio-net
  * device under the VM's device lock; a frame the guest has no room for is
  * held (the fd is not read meanwhile) and offered again after rx_ready.
@@ -41,6 +46,9 @@
  * headers (VIRTIO_NET_MAX_GSO_FRAME), rounded up; a longer read is a
  * truncated frame and dropped. */
 #define VMM_TAP_FRAME_MAX (65536 + 64)
+/* Guest frames copied out and not yet written (own thread): a few 64 KiB
+ * GSO frames, many small ones. */
+#define VMM_TAP_TX_RING (256 * 1024)
 
 struct vmm_tap_opts {
     char ifname[VMM_TAP_IFNAMSIZ];
@@ -61,6 +69,7 @@ struct vmm_tap {
     bool running;
     atomic_bool stop;
     atomic_bool tx_blocked; /* a write hit EAGAIN: wait for POLLOUT */
+    atomic_bool tx_pending; /* the guest kicked the transmit queue: send (own thread) */
 
     bool vnet_hdr;     /* frames carry a 12-byte virtio_net_hdr both ways */
     unsigned offloads; /* VMM_NET_OFFLOAD_* in effect */
@@ -72,6 +81,17 @@ struct vmm_tap {
     size_t frame_len;
     bool held;
     unsigned long rx_frames, tx_errors, read_errors, rx_truncated;
+    /* Transmit timing: frames written, time inside writev (ns), the longest. */
+    unsigned long tx_writes;
+    uint64_t tx_write_ns, tx_write_max_ns;
+
+    /* While the own thread runs, the device copies guest frames here (lock
+     * held) and the thread writes them out without the lock (tap_tx.c). */
+    bool tx_ring_on;
+    bool tx_refused;         /* a frame found no room: resume the device after writing */
+    size_t tx_head, tx_tail; /* free-running byte offsets, changed under the lock */
+    unsigned long tx_queued; /* frames copied into the ring */
+    uint8_t tx_ring[VMM_TAP_TX_RING];
 };
 
 /* Parse the value of --net ("tap=NAME[,mac=XX:..:XX]") into @o: 0, or
@@ -109,7 +129,12 @@ int vmm_tap_poll_in(struct vmm_tap *t);
 /* The fd became writable: let the device resend a kept frame (takes the lock). */
 void vmm_tap_poll_out(struct vmm_tap *t);
 
-/* Run / stop and join the backend's own poll thread. */
+/* Send what the guest queued since its last transmit kick (takes the lock).
+ * The own thread calls it; only for a loop that sets backend.tx_kick itself. */
+void vmm_tap_poll_tx(struct vmm_tap *t);
+
+/* Run / stop and join the backend's own poll thread; while it runs, guest
+ * frames are sent from it (backend.tx_kick is set under the lock). */
 int vmm_tap_start(struct vmm_tap *t);
 void vmm_tap_stop(struct vmm_tap *t);
 

@@ -84,14 +84,17 @@
 
 /* Counters, queryable with virtio_net_stats(). */
 struct virtio_net_stats {
-    unsigned long tx_frames;  /* frames the backend took */
-    unsigned long tx_dropped; /* malformed or refused by the backend: lost */
-    unsigned long tx_retries; /* backend said -VMM_EAGAIN: chain kept */
-    unsigned long rx_frames;  /* frames delivered to the guest */
-    unsigned long rx_dropped; /* too large for the guest's buffers: lost */
-    unsigned long rx_no_room; /* -VMM_EAGAIN returned: the backend kept the frame */
-    unsigned long tx_gso;     /* of tx_frames, GSO frames (segmented by the host) */
-    unsigned long rx_gso;     /* of rx_frames, GSO frames */
+    unsigned long tx_frames;    /* frames the backend took */
+    unsigned long tx_dropped;   /* malformed or refused by the backend: lost */
+    unsigned long tx_retries;   /* backend said -VMM_EAGAIN: chain kept */
+    unsigned long rx_frames;    /* frames delivered to the guest */
+    unsigned long rx_dropped;   /* too large for the guest's buffers: lost */
+    unsigned long rx_no_room;   /* -VMM_EAGAIN returned: the backend kept the frame */
+    unsigned long tx_gso;       /* of tx_frames, GSO frames (segmented by the host) */
+    unsigned long rx_gso;       /* of rx_frames, GSO frames */
+    unsigned long tx_kicks;     /* guest notifications of the transmit queue */
+    unsigned long tx_passes;    /* runs over the transmit queue (kicks, resumes, re-checks) */
+    unsigned long tx_burst_max; /* most chains sent in one pass */
 };
 
 /* A receive chain taken from the ring but not yet returned: its writable

@@ -117,7 +117,9 @@ static int net_tx(struct virtio_net *net, struct virtq *vq)
 {
     int ret = 0;
     bool pushed = false;
+    unsigned long burst = 0;
 
+    net->stats.tx_passes++;
     /* Bounded: a legitimate driver has at most num chains outstanding. */
     for (unsigned n = 0; n <= vq->num; n++) {
         if (!net->tx_held) {
@@ -140,7 +142,10 @@ static int net_tx(struct virtio_net *net, struct virtq *vq)
         if (ret < 0)
             break;
         pushed = true;
+        burst++;
     }
+    if (burst > net->stats.tx_burst_max)
+        net->stats.tx_burst_max = burst;
     if (pushed)
         virtio_mmio_notify_used(&net->vdev, VIRTIO_NET_TXQ);
     return ret < 0 ? ret : 0;
@@ -148,14 +153,25 @@ static int net_tx(struct virtio_net *net, struct virtq *vq)
 
 void virtio_net_tx_resume(struct virtio_net *net)
 {
+    const struct vmm_net_backend *be = net->backend;
     struct virtq *vq = virtio_mmio_queue(&net->vdev, VIRTIO_NET_TXQ);
     int ret;
 
     if (vq == NULL)
         return;
     ret = net_tx(net, vq);
-    if (ret < 0)
+    if (ret < 0) {
         virtio_mmio_queue_error(&net->vdev, VIRTIO_NET_TXQ, ret);
+        return;
+    }
+    /* Deferred transmit: kicks stay off while frames wait for the backend
+     * (a kept chain: it resumes us). Drained: ask for kicks again, and if
+     * the driver queued more meanwhile, it sent no kick for them, so
+     * schedule another pass (2.7.10). */
+    if (be->tx_kick != NULL && !net->tx_held && virtq_enable_notify(vq)) {
+        virtq_disable_notify(vq);
+        be->tx_kick(be->ctx);
+    }
 }
 
 /* ------------------------------------------------------------------ transport glue */
@@ -167,8 +183,15 @@ static int net_notify(struct virtio_mmio *vdev, unsigned q)
 
     if (vq == NULL)
         return 0;
-    if (q == VIRTIO_NET_TXQ)
-        return net_tx(net, vq);
+    if (q == VIRTIO_NET_TXQ) {
+        net->stats.tx_kicks++;
+        if (net->backend->tx_kick == NULL)
+            return net_tx(net, vq);
+        /* The backend's thread sends; no more kicks until it has drained. */
+        virtq_disable_notify(vq);
+        net->backend->tx_kick(net->backend->ctx);
+        return 0;
+    }
     if (net->backend->rx_ready)
         net->backend->rx_ready(net->backend->ctx);
     return 0;

@@ -230,6 +230,49 @@ static void tap_full_socket_keeps_guest_frame_until_writable(void **state)
     assert_int_equal(virtio_net_stats(&f->net).tx_frames, sent + 1);
 }
 
+/* The backend's own thread: frames are copied out under the lock, written
+ * in order without it, and a full socket then a full ring make the device
+ * keep chains until there is room; nothing is lost or reordered. */
+static void tap_thread_sends_every_frame_in_order_through_full_ring(void **state)
+{
+    struct tapfx *f = *state;
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static uint8_t frame[12 + 60000], got[65536];
+    uint32_t id, len;
+    unsigned used = 0;
+
+    vmm_tap_attach(&f->tap, &f->net, &lock);
+    assert_int_equal(vmm_tap_start(&f->tap), 0);
+    pthread_mutex_lock(&lock);
+    for (unsigned i = 0; i < QNUM; i++) {
+        struct test_buf b = {test_guest_alloc(&f->g, sizeof(frame), 8), sizeof(frame), false};
+
+        memset(frame + 12, (int)i, sizeof(frame) - 12);
+        test_guest_write(&f->g, b.gpa, frame, sizeof(frame));
+        test_vq_add(&f->q[1], &b, 1);
+    }
+    test_vmmio_kick(&f->g, BASE, VIRTIO_NET_TXQ);
+    pthread_mutex_unlock(&lock);
+    /* Not read yet: the socket fills, then the ring. */
+    for (unsigned i = 0; i < QNUM; i++) {
+        struct pollfd p = {.fd = f->peer, .events = POLLIN};
+
+        assert_int_equal(poll(&p, 1, 10000), 1);
+        assert_int_equal(read(f->peer, got, sizeof(got)), sizeof(frame) - 12);
+        assert_int_equal(got[0], i);
+        assert_int_equal(got[sizeof(frame) - 13], i);
+    }
+    vmm_tap_stop(&f->tap);
+    while (test_vq_get_used(&f->q[1], &id, &len))
+        used++;
+    assert_int_equal(used, QNUM);
+    assert_int_equal(f->tap.tx_queued, QNUM);
+    assert_true(f->tap.tx_writes >= QNUM);                 /* and one per EAGAIN */
+    assert_true(virtio_net_stats(&f->net).tx_retries > 0); /* the ring was full */
+    assert_int_equal(virtio_net_stats(&f->net).tx_frames, QNUM);
+    assert_int_equal(virtio_net_stats(&f->net).tx_dropped, 0);
+}
+
 /* ------------------------------------------------------------ tap with vnet headers */
 
 /* TUNSETOFFLOAD stand-in: the socketpair is no tap. */
@@ -672,6 +715,8 @@ int main(void)
                                         tap_vnet_setup, tap_teardown),
         cmocka_unit_test_setup_teardown(tap_full_socket_keeps_guest_frame_until_writable, tap_setup,
                                         tap_teardown),
+        cmocka_unit_test_setup_teardown(tap_thread_sends_every_frame_in_order_through_full_ring,
+                                        tap_setup, tap_teardown),
         cmocka_unit_test_setup_teardown(vsock_uds_guest_connects_to_path_port, vs_setup,
                                         vs_teardown),
         cmocka_unit_test_setup_teardown(

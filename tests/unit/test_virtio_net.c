@@ -37,6 +37,7 @@ struct fx {
     unsigned rx_ready_calls;
     unsigned offload_calls; /* set_offloads calls, and the last value */
     unsigned offloads;
+    unsigned tx_kicks; /* tx_kick calls (deferred transmit) */
 };
 
 static int fake_tx(void *ctx, const struct vmm_iov *iov, unsigned nr_iov)
@@ -799,6 +800,57 @@ static void net_rx_asks_for_kicks_only_while_a_frame_waits(void **state)
     assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), 0);
 }
 
+static void fake_tx_kick(void *ctx)
+{
+    ((struct fx *)ctx)->tx_kicks++;
+}
+
+static void net_tx_kick_defers_to_backend_and_suppresses_kicks(void **state)
+{
+    struct fx *f = *state;
+    uint32_t id, len;
+
+    f->be.tx_kick = fake_tx_kick;
+    bringup(f, base_features | VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
+    virtio_net_tx_resume(&f->net); /* the backend answers DRIVER_OK's kick */
+    unsigned kicks = f->tx_kicks;
+    uint16_t head = add_tx_frame(f, 60, 9);
+    test_vmmio_kick(&f->g, BASE, VIRTIO_NET_TXQ);
+    /* The kick only tells the backend; nothing is sent on the vCPU. */
+    assert_int_equal(f->tx_kicks, kicks + 1);
+    assert_int_equal(f->tx_calls, 0);
+    /* Until the backend has drained, the driver is not asked to kick:
+     * avail_event stays behind what it adds. */
+    uint16_t event = test_vq_avail_event(&f->q[1]);
+    add_tx_frame(f, 70, 2);
+    assert_int_equal(test_vq_avail_event(&f->q[1]), event);
+
+    virtio_net_tx_resume(&f->net);
+    assert_int_equal(f->tx_taken, 2);
+    assert_true(test_vq_get_used(&f->q[1], &id, &len));
+    assert_int_equal(id, head);
+    assert_true(test_vq_get_used(&f->q[1], &id, &len));
+    assert_true(test_guest_irq(&f->g, LINE));
+    /* Drained: kicks are wanted again from the next frame on, and no
+     * further pass was scheduled. */
+    assert_int_equal(test_vq_avail_event(&f->q[1]), 2);
+    assert_int_equal(f->tx_kicks, kicks + 1);
+    assert_int_equal(virtio_net_stats(&f->net).tx_burst_max, 2);
+}
+
+static void net_tx_resume_without_frames_sends_nothing(void **state)
+{
+    struct fx *f = *state;
+
+    f->be.tx_kick = fake_tx_kick;
+    bringup(f, base_features | VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
+    unsigned kicks = f->tx_kicks; /* DRIVER_OK notifies every queue once */
+    virtio_net_tx_resume(&f->net);
+    assert_int_equal(f->tx_calls, 0);
+    assert_int_equal(f->tx_kicks, kicks);
+    assert_int_equal(test_vq_avail_event(&f->q[1]), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -846,6 +898,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(net_rx_host_header_not_negotiated_is_dropped_and_counted,
                                         setup_vnet, teardown),
         cmocka_unit_test_setup_teardown(net_rx_batch_interrupts_once_at_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(net_tx_kick_defers_to_backend_and_suppresses_kicks, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(net_tx_resume_without_frames_sends_nothing, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(net_rx_asks_for_kicks_only_while_a_frame_waits, setup,
                                         teardown),
     };

@@ -266,6 +266,12 @@ static void devices_report(const struct stdvmm_devices *d)
                 "dropped, %lu waits for buffers), tap write errors %lu, read errors %lu",
                 s.tx_frames, s.tx_dropped, s.tx_retries, s.rx_frames, s.rx_dropped, s.rx_no_room,
                 d->tap.tx_errors, d->tap.read_errors);
+        /* Where transmit time goes (docs/PERFORMANCE.md). */
+        vmm_info("virtio-net0: tx %lu kicks, %lu passes (at most %lu frames), %lu tap writes "
+                 "taking %llu us (longest %llu us), %lu copied out by the tap thread",
+                 s.tx_kicks, s.tx_passes, s.tx_burst_max, d->tap.tx_writes,
+                 (unsigned long long)(d->tap.tx_write_ns / 1000),
+                 (unsigned long long)(d->tap.tx_write_max_ns / 1000), d->tap.tx_queued);
     }
     if (d->uds_open) {
         struct virtio_vsock_stats s = virtio_vsock_stats(&d->vsock);

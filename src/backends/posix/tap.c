@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The tap network backend: a virtio-net device on a Linux tap interface. */
+/* The tap network backend: a virtio-net device on a Linux tap interface
+ * (options, open, receive, the thread; transmit: tap_tx.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if.h>
@@ -9,11 +10,10 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
-#include <sys/uio.h>
 #include <unistd.h>
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
-#include "stdvmm/posix_net.h"
+#include "tap_internal.h"
 
 #define TAP_BATCH 64     /* frames per vmm_tap_poll_in() call */
 #define TAP_RETRY_MS 100 /* re-offer a held frame at least this often */
@@ -104,40 +104,12 @@ int vmm_tap_parse(const char *arg, struct vmm_tap_opts *o, char *err, size_t err
 
 /* ------------------------------------------------------------------ backend */
 
-static void tap_wake(struct vmm_tap *t)
+void tap_wake(struct vmm_tap *t)
 {
     uint64_t one = 1;
     ssize_t n = write(t->wake_fd, &one, sizeof(one)); /* EAGAIN: already awake */
 
     (void)n;
-}
-
-/* Guest frame out (called by the device, lock held). */
-static int tap_tx(void *ctx, const struct vmm_iov *iov, unsigned nr_iov)
-{
-    struct vmm_tap *t = ctx;
-    struct iovec v[VIRTQ_MAX_CHAIN + 1]; /* [header,] the chain's pieces */
-    ssize_t n;
-
-    if (nr_iov > VIRTQ_MAX_CHAIN + 1)
-        return -VMM_E2BIG;
-    for (unsigned i = 0; i < nr_iov; i++)
-        v[i] = (struct iovec){.iov_base = iov[i].base, .iov_len = iov[i].len};
-    do {
-        n = writev(t->fd, v, (int)nr_iov);
-    } while (n < 0 && errno == EINTR);
-    if (n >= 0)
-        return 0; /* a tap takes a frame whole */
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        atomic_store(&t->tx_blocked, true);
-        tap_wake(t);
-        return -VMM_EAGAIN;
-    }
-    /* EIO: the interface is down; the device counts the drop. */
-    if (t->tx_errors++ == 0 && errno != EIO)
-        vmm_warn("tap %s: write: %s (frames dropped; further errors counted)", t->ifname,
-                 strerror(errno));
-    return -VMM_EIO;
 }
 
 /* The guest posted receive buffers (lock held). */
@@ -189,6 +161,7 @@ int vmm_tap_init_fd(struct vmm_tap *t, int fd, const uint8_t mac[6])
     t->set_tun_offload = tun_set_offload;
     atomic_init(&t->stop, false);
     atomic_init(&t->tx_blocked, false);
+    atomic_init(&t->tx_pending, false);
     t->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (t->wake_fd < 0)
         return -errno;
@@ -279,13 +252,13 @@ short vmm_tap_poll_events(const struct vmm_tap *t)
     return (short)((t->held ? 0 : POLLIN) | (atomic_load(&t->tx_blocked) ? POLLOUT : 0));
 }
 
-static void tap_lock(struct vmm_tap *t)
+void tap_lock(struct vmm_tap *t)
 {
     if (t->lock != NULL)
         pthread_mutex_lock(t->lock);
 }
 
-static void tap_unlock(struct vmm_tap *t)
+void tap_unlock(struct vmm_tap *t)
 {
     if (t->lock != NULL)
         pthread_mutex_unlock(t->lock);
@@ -362,16 +335,6 @@ int vmm_tap_poll_in(struct vmm_tap *t)
     return err < 0 ? err : delivered;
 }
 
-void vmm_tap_poll_out(struct vmm_tap *t)
-{
-    atomic_store(&t->tx_blocked, false);
-    if (t->dev == NULL)
-        return;
-    tap_lock(t);
-    virtio_net_tx_resume(t->dev);
-    tap_unlock(t);
-}
-
 static void *tap_thread(void *arg)
 {
     struct vmm_tap *t = arg;
@@ -396,18 +359,32 @@ static void *tap_thread(void *arg)
             break;
         if (pfd[1].revents & (POLLOUT | POLLERR))
             vmm_tap_poll_out(t);
+        vmm_tap_poll_tx(t);
         if (vmm_tap_poll_in(t) < 0)
             break;
     }
     return NULL;
 }
 
+/* Send from the vCPU, or (@own) copy into the ring for our thread. */
+static void tap_set_tx_mode(struct vmm_tap *t, bool own)
+{
+    tap_lock(t);
+    t->tx_ring_on = own;
+    t->backend.tx_kick = own ? tap_tx_kick : NULL;
+    tap_unlock(t);
+}
+
 int vmm_tap_start(struct vmm_tap *t)
 {
-    int ret = pthread_create(&t->thread, NULL, tap_thread, t);
+    int ret;
 
-    if (ret != 0)
+    tap_set_tx_mode(t, true);
+    ret = pthread_create(&t->thread, NULL, tap_thread, t);
+    if (ret != 0) {
+        tap_set_tx_mode(t, false);
         return -ret;
+    }
     t->running = true;
     return 0;
 }
@@ -420,6 +397,8 @@ void vmm_tap_stop(struct vmm_tap *t)
     tap_wake(t);
     pthread_join(t->thread, NULL);
     t->running = false;
+    tap_tx_flush(t);
+    tap_set_tx_mode(t, false);
 }
 
 void vmm_tap_close(struct vmm_tap *t)
