@@ -373,6 +373,122 @@ static void seeds_blk(void)
     save("fuzz_virtio_blk", "discard", &s);
 }
 
+/* fuzz_virtio_net.c gen_hdr(), structured form: flags (NEEDS_CSUM = 1),
+ * gso_type index (0 none, 1 TCPv4, 2 TCPv6, 3 UDP, 4/5 TCPv4/v6 + ECN,
+ * 6 ECN alone), then narrow fields. */
+static void net_hdr(struct seed *s, unsigned flags, unsigned gso_idx, unsigned hdr_len,
+                    unsigned gso_size, unsigned csum_start, unsigned csum_offset)
+{
+    u8(s, 2 | (flags & 3) << 2 | (gso_idx & 7) << 4);
+    u8(s, hdr_len);
+    u16(s, gso_size);
+    u8(s, csum_start);
+    u8(s, csum_offset);
+}
+
+/* The start of a host frame of @len bytes (length class and flags in
+ * @class_bits); its header and first bytes follow in the input. In a batch
+ * (op 0x7a) frames come without the op byte. */
+static void net_batch_frame(struct seed *s, unsigned class_bits, uint32_t len)
+{
+    u8(s, class_bits);
+    if ((class_bits & 3) == 0)
+        u8(s, len);
+    else if ((class_bits & 3) == 1)
+        u16(s, len);
+    else
+        u32(s, len);
+}
+
+static void net_host_frame_vnet(struct seed *s, unsigned class_bits, uint32_t len)
+{
+    u8(s, 0x0a);
+    net_batch_frame(s, class_bits, len);
+}
+
+static void net_frame_bytes(struct seed *s, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        u8(s, i < 6 ? 0xff : i);
+}
+
+/* vnet_hdr backend (byte 0 bit 7): offloads negotiated, a TSO frame each
+ * way, a checksum-offload batch, then a reset (set_offloads(0)). */
+static void seeds_net_vnet(void)
+{
+    struct seed s = {0};
+    const uint16_t rx[1] = {1526};
+    uint32_t features = (1u << VIRTIO_NET_F_MAC) | (1u << VIRTIO_NET_F_MTU) |
+                        (1u << VIRTIO_NET_F_MRG_RXBUF) | (1u << VIRTIO_NET_F_STATUS) |
+                        (1u << VIRTIO_NET_F_CSUM) | (1u << VIRTIO_NET_F_GUEST_CSUM) |
+                        (1u << VIRTIO_NET_F_GUEST_TSO4) | (1u << VIRTIO_NET_F_GUEST_TSO6) |
+                        (1u << VIRTIO_NET_F_GUEST_ECN) | (1u << VIRTIO_NET_F_HOST_TSO4) |
+                        (1u << VIRTIO_NET_F_HOST_TSO6) | (1u << VIRTIO_NET_F_HOST_ECN);
+
+    u8(&s, 0x80);
+    bringup(&s, true, true, features, 4);
+    for (unsigned i = 0; i < 5; i++)
+        chain(&s, VIRTIO_NET_RXQ, 1, 1, rx, false, NULL);
+    net_host_frame_vnet(&s, 2, 4000); /* TCPv4 GSO, 4000 bytes over 3 buffers */
+    net_hdr(&s, 1, 1, 54, 1448, 34, 16);
+    net_frame_bytes(&s, 64);
+    u8(&s, 0x2a); /* a TCPv6 GSO frame from the guest, in two pieces */
+    u8(&s, 0x40 | 1);
+    net_hdr(&s, 1, 2, 74, 1428, 54, 16);
+    u16(&s, 74);
+    u16(&s, 3000);
+    net_frame_bytes(&s, 64);
+    net_frame_bytes(&s, 64);
+    u8(&s, 0x7a); /* a batch of two frames: a partial checksum, no offload */
+    u8(&s, 1);
+    net_batch_frame(&s, 0, 60);
+    net_hdr(&s, 1, 0, 0, 0, 34, 6);
+    net_frame_bytes(&s, 60);
+    net_batch_frame(&s, 0, 60);
+    u8(&s, 0); /* zero header */
+    net_frame_bytes(&s, 60);
+    read_ack(&s, VIRTIO_MMIO_INTERRUPT_STATUS);
+    reg_write(&s, VIRTIO_MMIO_STATUS, 0);
+    save("fuzz_virtio_net", "vnet-tso", &s);
+
+    /* Only CSUM / GUEST_CSUM negotiated, no MRG_RXBUF, set_offloads
+     * refusing (bit 5): headers asking for more are dropped both ways, a
+     * header cut short, then one good frame each way. */
+    s.n = 0;
+    features =
+        (1u << VIRTIO_NET_F_MAC) | (1u << VIRTIO_NET_F_CSUM) | (1u << VIRTIO_NET_F_GUEST_CSUM);
+    u8(&s, 0x80 | 0x20);
+    bringup(&s, false, false, features, 3);
+    chain(&s, VIRTIO_NET_RXQ, 1, 1, rx, false, NULL);
+    chain(&s, VIRTIO_NET_RXQ, 1, 1, rx, false, NULL);
+    net_host_frame_vnet(&s, 1, 1600); /* TCPv4 GSO not negotiated */
+    net_hdr(&s, 1, 1, 54, 1448, 34, 16);
+    net_frame_bytes(&s, 64);
+    net_host_frame_vnet(&s, 0, 60); /* ECN without GSO */
+    net_hdr(&s, 0, 6, 0, 0, 0, 0);
+    net_frame_bytes(&s, 60);
+    net_host_frame_vnet(&s, 0, 60); /* checksum field past the frame */
+    net_hdr(&s, 1, 0, 0, 0, 200, 16);
+    net_frame_bytes(&s, 60);
+    net_host_frame_vnet(&s, 4, 7); /* cut 7 bytes into the header */
+    u8(&s, 0);
+    net_frame_bytes(&s, 7);
+    u8(&s, 0x2a); /* TCPv4 GSO from the guest: not negotiated */
+    u8(&s, 0x40);
+    net_hdr(&s, 1, 1, 54, 1448, 34, 16);
+    u16(&s, 1000);
+    net_frame_bytes(&s, 64);
+    u8(&s, 0x2a); /* a partial checksum from the guest: taken */
+    u8(&s, 0x40);
+    net_hdr(&s, 1, 0, 0, 0, 34, 16);
+    u16(&s, 80);
+    net_frame_bytes(&s, 64);
+    net_host_frame_vnet(&s, 0, 80); /* a partial checksum to the guest */
+    net_hdr(&s, 1, 0, 0, 0, 34, 16);
+    net_frame_bytes(&s, 64);
+    save("fuzz_virtio_net", "vnet-bad-headers", &s);
+}
+
 static void seeds_net(void)
 {
     struct seed s = {0};
@@ -412,6 +528,7 @@ static void seeds_net(void)
     u8(&s, 2);
     u32(&s, 9000);
     save("fuzz_virtio_net", "eagain-resume", &s);
+    seeds_net_vnet();
 }
 
 /* A guest vsock packet with default addressing (fuzz_virtio_vsock.c). */
