@@ -22,7 +22,7 @@ smoke=0
 repo=$(cd "$BENCH_DIR/.." && pwd)
 if [ $smoke = 1 ]; then
     out=${BENCH_OUT:-$repo/build/bench/smoke}
-    reps=1 seq=8 rand=1 net=1 disk=32
+    reps=${BENCH_REPS:-1} seq=8 rand=1 net=1 disk=32
     limit=${BENCH_TIMEOUT:-1200}
 else
     out=${BENCH_OUT:-$repo/build/bench}

@@ -17,8 +17,11 @@
  * backend->tx() as pointers into guest RAM, preceded for a vnet_hdr backend
  * by a validated copy of the header; -VMM_EAGAIN keeps the chain (nothing
  * lost) until the backend calls virtio_net_tx_resume(); any other error
- * drops and counts the frame. All chains available are sent per kick, with
- * one interrupt at the end.
+ * drops and counts the frame. All chains available are sent per pass, with
+ * one interrupt at the end. A backend with tx_kick gets only a wake-up
+ * from the kick and sends from its own thread (virtio_net_tx_resume());
+ * meanwhile the driver is asked not to kick, and after draining the device
+ * asks again and re-checks the ring (virtio 1.2 section 2.7.10).
  *
  * Receive: the backend pushes whole frames with virtio_net_rx() (or with
  * their header, virtio_net_rx_vnet()). With MRG_RXBUF a frame spreads over
@@ -162,8 +165,8 @@ int virtio_net_rx_vnet(struct virtio_net *net, const void *buf, size_t len);
 void virtio_net_rx_batch_begin(struct virtio_net *net);
 void virtio_net_rx_batch_end(struct virtio_net *net);
 
-/* The backend can take frames again: retry a kept chain and carry on with
- * the transmit queue. */
+/* Send what the transmit queue holds, a kept chain first (under the device
+ * lock): after -VMM_EAGAIN once the backend has room, or after tx_kick. */
 void virtio_net_tx_resume(struct virtio_net *net);
 
 /* Report link up or down to the guest (configuration change interrupt). */
