@@ -9,6 +9,10 @@
 #   boot   the bench guest (bench/guest/init): boot to /init, virtio-blk,
 #          virtio-net, footprint
 #   exit   the exit-loop guest under rawkvm, stdvmm and QEMU
+#   exitx  (only when asked for: bench.kinds=exitx) where an exit's time
+#          goes: the exit-loop guest under rawkvm, rawkvm --vgic, stdvmm,
+#          stdvmm --no-seccomp and stdvmm --log-level debug (which logs the
+#          vCPU thread's time in KVM_RUN and in handling exits)
 # Every measurement is a line "BENCH vmm=... rep=... kind=... key=value".
 # Settings from the kernel command line: bench.reps= bench.seq= bench.rand=
 # bench.net= bench.disk= (MiB).
@@ -75,6 +79,20 @@ run() {
     stdvmm:exit)
         benchtool launch --tag "$tag" --log "$log" --timeout 120 \
             -- stdvmm run --kernel /bench/exitloop.Image --mem 64M ;;
+    rawkvm:exitx)
+        benchtool launch --tag "$tag" --log "$log" --timeout 120 -- rawkvm /bench/exitloop.Image ;;
+    rawkvm-vgic:exitx)
+        benchtool launch --tag "$tag" --log "$log" --timeout 120 \
+            -- rawkvm --vgic /bench/exitloop.Image ;;
+    stdvmm:exitx)
+        benchtool launch --tag "$tag" --log "$log" --timeout 120 \
+            -- stdvmm run --kernel /bench/exitloop.Image --mem 64M ;;
+    stdvmm-noseccomp:exitx)
+        benchtool launch --tag "$tag" --log "$log" --timeout 120 \
+            -- stdvmm run --kernel /bench/exitloop.Image --mem 64M --no-seccomp ;;
+    stdvmm-debug:exitx)
+        benchtool launch --tag "$tag" --log "$log" --timeout 120 \
+            -- stdvmm run --kernel /bench/exitloop.Image --mem 64M --log-level debug ;;
     qemu:exit)
         benchtool launch --tag "$tag" --log "$log" --timeout 120 \
             -- qemu-system-aarch64 -enable-kvm -machine virt,gic-version=3 -cpu host -smp 1 \
@@ -96,6 +114,9 @@ while [ "$r" -le "$reps" ]; do
     run rawkvm exit $r
     run stdvmm exit $r
     run qemu exit $r
+    for v in rawkvm rawkvm-vgic stdvmm stdvmm-noseccomp stdvmm-debug; do
+        run $v exitx $r
+    done
     r=$((r + 1))
 done
 kill "$serve_pid" 2>/dev/null

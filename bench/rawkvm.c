@@ -5,7 +5,11 @@
  * 0x40000000 with an arm64 Image at its text_offset; every KVM_EXIT_MMIO is
  * answered with nothing (reads give 0) except a write to the PL011 data
  * register at 0x09000000, which goes to stdout. Stops on PSCI SYSTEM_OFF
- * (KVM_EXIT_SYSTEM_EVENT). Usage: rawkvm IMAGE
+ * (KVM_EXIT_SYSTEM_EVENT). Usage: rawkvm [--vgic] IMAGE
+ * --vgic adds an in-kernel GICv3 the way stdvmm's KVM port creates it
+ * (Documentation/virt/kvm/devices/arm-vgic-v3.rst: device before the vCPU,
+ * distributor 0x08000000, redistributors 0x080a0000, 128 INTIDs, CTRL_INIT
+ * after the vCPU), so the kernel's per-exit vGIC save/restore is counted.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +27,9 @@
 #define RAM_BASE 0x40000000ull
 #define RAM_SIZE (16ull << 20)
 #define UART_DR 0x09000000ull
+#define GICD_BASE 0x08000000ull /* as stdvmm (VMM_ARM64_GICD_BASE) */
+#define GICR_BASE 0x080a0000ull /* as stdvmm (VMM_ARM64_GICR_BASE) */
+#define GIC_NR_IRQS 128u        /* as stdvmm (ports/kvm/kvm_gic.c) */
 #define CORE_REG(field)                                                                            \
     (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(field))
 
@@ -38,6 +45,29 @@ static void set_reg(int vcpu, uint64_t id, uint64_t value)
 
     if (ioctl(vcpu, KVM_SET_ONE_REG, &reg) < 0)
         die("KVM_SET_ONE_REG");
+}
+
+static void gic_attr(int dev, uint32_t group, uint64_t attr, void *addr)
+{
+    struct kvm_device_attr da = {.group = group, .attr = attr, .addr = (uint64_t)(uintptr_t)addr};
+
+    if (ioctl(dev, KVM_SET_DEVICE_ATTR, &da) < 0)
+        die("vGICv3 KVM_SET_DEVICE_ATTR");
+}
+
+/* Create the vGICv3 (before any vCPU); returns its device fd. */
+static int gic_create(int vm)
+{
+    struct kvm_create_device cd = {.type = KVM_DEV_TYPE_ARM_VGIC_V3};
+    uint64_t gicd = GICD_BASE, gicr = GICR_BASE;
+    uint32_t nr_irqs = GIC_NR_IRQS;
+
+    if (ioctl(vm, KVM_CREATE_DEVICE, &cd) < 0)
+        die("KVM_CREATE_DEVICE vGICv3");
+    gic_attr((int)cd.fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &gicd);
+    gic_attr((int)cd.fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, &gicr);
+    gic_attr((int)cd.fd, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs);
+    return (int)cd.fd;
 }
 
 /* Copy the Image to RAM + text_offset; returns text_offset. */
@@ -73,11 +103,12 @@ int main(int argc, char **argv)
     struct kvm_run *run;
     uint64_t exits = 0, text_offset;
     uint8_t *ram;
-    int kvm, vm, vcpu;
+    int kvm, vm, vcpu, gic = -1;
     long run_size;
+    int vgic = argc == 3 && strcmp(argv[1], "--vgic") == 0;
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: rawkvm IMAGE\n");
+    if (argc != 2 + vgic) {
+        fprintf(stderr, "usage: rawkvm [--vgic] IMAGE\n");
         return 2;
     }
     kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -97,7 +128,9 @@ int main(int argc, char **argv)
     };
     if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0)
         die("KVM_SET_USER_MEMORY_REGION");
-    text_offset = load_image(argv[1], ram);
+    text_offset = load_image(argv[1 + vgic], ram);
+    if (vgic)
+        gic = gic_create(vm);
 
     vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
     if (vcpu < 0)
@@ -107,6 +140,8 @@ int main(int argc, char **argv)
     init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
     if (ioctl(vcpu, KVM_ARM_VCPU_INIT, &init) < 0)
         die("KVM_ARM_VCPU_INIT");
+    if (gic >= 0)
+        gic_attr(gic, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
     run_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
     run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
     if (run == MAP_FAILED)
@@ -134,6 +169,6 @@ int main(int argc, char **argv)
         return 1;
     }
     fflush(stdout);
-    fprintf(stderr, "rawkvm: %llu exits\n", (unsigned long long)exits);
+    fprintf(stderr, "rawkvm: %llu exits%s\n", (unsigned long long)exits, vgic ? " (vGICv3)" : "");
     return 0;
 }

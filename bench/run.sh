@@ -14,7 +14,7 @@
 # when the suite is broken (a metric without a value), never on speed.
 # Environment: BENCH_REPS (default 5), BENCH_TIMEOUT (s), STDVMM=path;
 # for quick private runs (with BENCH_OUT): BENCH_KINDS=boot (comma list of
-# start,boot,exit) and BENCH_NET=seconds.
+# start,boot,exit,exitx; exitx is never in the default) and BENCH_NET=seconds.
 set -u
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 smoke=0

@@ -200,11 +200,36 @@ static enum vmm_kvm_stop kvm_vcpu_handle_exit(struct vmm_kvm_vcpu *vcpu)
     }
 }
 
+static uint64_t kvm_vcpu_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO: no syscall, allowed by seccomp anyway */
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Debug: where a vCPU thread's time went (bench/README.md, exit cost). */
+struct kvm_vcpu_times {
+    uint64_t exits, run_ns, handle_ns, t0;
+};
+
+static void kvm_vcpu_times_log(const struct kvm_vcpu_times *t, unsigned index)
+{
+    uint64_t total = kvm_vcpu_now_ns() - t->t0;
+
+    vmm_dbg("vCPU %u: %llu exits, %llu us in KVM_RUN, %llu us handling exits, %llu us in all",
+            index, (unsigned long long)t->exits, (unsigned long long)(t->run_ns / 1000),
+            (unsigned long long)(t->handle_ns / 1000), (unsigned long long)(total / 1000));
+}
+
 void *kvm_vcpu_thread(void *arg)
 {
     struct vmm_kvm_vcpu *vcpu = arg;
     struct vmm_kvm *kvm = vcpu->kvm;
     enum vmm_kvm_stop why = VMM_KVM_STOP_NONE;
+    bool timed = vmm_log_enabled(VMM_LOG_DEBUG);
+    struct kvm_vcpu_times times = {.t0 = timed ? kvm_vcpu_now_ns() : 0};
+    uint64_t t1 = 0, t2 = 0;
     sigset_t kick;
 
     sigemptyset(&kick);
@@ -219,6 +244,8 @@ void *kvm_vcpu_thread(void *arg)
                  now.tv_nsec / 1000);
     }
     while (why == VMM_KVM_STOP_NONE && !atomic_load(&kvm->stopping)) {
+        if (timed)
+            t1 = kvm_vcpu_now_ns();
         if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
             int err = errno;
             if (err == EINTR || err == EAGAIN)
@@ -227,8 +254,17 @@ void *kvm_vcpu_thread(void *arg)
             why = VMM_KVM_STOP_ERROR;
             break;
         }
+        if (timed)
+            t2 = kvm_vcpu_now_ns();
         why = kvm_vcpu_handle_exit(vcpu);
+        if (timed) {
+            times.exits++;
+            times.run_ns += t2 - t1;
+            times.handle_ns += kvm_vcpu_now_ns() - t2;
+        }
     }
+    if (timed)
+        kvm_vcpu_times_log(&times, vcpu->index);
     if (why != VMM_KVM_STOP_NONE)
         vmm_kvm_request_stop(kvm, why);
     return NULL;
