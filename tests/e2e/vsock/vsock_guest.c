@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 {
     struct xfer_result r;
     struct sockaddr_vm a;
-    int fd, conn;
+    int fd;
 
     alarm(150); /* a hung peer must not hang the guest */
     fd = socket(AF_VSOCK, SOCK_STREAM, 0);
@@ -56,20 +56,9 @@ int main(int argc, char **argv)
         xfer_print("vsock-guest-connect", &r);
     } else if (argc == 4 && strcmp(argv[1], "listen") == 0) {
         a = vm_addr(VMADDR_CID_ANY, (unsigned)xfer_parse_u64(argv[2], "port"));
-        if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 1) < 0) {
-            perror("bind/listen");
+        if (xfer_accept_one(fd, (struct sockaddr *)&a, sizeof(a), xfer_parse_u64(argv[3], "bytes"),
+                            TIMEOUT_MS, "vsock-guest-accept") < 0)
             return 1;
-        }
-        conn = accept(fd, NULL, NULL);
-        if (conn < 0) {
-            perror("accept");
-            return 1;
-        }
-        if (xfer_run(conn, XFER_SEED_ACCEPTOR, XFER_SEED_CONNECTOR,
-                     xfer_parse_u64(argv[3], "bytes"), TIMEOUT_MS, &r) < 0)
-            return 1;
-        xfer_print("vsock-guest-accept", &r);
-        close(conn);
     } else {
         return usage();
     }

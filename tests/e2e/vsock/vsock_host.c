@@ -68,7 +68,7 @@ int main(int argc, char **argv)
 {
     struct xfer_result r;
     struct sockaddr_un a;
-    int fd, conn;
+    int fd;
 
     alarm(150);
     fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -79,20 +79,9 @@ int main(int argc, char **argv)
     if (argc == 4 && strcmp(argv[1], "listen") == 0) {
         a = unix_addr(argv[2]);
         unlink(argv[2]);
-        if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 1) < 0) {
-            perror("bind/listen");
+        if (xfer_accept_one(fd, (struct sockaddr *)&a, sizeof(a), xfer_parse_u64(argv[3], "bytes"),
+                            TIMEOUT_MS, "vsock-host-accept") < 0)
             return 1;
-        }
-        conn = accept(fd, NULL, NULL);
-        if (conn < 0) {
-            perror("accept");
-            return 1;
-        }
-        if (xfer_run(conn, XFER_SEED_ACCEPTOR, XFER_SEED_CONNECTOR,
-                     xfer_parse_u64(argv[3], "bytes"), TIMEOUT_MS, &r) < 0)
-            return 1;
-        xfer_print("vsock-host-accept", &r);
-        close(conn);
         unlink(argv[2]);
     } else if (argc == 5 && strcmp(argv[1], "connect") == 0) {
         unsigned port = (unsigned)xfer_parse_u64(argv[3], "port");

@@ -153,3 +153,25 @@ uint64_t xfer_parse_u64(const char *s, const char *what)
     }
     return v;
 }
+
+int xfer_accept_one(int fd, const struct sockaddr *addr, socklen_t addr_len, uint64_t bytes,
+                    int timeout_ms, const char *who)
+{
+    struct xfer_result r;
+    int conn, ret;
+
+    if (bind(fd, addr, addr_len) < 0 || listen(fd, 1) < 0) {
+        perror("bind/listen");
+        return -1;
+    }
+    conn = accept(fd, NULL, NULL);
+    if (conn < 0) {
+        perror("accept");
+        return -1;
+    }
+    ret = xfer_run(conn, XFER_SEED_ACCEPTOR, XFER_SEED_CONNECTOR, bytes, timeout_ms, &r);
+    if (ret == 0)
+        xfer_print(who, &r);
+    close(conn);
+    return ret;
+}

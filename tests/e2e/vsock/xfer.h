@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #define XFER_SEED_CONNECTOR 0x636f6e6e6563746full /* the side that connected */
 #define XFER_SEED_ACCEPTOR 0x6163636570746f72ull  /* the side that accepted */
@@ -25,6 +26,12 @@ struct xfer_result {
  * @timeout_ms. Returns 0, or -1 with a message on stderr. */
 int xfer_run(int fd, uint64_t tx_seed, uint64_t rx_seed, uint64_t bytes, int timeout_ms,
              struct xfer_result *r);
+
+/* Bind @fd to @addr, listen, accept one connection and run the exchange
+ * as the accepting side, printing the result as @who. Returns 0, or -1 with
+ * a message on stderr. */
+int xfer_accept_one(int fd, const struct sockaddr *addr, socklen_t addr_len, uint64_t bytes,
+                    int timeout_ms, const char *who);
 
 /* One line: "tx_bytes=N tx_sum=H rx_bytes=N rx_sum=H rx_ok=0|1". */
 void xfer_print(const char *who, const struct xfer_result *r);
