@@ -54,6 +54,13 @@ void vmm_arm64_default_layout_gicv2(struct vmm_arm64_layout *layout);
 #define VMM_ARM64_PHANDLE_APB_PCLK 2u
 #define VMM_ARM64_APB_PCLK_HZ 24000000u
 
+/* The boot state every port gives a vCPU it starts (booting.rst): PSTATE
+ * EL1h with D, A, I, F masked, and SCTLR_EL1 at its Armv8.0 RES1 value
+ * (D17.2.118: MMU, caches and alignment checks off). x0 = DTB or the PSCI
+ * context id, x1..x3 = 0. */
+#define VMM_ARM64_BOOT_PSTATE 0x3c5u
+#define VMM_ARM64_SCTLR_EL1_RESET 0x30d00800u
+
 /* Largest DTB Linux accepts (booting.rst: "must not exceed 2 megabytes"). */
 #define VMM_ARM64_FDT_MAX_SIZE 0x200000u
 

@@ -5,10 +5,11 @@
  * vCPUs, runs one thread per vCPU and hands every KVM_EXIT_MMIO to the core
  * (vmm_vm_mmio) under one VM-wide mutex, so device models need no locks.
  *
- * Use: vmm_kvm_open -> vmm_kvm_add_ram (one or more) -> place the kernel
- * (vmm_arm64_boot_prepare) -> vmm_kvm_create_vcpus -> vmm_kvm_run ->
- * vmm_kvm_close. Every function logs what failed and returns a negative
- * VMM_E* / errno value.
+ * Use: vmm_kvm_open -> vmm_kvm_create_vcpus -> build the machine through
+ * the port interface (include/stdvmm/port.h: map_ram, vcpu_start; the
+ * machine builder does it) -> vmm_kvm_run -> on VMM_KVM_STOP_RESET reset
+ * the machine (vmm_machine_reset) and vmm_kvm_run again -> vmm_kvm_close.
+ * Every function logs what failed and returns a negative VMM_E* code.
  */
 #ifndef STDVMM_KVM_H
 #define STDVMM_KVM_H
@@ -29,7 +30,7 @@ struct vmm_kvm;
 enum vmm_kvm_stop {
     VMM_KVM_STOP_NONE = 0,
     VMM_KVM_STOP_SHUTDOWN, /* guest powered off (PSCI SYSTEM_OFF) */
-    VMM_KVM_STOP_RESET,    /* guest asked for a reset (PSCI SYSTEM_RESET); not emulated */
+    VMM_KVM_STOP_RESET,    /* guest asked for a reset (PSCI SYSTEM_RESET) */
     VMM_KVM_STOP_CRASH,    /* guest reported a crash (KVM_SYSTEM_EVENT_CRASH) */
     VMM_KVM_STOP_QUIT,     /* the user asked to quit (e.g. Ctrl-A x) */
     VMM_KVM_STOP_SIGINT,   /* SIGINT */
@@ -88,17 +89,17 @@ int vmm_kvm_add_ram(struct vmm_kvm *kvm, uint64_t gpa, uint64_t size);
 
 /*
  * Create the in-kernel vGICv3 (distributor at @gicd, redistributors at
- * @gicr) and vm->nr_vcpus vCPUs with PSCI 0.2; vCPU 0 starts at @entry with
- * x0 = @dtb_gpa, x1..x3 = 0, EL1h with DAIF masked; the others start
- * powered off and wait for PSCI CPU_ON (handled inside KVM).
+ * @gicr) and vm->nr_vcpus vCPUs with PSCI 0.2: vCPU 0 on, the others
+ * powered off until PSCI CPU_ON (handled inside KVM). The port's
+ * vcpu_start (port.h) then points vCPU 0 at the kernel.
  */
-int vmm_kvm_create_vcpus(struct vmm_kvm *kvm, uint64_t gicd, uint64_t gicr, uint64_t entry,
-                         uint64_t dtb_gpa);
+int vmm_kvm_create_vcpus(struct vmm_kvm *kvm, uint64_t gicd, uint64_t gicr);
 
 /*
  * Run every vCPU on its own thread until the guest powers off, resets or
  * crashes, a vCPU fails, a signal arrives or vmm_kvm_request_stop() is
  * called; then stop and join every vCPU thread. Returns why it stopped.
+ * May be called again after a stop (a guest reset runs the VM again).
  */
 enum vmm_kvm_stop vmm_kvm_run(struct vmm_kvm *kvm);
 

@@ -5,8 +5,8 @@
  * decodes an HVC/SMC trap (aarch64_trap.h), passes w0..x3 here, writes
  * result.x0 back into the caller's x0 and carries out result.action.
  *
- * vCPU n has MPIDR affinity Aff0 = n % 16, Aff1 = n / 16 (Aff2 = Aff3 = 0),
- * the same value the device tree's cpu@ reg and GICR_TYPER report.
+ * vCPU n has the MPIDR affinity vmm_arm64_vcpu_mpidr(n) (arm64.h), the one
+ * source the device tree's cpu@ reg and GICR_TYPER use too.
  */
 #ifndef STDVMM_PSCI_H
 #define STDVMM_PSCI_H
@@ -14,8 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "stdvmm/mem.h"
-
-#define VMM_PSCI_MAX_VCPUS 64
+#include "stdvmm/vcpu.h"
 
 /* Function identifiers (DEN0022 5.1, DEN0028 7). Bit 30 set: SMC64 variant. */
 #define VMM_SMCCC_VERSION 0x80000000u
@@ -73,16 +72,13 @@ struct vmm_psci_result {
 /* Per-VM PSCI state: the power state of each vCPU. */
 struct vmm_psci {
     unsigned nr_vcpus;
-    const struct vmm_mem *mem;         /* optional: CPU_ON entry points must be in RAM */
-    uint8_t power[VMM_PSCI_MAX_VCPUS]; /* enum vmm_psci_power */
+    const struct vmm_mem *mem;    /* optional: CPU_ON entry points must be in RAM */
+    uint8_t power[VMM_MAX_VCPUS]; /* enum vmm_psci_power */
 };
 
 /* Reset: vCPU 0 on, the others off. @mem may be NULL (entry points are then
- * not checked). -VMM_EINVAL for 0 or more than VMM_PSCI_MAX_VCPUS vCPUs. */
+ * not checked). -VMM_EINVAL for 0 or more than VMM_MAX_VCPUS vCPUs. */
 int vmm_psci_init(struct vmm_psci *psci, unsigned nr_vcpus, const struct vmm_mem *mem);
-
-/* MPIDR affinity value of vCPU @vcpu (Aff0 = vcpu % 16, Aff1 = vcpu / 16). */
-uint64_t vmm_psci_vcpu_mpidr(unsigned vcpu);
 
 /* vCPU index whose affinity is @mpidr (non-affinity bits ignored), or -1. */
 int vmm_psci_mpidr_to_vcpu(const struct vmm_psci *psci, uint64_t mpidr);

@@ -10,6 +10,10 @@
 
 #include <stdint.h>
 
+/* The one vCPU limit of every port and of the AArch64 code (PSCI, vGIC,
+ * device tree); at most 8, GICv2's limit (IHI 0048B 1.3). */
+#define VMM_MAX_VCPUS 8
+
 struct vmm_vm;
 
 enum vmm_vcpu_state {

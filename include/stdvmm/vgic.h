@@ -42,8 +42,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "stdvmm/mmio.h"
+#include "stdvmm/vcpu.h"
 
-#define VMM_VGIC_MAX_VCPUS 8 /* GICv2's limit; enough for VMM_MAX_VCPUS */
 #define VMM_VGIC_NR_SGIS 16
 #define VMM_VGIC_NR_PRIVATE 32 /* SGIs + PPIs, banked per vCPU */
 #define VMM_VGIC_MAX_SPIS 224  /* INTIDs 32..255 */
@@ -98,13 +98,13 @@ struct vmm_vgic {
     uint32_t ctlr; /* GICD_CTLR enable bits */
     const struct vmm_vgic_ops *ops;
     void *ctx;
-    struct vmm_vgic_cpu cpu[VMM_VGIC_MAX_VCPUS];
+    struct vmm_vgic_cpu cpu[VMM_MAX_VCPUS];
     struct vmm_vgic_irq spi[VMM_VGIC_MAX_SPIS];
 };
 
 struct vmm_vgic_config {
     enum vmm_vgic_version version;
-    unsigned nr_vcpus; /* 1..VMM_VGIC_MAX_VCPUS */
+    unsigned nr_vcpus; /* 1..VMM_MAX_VCPUS */
     unsigned nr_spis;  /* multiple of 32, up to VMM_VGIC_MAX_SPIS */
     unsigned nr_lrs;   /* list registers per vCPU, 1..VMM_VGIC_MAX_LRS */
     const struct vmm_vgic_ops *ops;
@@ -173,7 +173,7 @@ struct vmm_vtimer {
     unsigned intid;                        /* VMM_VGIC_VTIMER_INTID */
     void (*ack)(void *ctx, unsigned vcpu); /* unmask the physical PPI */
     void *ctx;
-    bool asserted[VMM_VGIC_MAX_VCPUS]; /* waiting for the guest's EOI */
+    bool asserted[VMM_MAX_VCPUS]; /* waiting for the guest's EOI */
 };
 
 /* Bind a timer PPI (16..31) of @gic to the port's @ack; configures it level. */

@@ -14,16 +14,10 @@
 #include "stdvmm/irq.h"
 #include "stdvmm/mem.h"
 #include "stdvmm/mmio.h"
+#include "stdvmm/port.h"
 #include "stdvmm/vcpu.h"
 
-#define VMM_MAX_VCPUS 8
 #define VMM_MAX_DEVICES 24
-
-/* What the core needs from a hypervisor port. */
-struct vmm_port_ops {
-    /* Drive interrupt line @line (SPI index) to @level. */
-    int (*irq_set)(void *port, unsigned line, bool level);
-};
 
 struct vmm_vm {
     const char *name;

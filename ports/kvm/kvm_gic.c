@@ -29,7 +29,7 @@ static int kvm_gic_set_attr(struct vmm_kvm *kvm, uint32_t group, uint64_t attr, 
     if (ioctl(kvm->vgic_fd, KVM_SET_DEVICE_ATTR, &da) < 0) {
         int err = errno;
         vmm_err("vGICv3 %s: %s", what, strerror(err));
-        return -err;
+        return kvm_err(err);
     }
     return 0;
 }
@@ -45,7 +45,7 @@ int kvm_gic_create(struct vmm_kvm *kvm, uint64_t gicd, uint64_t gicr)
     if (ioctl(kvm->vm_fd, KVM_CREATE_DEVICE, &cd) < 0) {
         int err = errno;
         vmm_err("KVM cannot create a GICv3 (%s): stdvmm needs a host with a GICv3", strerror(err));
-        return -err;
+        return kvm_err(err);
     }
     kvm->vgic_fd = (int)cd.fd;
     ret = kvm_gic_set_attr(kvm, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &gicd,

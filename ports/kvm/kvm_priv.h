@@ -3,6 +3,7 @@
 #ifndef STDVMM_KVM_PRIV_H
 #define STDVMM_KVM_PRIV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "stdvmm/kvm.h"
 
@@ -15,8 +16,19 @@ int kvm_gic_init(struct vmm_kvm *kvm);
 /* Create and initialise vCPU @index (PSCI 0.2; powered off unless 0). */
 int kvm_vcpu_create(struct vmm_kvm *kvm, unsigned index);
 
-/* Point vCPU @vcpu at the kernel: pc, x0..x3, pstate. */
-int kvm_vcpu_set_boot_regs(struct vmm_kvm_vcpu *vcpu, uint64_t entry, uint64_t dtb_gpa);
+/* KVM_ARM_VCPU_INIT: the vCPU's reset state (PSCI 0.2; powered off unless
+ * it is vCPU 0). Also how a guest reset resets a vCPU. */
+int kvm_vcpu_init(struct vmm_kvm_vcpu *vcpu);
+
+/* Point vCPU @vcpu at @pc with x0 = @x0, x1..x3 = 0, the boot PSTATE. */
+int kvm_vcpu_set_boot_regs(struct vmm_kvm_vcpu *vcpu, uint64_t pc, uint64_t x0);
+
+/* Power vCPU @vcpu on (KVM_MP_STATE_RUNNABLE) or off (STOPPED). */
+int kvm_vcpu_set_power(struct vmm_kvm_vcpu *vcpu, bool on);
+
+/* A port-boundary error code: -errno as a VMM_E* code vmm_strerror() names
+ * (-VMM_EIO for any other errno). */
+int kvm_err(int err);
 
 /* The vCPU thread: KVM_RUN until a stop is requested. */
 void *kvm_vcpu_thread(void *arg);

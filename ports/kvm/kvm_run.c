@@ -31,7 +31,7 @@ static int kvm_install_kick_handler(void)
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0; /* no SA_RESTART: KVM_RUN must return EINTR */
     if (sigaction(KVM_KICK_SIGNAL, &sa, NULL) < 0)
-        return -errno;
+        return kvm_err(errno);
     return 0;
 }
 
@@ -41,7 +41,11 @@ void vmm_kvm_request_stop(struct vmm_kvm *kvm, enum vmm_kvm_stop reason)
     uint64_t one = 1;
     ssize_t n;
 
-    atomic_compare_exchange_strong(&kvm->stop_reason, &expected, (int)reason);
+    /* A reset is only a pause: any other reason arriving before the VM
+     * runs again (a signal, Ctrl-A x) replaces it. */
+    if (!atomic_compare_exchange_strong(&kvm->stop_reason, &expected, (int)reason) &&
+        expected == VMM_KVM_STOP_RESET && reason != VMM_KVM_STOP_RESET)
+        atomic_compare_exchange_strong(&kvm->stop_reason, &expected, (int)reason);
     n = write(kvm->stop_fd, &one, sizeof(one)); /* EAGAIN: already signalled */
     (void)n;
 }
@@ -103,6 +107,23 @@ static void kvm_wait_for_stop(struct vmm_kvm *kvm)
     }
 }
 
+/* Before a run after a guest reset: forget the reset, keep any other stop. */
+static bool kvm_rearm(struct vmm_kvm *kvm)
+{
+    int expected = VMM_KVM_STOP_RESET;
+    uint64_t count;
+
+    if (!atomic_compare_exchange_strong(&kvm->stop_reason, &expected, VMM_KVM_STOP_NONE) &&
+        expected != VMM_KVM_STOP_NONE)
+        return false;
+    if (read(kvm->stop_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+        return false;
+    atomic_store(&kvm->stopping, false);
+    for (unsigned i = 0; i < kvm->nr_vcpus; i++)
+        ((volatile struct kvm_run *)kvm->vcpus[i].run)->immediate_exit = 0;
+    return true;
+}
+
 enum vmm_kvm_stop vmm_kvm_run(struct vmm_kvm *kvm)
 {
     int err;
@@ -111,6 +132,8 @@ enum vmm_kvm_stop vmm_kvm_run(struct vmm_kvm *kvm)
         vmm_err("kvm: vmm_kvm_run() before the vCPUs were created");
         return VMM_KVM_STOP_ERROR;
     }
+    if (!kvm_rearm(kvm))
+        return (enum vmm_kvm_stop)atomic_load(&kvm->stop_reason);
     err = kvm_install_kick_handler();
     if (err < 0) {
         vmm_err("sigaction: %s", strerror(-err));

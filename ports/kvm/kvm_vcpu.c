@@ -11,12 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 #include "kvm_priv.h"
+#include "stdvmm/arm64.h"
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
-
-/* SPSR/PSTATE bits (Arm ARM D1.2.6 / C5.2.18): EL1 using SP_EL1, D A I F masked. */
-#define KVM_PSTATE_EL1H 0x5u
-#define KVM_PSTATE_DAIF (0xfu << 6)
 
 /* ONE_REG id of a core register (api.rst 4.68, arm64 core registers). */
 #define KVM_CORE_REG_ID(field)                                                                     \
@@ -30,15 +27,40 @@ static int kvm_vcpu_set_reg(struct vmm_kvm_vcpu *vcpu, uint64_t id, uint64_t val
     if (ioctl(vcpu->fd, KVM_SET_ONE_REG, &reg) < 0) {
         int err = errno;
         vmm_err("vCPU %u: KVM_SET_ONE_REG %s: %s", vcpu->index, name, strerror(err));
-        return -err;
+        return kvm_err(err);
     }
     return 0;
+}
+
+int kvm_err(int err)
+{
+    switch (err) {
+    case VMM_EPERM:
+    case VMM_ENOENT:
+    case VMM_EIO:
+    case VMM_E2BIG:
+    case VMM_ENOEXEC:
+    case VMM_EAGAIN:
+    case VMM_ENOMEM:
+    case VMM_EACCES:
+    case VMM_EFAULT:
+    case VMM_EBUSY:
+    case VMM_EEXIST:
+    case VMM_ENODEV:
+    case VMM_EINVAL:
+    case VMM_ENOSPC:
+    case VMM_ERANGE:
+    case VMM_ENOSYS:
+    case VMM_ENOTSUP:
+        return -err;
+    default:
+        return -VMM_EIO;
+    }
 }
 
 int kvm_vcpu_create(struct vmm_kvm *kvm, unsigned index)
 {
     struct vmm_kvm_vcpu *vcpu = &kvm->vcpus[index];
-    struct kvm_vcpu_init init;
     void *run;
     int err;
 
@@ -48,49 +70,67 @@ int kvm_vcpu_create(struct vmm_kvm *kvm, unsigned index)
     if (vcpu->fd < 0) {
         err = errno;
         vmm_err("vCPU %u: KVM_CREATE_VCPU: %s", index, strerror(err));
-        return -err;
+        return kvm_err(err);
     }
     kvm->nr_vcpus = index + 1;
     run = mmap(NULL, kvm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu->fd, 0);
     if (run == MAP_FAILED) {
         err = errno;
         vmm_err("vCPU %u: mmap of kvm_run: %s", index, strerror(err));
-        return -err;
+        return kvm_err(err);
     }
     vcpu->run = run;
+    return kvm_vcpu_init(vcpu);
+}
+
+int kvm_vcpu_init(struct vmm_kvm_vcpu *vcpu)
+{
+    struct kvm_vcpu_init init;
+    int err;
 
     memset(&init, 0, sizeof(init));
-    if (ioctl(kvm->vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0) {
+    if (ioctl(vcpu->kvm->vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0) {
         err = errno;
         vmm_err("KVM_ARM_PREFERRED_TARGET: %s", strerror(err));
-        return -err;
+        return kvm_err(err);
     }
     memset(init.features, 0, sizeof(init.features));
     init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
-    if (index != 0)
+    if (vcpu->index != 0)
         init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF; /* until PSCI CPU_ON */
     if (ioctl(vcpu->fd, KVM_ARM_VCPU_INIT, &init) < 0) {
         err = errno;
-        vmm_err("vCPU %u: KVM_ARM_VCPU_INIT: %s", index, strerror(err));
-        return -err;
+        vmm_err("vCPU %u: KVM_ARM_VCPU_INIT: %s", vcpu->index, strerror(err));
+        return kvm_err(err);
     }
     return 0;
 }
 
-int kvm_vcpu_set_boot_regs(struct vmm_kvm_vcpu *vcpu, uint64_t entry, uint64_t dtb_gpa)
+int kvm_vcpu_set_boot_regs(struct vmm_kvm_vcpu *vcpu, uint64_t pc, uint64_t x0)
 {
     int ret;
 
-    ret = kvm_vcpu_set_reg(vcpu, KVM_CORE_REG_ID(regs.regs[0]), dtb_gpa, "x0");
+    ret = kvm_vcpu_set_reg(vcpu, KVM_CORE_REG_ID(regs.regs[0]), x0, "x0");
     /* x1..x3: core register ids count 32-bit words, so xN is x0 + 2 * N */
     for (unsigned i = 1; ret == 0 && i < 4; i++)
         ret = kvm_vcpu_set_reg(vcpu, KVM_CORE_REG_ID(regs.regs[0]) + 2 * i, 0, "x1..x3");
     if (ret == 0)
-        ret = kvm_vcpu_set_reg(vcpu, KVM_CORE_REG_ID(regs.pstate),
-                               KVM_PSTATE_EL1H | KVM_PSTATE_DAIF, "pstate");
+        ret = kvm_vcpu_set_reg(vcpu, KVM_CORE_REG_ID(regs.pstate), VMM_ARM64_BOOT_PSTATE, "pstate");
     if (ret == 0)
-        ret = kvm_vcpu_set_reg(vcpu, KVM_CORE_REG_ID(regs.pc), entry, "pc");
+        ret = kvm_vcpu_set_reg(vcpu, KVM_CORE_REG_ID(regs.pc), pc, "pc");
     return ret;
+}
+
+int kvm_vcpu_set_power(struct vmm_kvm_vcpu *vcpu, bool on)
+{
+    struct kvm_mp_state mp = {.mp_state = on ? KVM_MP_STATE_RUNNABLE : KVM_MP_STATE_STOPPED};
+
+    if (ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp) < 0) {
+        int err = errno;
+        vmm_err("vCPU %u: KVM_SET_MP_STATE: %s", vcpu->index, strerror(err));
+        return kvm_err(err);
+    }
+    return 0;
 }
 
 void kvm_vcpu_destroy(struct vmm_kvm_vcpu *vcpu)
@@ -146,7 +186,7 @@ static int kvm_vcpu_nisv(struct vmm_kvm_vcpu *vcpu)
     ev.exception.ext_dabt_pending = 1;
     if (ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &ev) < 0) {
         vmm_err("vCPU %u: KVM_SET_VCPU_EVENTS: %s", vcpu->index, strerror(errno));
-        return -1;
+        return kvm_err(errno);
     }
     return 0;
 }

@@ -54,13 +54,73 @@ static int kvm_port_irq_set(void *port, unsigned line, bool level)
     if (ioctl(kvm->vm_fd, KVM_IRQ_LINE, &irq) < 0) {
         int err = errno;
         vmm_err("KVM_IRQ_LINE (line %u, level %d): %s", line, irq.level, strerror(err));
-        return -err;
+        return kvm_err(err);
+    }
+    return 0;
+}
+
+static int kvm_port_map_ram(void *port, uint64_t gpa, uint64_t size, void **hva)
+{
+    struct vmm_kvm *kvm = port;
+    int ret = vmm_kvm_add_ram(kvm, gpa, size);
+
+    if (ret == 0)
+        *hva = kvm->ram[kvm->nr_ram - 1].hva;
+    return ret;
+}
+
+static struct vmm_kvm_vcpu *kvm_port_vcpu(struct vmm_kvm *kvm, unsigned index)
+{
+    if (index >= kvm->nr_vcpus || kvm->vcpus[index].fd < 0) {
+        vmm_err("kvm: vCPU %u does not exist (%u created)", index, kvm->nr_vcpus);
+        return NULL;
+    }
+    return &kvm->vcpus[index];
+}
+
+/* Only while no vCPU thread runs (before vmm_kvm_run() or between runs):
+ * once the guest runs, KVM's own PSCI starts and stops vCPUs. */
+static int kvm_port_vcpu_start(void *port, unsigned index, uint64_t pc, uint64_t x0)
+{
+    struct vmm_kvm_vcpu *vcpu = kvm_port_vcpu(port, index);
+    int ret;
+
+    if (vcpu == NULL)
+        return -VMM_EINVAL;
+    ret = kvm_vcpu_set_boot_regs(vcpu, pc, x0);
+    if (ret == 0 && index != 0)
+        ret = kvm_vcpu_set_power(vcpu, true);
+    return ret;
+}
+
+static void kvm_port_vcpu_stop(void *port, unsigned index)
+{
+    struct vmm_kvm_vcpu *vcpu = kvm_port_vcpu(port, index);
+
+    if (vcpu != NULL)
+        kvm_vcpu_set_power(vcpu, false);
+}
+
+/* KVM_ARM_VCPU_INIT again resets every register of a vCPU (its timer
+ * too) and powers the secondaries off; the in-kernel PSCI state follows. */
+static int kvm_port_reset(void *port)
+{
+    struct vmm_kvm *kvm = port;
+
+    for (unsigned i = 0; i < kvm->nr_vcpus; i++) {
+        int ret = kvm_vcpu_init(&kvm->vcpus[i]);
+        if (ret < 0)
+            return ret;
     }
     return 0;
 }
 
 static const struct vmm_port_ops kvm_port_ops = {
     .irq_set = kvm_port_irq_set,
+    .map_ram = kvm_port_map_ram,
+    .vcpu_start = kvm_port_vcpu_start,
+    .vcpu_stop = kvm_port_vcpu_stop,
+    .reset = kvm_port_reset,
 };
 
 static int kvm_open_dev(struct vmm_kvm *kvm)
@@ -86,7 +146,7 @@ static int kvm_open_dev(struct vmm_kvm *kvm)
         vmm_err("%s: %s", KVM_DEV_PATH, strerror(err));
         break;
     }
-    return -err;
+    return kvm_err(err);
 }
 
 static int kvm_check_caps(struct vmm_kvm *kvm)
@@ -121,14 +181,14 @@ static int kvm_setup_signals(struct vmm_kvm *kvm)
     err = pthread_sigmask(SIG_BLOCK, &set, &kvm->old_mask);
     if (err != 0) {
         vmm_err("pthread_sigmask: %s", strerror(err));
-        return -err;
+        return kvm_err(err);
     }
     kvm->mask_saved = true;
     kvm->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     if (kvm->signal_fd < 0) {
         err = errno;
         vmm_err("signalfd: %s", strerror(err));
-        return -err;
+        return kvm_err(err);
     }
     return 0;
 }
@@ -159,7 +219,7 @@ int vmm_kvm_open(struct vmm_kvm *kvm, struct vmm_vm *vm)
         kvm->vcpus[i].fd = -1;
     err = pthread_mutex_init(&kvm->lock, NULL);
     if (err != 0)
-        return -err;
+        return kvm_err(err);
 
     ret = kvm_open_dev(kvm);
     if (ret < 0)
@@ -177,7 +237,7 @@ int vmm_kvm_open(struct vmm_kvm *kvm, struct vmm_vm *vm)
     if (kvm->vm_fd < 0) {
         err = errno;
         vmm_err("KVM_CREATE_VM: %s", strerror(err));
-        return -err;
+        return kvm_err(err);
     }
     kvm->ipa_bits = KVM_DEFAULT_IPA_BITS;
     kvm_enable_nisv_exits(kvm);
@@ -185,7 +245,7 @@ int vmm_kvm_open(struct vmm_kvm *kvm, struct vmm_vm *vm)
     if (kvm->stop_fd < 0) {
         err = errno;
         vmm_err("eventfd: %s", strerror(err));
-        return -err;
+        return kvm_err(err);
     }
     ret = kvm_setup_signals(kvm);
     if (ret < 0)
@@ -224,7 +284,7 @@ int vmm_kvm_add_ram(struct vmm_kvm *kvm, uint64_t gpa, uint64_t size)
     if (hva == MAP_FAILED) {
         err = errno;
         vmm_err("guest RAM: mmap of %llu bytes: %s", (unsigned long long)size, strerror(err));
-        return -err;
+        return kvm_err(err);
     }
     ret = vmm_vm_add_ram(kvm->vm, gpa, size, hva);
     if (ret < 0) {
@@ -245,7 +305,7 @@ int vmm_kvm_add_ram(struct vmm_kvm *kvm, uint64_t gpa, uint64_t size)
         /* The region stays in vm->mem until the VM goes away; keep the
          * mapping so that entry never dangles. */
         kvm->ram[kvm->nr_ram++] = (struct vmm_kvm_ram){hva, gpa, size};
-        return -err;
+        return kvm_err(err);
     }
     kvm->ram[kvm->nr_ram++] = (struct vmm_kvm_ram){hva, gpa, size};
     vmm_dbg("kvm: RAM slot %u at 0x%llx, %llu MiB", region.slot, (unsigned long long)gpa,
@@ -253,8 +313,7 @@ int vmm_kvm_add_ram(struct vmm_kvm *kvm, uint64_t gpa, uint64_t size)
     return 0;
 }
 
-int vmm_kvm_create_vcpus(struct vmm_kvm *kvm, uint64_t gicd, uint64_t gicr, uint64_t entry,
-                         uint64_t dtb_gpa)
+int vmm_kvm_create_vcpus(struct vmm_kvm *kvm, uint64_t gicd, uint64_t gicr)
 {
     int ret;
 
@@ -266,9 +325,6 @@ int vmm_kvm_create_vcpus(struct vmm_kvm *kvm, uint64_t gicd, uint64_t gicr, uint
         if (ret < 0)
             return ret;
     }
-    ret = kvm_vcpu_set_boot_regs(&kvm->vcpus[0], entry, dtb_gpa);
-    if (ret < 0)
-        return ret;
     return kvm_gic_init(kvm);
 }
 

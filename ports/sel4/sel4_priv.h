@@ -48,7 +48,7 @@ struct sel4_vmm {
     char cmdline[512];
     unsigned boots; /* how many times the guest was started */
     bool halted;    /* stopped for good (SYSTEM_OFF or an error) */
-    bool running[SEL4_VMM_MAX_VCPUS];
+    bool running[VMM_MAX_VCPUS];
     struct vmm_ratelimit rl_sysreg, rl_inject;
 };
 

@@ -11,11 +11,6 @@
 #include "sel4_vcpu.h"
 #include "stdvmm/log.h"
 
-/* PSTATE for a booting kernel (booting.rst): EL1h, D A I F masked. */
-#define SEL4_SPSR_EL1H_DAIF 0x3c5u
-/* SCTLR_EL1 RES1 bits of Armv8.0 (D17.2.118): MMU, caches and alignment
- * checks off, as Linux expects at entry. */
-#define SEL4_SCTLR_EL1_RESET 0x30d00800u
 /* VMPIDR_EL2 bit 31 is RES1 (D17.2.168). */
 #define SEL4_MPIDR_RES1 (1ull << 31)
 
@@ -72,11 +67,11 @@ int sel4_vcpu_boot(struct sel4_vmm *s, unsigned vcpu, uint64_t pc, uint64_t x0)
         return -1;
     /* A vCPU that ran before keeps its EL1 system registers: put back the
      * ones that decide how the kernel's first instructions run. */
-    microkit_vcpu_arm_write_reg(vcpu, seL4_VCPUReg_SCTLR, SEL4_SCTLR_EL1_RESET);
+    microkit_vcpu_arm_write_reg(vcpu, seL4_VCPUReg_SCTLR, VMM_ARM64_SCTLR_EL1_RESET);
     microkit_vcpu_arm_write_reg(vcpu, seL4_VCPUReg_CNTV_CTL, 0);
     regs.pc = pc;
     regs.x0 = x0;
-    regs.spsr = SEL4_SPSR_EL1H_DAIF;
+    regs.spsr = VMM_ARM64_BOOT_PSTATE;
     if (sel4_regs_write(vcpu, &regs, true) < 0)
         return -1;
     s->running[vcpu] = true;

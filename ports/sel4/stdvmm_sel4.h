@@ -10,12 +10,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#define SEL4_VMM_MAX_VCPUS 4
+#include "stdvmm/vcpu.h"
 
 struct sel4_vmm_config {
     const char *name;    /* for logs and the console prefix: "vm1" */
-    unsigned nr_vcpus;   /* 1..SEL4_VMM_MAX_VCPUS; <vcpu id="0..n-1"/> in the .system */
+    unsigned nr_vcpus;   /* 1..VMM_MAX_VCPUS; <vcpu id="0..n-1"/> in the .system */
     uint64_t ram_gpa;    /* guest_ram as the VM sees it (the .system's VM map) */
     uint64_t ram_size;   /* size of the guest_ram memory region */
     const char *cmdline; /* kernel command line; the port appends stdvmm.boot=<n> */

@@ -25,7 +25,7 @@ void init(void)
     s->ram = (uint8_t *)guest_ram_vaddr;
     sel4_log_init(s->cfg->name);
     sel4_console_init(&s->console, s->cfg->name);
-    if (s->cfg->nr_vcpus == 0 || s->cfg->nr_vcpus > SEL4_VMM_MAX_VCPUS || s->ram == NULL) {
+    if (s->cfg->nr_vcpus == 0 || s->cfg->nr_vcpus > VMM_MAX_VCPUS || s->ram == NULL) {
         vmm_err("bad configuration: %u vCPUs, guest RAM at %p", s->cfg->nr_vcpus, (void *)s->ram);
         return;
     }

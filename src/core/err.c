@@ -8,6 +8,8 @@ const char *vmm_strerror(int err)
     switch (err) {
     case 0:
         return "success";
+    case VMM_EPERM:
+        return "operation not permitted";
     case VMM_ENOENT:
         return "not found";
     case VMM_EIO:
@@ -20,18 +22,24 @@ const char *vmm_strerror(int err)
         return "try again";
     case VMM_ENOMEM:
         return "out of memory";
+    case VMM_EACCES:
+        return "permission denied";
     case VMM_EFAULT:
         return "address outside guest RAM";
     case VMM_EBUSY:
         return "busy";
     case VMM_EEXIST:
         return "overlaps an existing entry";
+    case VMM_ENODEV:
+        return "no such device";
     case VMM_EINVAL:
         return "invalid argument";
     case VMM_ENOSPC:
         return "table full";
     case VMM_ERANGE:
         return "out of range";
+    case VMM_ENOSYS:
+        return "not implemented";
     case VMM_ENOTSUP:
         return "not supported";
     default:

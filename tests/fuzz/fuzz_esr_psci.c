@@ -15,6 +15,7 @@
 #include <string.h>
 #include "fuzz_support.h"
 #include "stdvmm/aarch64_trap.h"
+#include "stdvmm/arm64.h"
 #include "stdvmm/err.h"
 #include "stdvmm/psci.h"
 
@@ -118,7 +119,7 @@ static uint64_t pick_arg(struct fz_in *in)
 
     switch (c & 3) {
     case 0:
-        return vmm_psci_vcpu_mpidr(c >> 2);
+        return vmm_arm64_vcpu_mpidr(c >> 2);
     case 1:
         return fz_addr(in);
     case 2:
@@ -163,17 +164,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fz_in in = {data, size};
     struct vmm_psci psci;
     uint8_t cfg = fz_u8(&in);
-    unsigned nr = cfg % (VMM_PSCI_MAX_VCPUS + 2), ops = 0;
+    unsigned nr = cfg % (VMM_MAX_VCPUS + 2), ops = 0;
 
     fz_guest_init(&g, 1);
     if (vmm_psci_init(&psci, nr, (cfg & 0x80) ? NULL : &g.vm.mem) < 0) {
-        FZ_CHECK(nr == 0 || nr > VMM_PSCI_MAX_VCPUS);
-        nr = 1 + nr % VMM_PSCI_MAX_VCPUS;
+        FZ_CHECK(nr == 0 || nr > VMM_MAX_VCPUS);
+        nr = 1 + nr % VMM_MAX_VCPUS;
         FZ_CHECK(vmm_psci_init(&psci, nr, &g.vm.mem) == 0);
     }
     for (unsigned i = 0; i < nr; i++)
-        FZ_CHECK(vmm_psci_mpidr_to_vcpu(&psci, vmm_psci_vcpu_mpidr(i)) == (int)i);
-    FZ_CHECK(vmm_psci_mpidr_to_vcpu(&psci, vmm_psci_vcpu_mpidr(nr)) == -1);
+        FZ_CHECK(vmm_psci_mpidr_to_vcpu(&psci, vmm_arm64_vcpu_mpidr(i)) == (int)i);
+    FZ_CHECK(vmm_psci_mpidr_to_vcpu(&psci, vmm_arm64_vcpu_mpidr(nr)) == -1);
     while (fz_more(&in) && ops++ < FZ_MAX_OPS) {
         uint8_t op = fz_u8(&in);
 

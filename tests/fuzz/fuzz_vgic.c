@@ -26,9 +26,9 @@ struct fx {
     struct vmm_vgic gic;
     struct vmm_vtimer vt;
     struct vmm_mmio_bus bus;
-    uint16_t lr[VMM_VGIC_MAX_VCPUS][VMM_VGIC_MAX_LRS]; /* the port's copy */
+    uint16_t lr[VMM_MAX_VCPUS][VMM_VGIC_MAX_LRS]; /* the port's copy */
     bool fail_inject;
-    bool timer_raised[VMM_VGIC_MAX_VCPUS];
+    bool timer_raised[VMM_MAX_VCPUS];
 };
 
 static struct fx fx;

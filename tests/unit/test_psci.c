@@ -80,7 +80,7 @@ static void psci_cpu_on_starts_target_once(void **state)
     struct vmm_psci_result r;
     (void)state;
     vmm_psci_init(&p, 4, NULL);
-    r = call(&p, 0, VMM_PSCI_CPU_ON64, vmm_psci_vcpu_mpidr(2), 0x40080000, 0x1234);
+    r = call(&p, 0, VMM_PSCI_CPU_ON64, vmm_arm64_vcpu_mpidr(2), 0x40080000, 0x1234);
     assert_int_equal(r.x0, 0);
     assert_int_equal(r.action, VMM_PSCI_ACT_CPU_ON);
     assert_int_equal(r.target, 2);
@@ -118,21 +118,21 @@ static void psci_cpu_on_unknown_target_is_invalid(void **state)
     }
 }
 
-static void psci_cpu_on_uses_aff1_above_sixteen(void **state)
+static void psci_targets_use_the_one_mpidr_source(void **state)
 {
     struct vmm_psci p;
     struct vmm_psci_result r;
     (void)state;
-    vmm_psci_init(&p, 20, NULL);
-    assert_int_equal(vmm_psci_vcpu_mpidr(17), 0x101);
-    r = call(&p, 0, VMM_PSCI_CPU_ON64, 0x101, 0x40000000, 0);
+    vmm_psci_init(&p, VMM_MAX_VCPUS, NULL);
+    r = call(&p, 0, VMM_PSCI_CPU_ON64, vmm_arm64_vcpu_mpidr(VMM_MAX_VCPUS - 1), 0x40000000, 0);
     assert_int_equal(r.x0, 0);
-    assert_int_equal(r.target, 17);
-    assert_int_equal(vmm_psci_mpidr_to_vcpu(&p, 0x80000103), 19); /* bit 31 ignored */
-    assert_int_equal(vmm_psci_mpidr_to_vcpu(&p, 0x104), -1);
-    /* The device tree's cpu@ reg uses the same numbering. */
-    for (unsigned i = 0; i < VMM_PSCI_MAX_VCPUS; i++)
-        assert_int_equal(vmm_psci_vcpu_mpidr(i), vmm_arm64_vcpu_mpidr(i));
+    assert_int_equal(r.target, VMM_MAX_VCPUS - 1);
+    assert_int_equal(vmm_psci_mpidr_to_vcpu(&p, 0x80000003), 3); /* bit 31 ignored */
+    assert_int_equal(vmm_psci_mpidr_to_vcpu(&p, 0x103), -1);     /* Aff1 1: no such vCPU */
+    assert_int_equal(vmm_psci_mpidr_to_vcpu(&p, VMM_MAX_VCPUS), -1);
+    /* Every vCPU round-trips through the device tree's numbering. */
+    for (unsigned i = 0; i < VMM_MAX_VCPUS; i++)
+        assert_int_equal(vmm_psci_mpidr_to_vcpu(&p, vmm_arm64_vcpu_mpidr(i)), (int)i);
 }
 
 static void psci_cpu_on32_ignores_upper_halves(void **state)
@@ -214,7 +214,7 @@ static void psci_rejects_bad_vcpu_and_counts(void **state)
     struct vmm_psci_result r;
     (void)state;
     assert_int_equal(vmm_psci_init(&p, 0, NULL), -VMM_EINVAL);
-    assert_int_equal(vmm_psci_init(&p, VMM_PSCI_MAX_VCPUS + 1, NULL), -VMM_EINVAL);
+    assert_int_equal(vmm_psci_init(&p, VMM_MAX_VCPUS + 1, NULL), -VMM_EINVAL);
     vmm_psci_init(&p, 2, NULL);
     assert_int_equal(vmm_psci_call(&p, 2, VMM_PSCI_VERSION, 0, 0, 0, &r), -VMM_EINVAL);
 }
@@ -229,7 +229,7 @@ int main(void)
         cmocka_unit_test(psci_cpu_on_starts_target_once),
         cmocka_unit_test(psci_cpu_on_to_self_is_already_on),
         cmocka_unit_test(psci_cpu_on_unknown_target_is_invalid),
-        cmocka_unit_test(psci_cpu_on_uses_aff1_above_sixteen),
+        cmocka_unit_test(psci_targets_use_the_one_mpidr_source),
         cmocka_unit_test(psci_cpu_on32_ignores_upper_halves),
         cmocka_unit_test(psci_cpu_on_checks_entry_in_ram),
         cmocka_unit_test(psci_cpu_off_stops_caller),

@@ -11,7 +11,7 @@
 static struct vmm_vgic gic;
 static struct fake_port port;
 static struct vmm_vtimer vt;
-static unsigned acks[VMM_VGIC_MAX_VCPUS];
+static unsigned acks[VMM_MAX_VCPUS];
 
 static void ack(void *ctx, unsigned vcpu)
 {

@@ -17,7 +17,7 @@ struct fake_lr {
 };
 
 struct fake_port {
-    struct fake_lr lr[VMM_VGIC_MAX_VCPUS][VMM_VGIC_MAX_LRS];
+    struct fake_lr lr[VMM_MAX_VCPUS][VMM_VGIC_MAX_LRS];
     unsigned injections;
     unsigned order[64]; /* INTIDs in injection order */
     unsigned eois;

@@ -304,8 +304,9 @@ static int run_on_kvm(struct run_machine *m, const struct stdvmm_config *cfg)
     enum vmm_kvm_stop why;
     int ret;
 
-    ret = vmm_kvm_create_vcpus(&m->kvm, m->layout.gicd_base, m->layout.gicr_base, m->info.entry,
-                               m->info.dtb_gpa);
+    ret = vmm_kvm_create_vcpus(&m->kvm, m->layout.gicd_base, m->layout.gicr_base);
+    if (ret == 0)
+        ret = m->vm.port_ops->vcpu_start(m->vm.port, 0, m->info.entry, m->info.dtb_gpa);
     if (ret < 0)
         return STDVMM_EXIT_RUNTIME;
     if (cfg->console == STDVMM_CONSOLE_VIRTIO)

@@ -6,6 +6,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include "stdvmm/arm64.h"
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
 #include "stdvmm/psci.h"
@@ -19,31 +20,24 @@
 
 int vmm_psci_init(struct vmm_psci *psci, unsigned nr_vcpus, const struct vmm_mem *mem)
 {
-    if (nr_vcpus == 0 || nr_vcpus > VMM_PSCI_MAX_VCPUS)
+    if (nr_vcpus == 0 || nr_vcpus > VMM_MAX_VCPUS)
         return -VMM_EINVAL;
     psci->nr_vcpus = nr_vcpus;
     psci->mem = mem;
-    for (unsigned i = 0; i < VMM_PSCI_MAX_VCPUS; i++)
+    for (unsigned i = 0; i < VMM_MAX_VCPUS; i++)
         psci->power[i] = VMM_PSCI_OFF;
     psci->power[0] = VMM_PSCI_ON;
     return 0;
 }
 
-uint64_t vmm_psci_vcpu_mpidr(unsigned vcpu)
-{
-    return ((uint64_t)(vcpu / 16) << 8) | (vcpu % 16);
-}
-
 int vmm_psci_mpidr_to_vcpu(const struct vmm_psci *psci, uint64_t mpidr)
 {
     uint64_t aff = mpidr & MPIDR_AFF_MASK;
-    uint64_t aff0 = aff & 0xff, aff1 = (aff >> 8) & 0xff;
 
-    if ((aff & ~UINT64_C(0xffff)) != 0 || aff0 >= 16)
-        return -1;
-    if (aff1 * 16 + aff0 >= psci->nr_vcpus)
-        return -1;
-    return (int)(aff1 * 16 + aff0);
+    for (unsigned i = 0; i < psci->nr_vcpus; i++)
+        if (vmm_arm64_vcpu_mpidr(i) == aff)
+            return (int)i;
+    return -1;
 }
 
 enum vmm_psci_power vmm_psci_power_state(const struct vmm_psci *psci, unsigned vcpu)
@@ -128,7 +122,7 @@ static int psci_affinity_info(const struct vmm_psci *psci, uint64_t target, uint
         return VMM_PSCI_RET_INVALID_PARAMETERS;
     target &= keep[level];
     for (unsigned i = 0; i < psci->nr_vcpus; i++) {
-        if ((vmm_psci_vcpu_mpidr(i) & keep[level]) != target)
+        if ((vmm_arm64_vcpu_mpidr(i) & keep[level]) != target)
             continue;
         found = true;
         if (psci->power[i] == VMM_PSCI_ON)

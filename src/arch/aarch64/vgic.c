@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include "stdvmm/arm64.h"
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
 #include "stdvmm/psci.h"
@@ -26,7 +27,7 @@ int vmm_vgic_init(struct vmm_vgic *gic, const struct vmm_vgic_config *cfg)
         return -VMM_EINVAL;
     if (cfg->version != VMM_VGIC_V2 && cfg->version != VMM_VGIC_V3)
         return -VMM_EINVAL;
-    if (cfg->nr_vcpus == 0 || cfg->nr_vcpus > VMM_VGIC_MAX_VCPUS)
+    if (cfg->nr_vcpus == 0 || cfg->nr_vcpus > VMM_MAX_VCPUS)
         return -VMM_EINVAL;
     if (cfg->nr_spis % 32 != 0 || cfg->nr_spis > VMM_VGIC_MAX_SPIS)
         return -VMM_EINVAL;
@@ -39,7 +40,7 @@ int vmm_vgic_init(struct vmm_vgic *gic, const struct vmm_vgic_config *cfg)
     gic->nr_lrs = cfg->nr_lrs;
     gic->ops = cfg->ops;
     gic->ctx = cfg->ctx;
-    for (unsigned c = 0; c < VMM_VGIC_MAX_VCPUS; c++) {
+    for (unsigned c = 0; c < VMM_MAX_VCPUS; c++) {
         struct vmm_vgic_cpu *cpu = &gic->cpu[c];
         /* SGIs are always edge (ICFGR0 is read-only); PPIs start as level. */
         for (unsigned i = 0; i < VMM_VGIC_NR_PRIVATE; i++)
@@ -87,7 +88,7 @@ int vgic_spi_target(const struct vmm_vgic *gic, const struct vmm_vgic_irq *irq)
     if (irq->route & (UINT64_C(1) << 31))
         return 0;
     for (unsigned c = 0; c < gic->nr_vcpus; c++) {
-        uint64_t mpidr = vmm_psci_vcpu_mpidr(c);
+        uint64_t mpidr = vmm_arm64_vcpu_mpidr(c);
         uint64_t aff = (irq->route & 0xffffffu) | ((irq->route >> 32 & 0xffu) << 24);
         if (aff == mpidr)
             return (int)c;

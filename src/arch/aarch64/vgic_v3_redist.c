@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "stdvmm/arm64.h"
 #include "stdvmm/err.h"
 #include "stdvmm/psci.h"
 #include "stdvmm/vgic.h"
@@ -39,7 +40,7 @@
 
 static uint64_t typer(const struct vmm_vgic *gic, unsigned vcpu)
 {
-    uint64_t mpidr = vmm_psci_vcpu_mpidr(vcpu);
+    uint64_t mpidr = vmm_arm64_vcpu_mpidr(vcpu);
     /* Affinity is Aff3.Aff2.Aff1.Aff0, one byte each. */
     uint64_t aff = (mpidr & 0xffffffu) | ((mpidr >> 32 & 0xffu) << 24);
     uint64_t v = (aff << TYPER_AFF_SHIFT) | ((uint64_t)vcpu << TYPER_PROCNUM_SHIFT);
@@ -162,7 +163,7 @@ int vmm_vgic_v3_sgi_write(struct vmm_vgic *gic, unsigned vcpu, uint64_t value)
     rs = (unsigned)(value >> SGI1R_RS_SHIFT) & 0xfu;
     targets = (unsigned)value & SGI1R_TARGETS_MASK;
     for (unsigned dst = 0; dst < gic->nr_vcpus; dst++) {
-        uint64_t mpidr = vmm_psci_vcpu_mpidr(dst);
+        uint64_t mpidr = vmm_arm64_vcpu_mpidr(dst);
         uint64_t aff0 = mpidr & 0xffu;
         if ((mpidr & ~UINT64_C(0xff)) != aff321 || aff0 / 16 != rs)
             continue;
