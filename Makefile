@@ -31,7 +31,7 @@ HDRS := $(shell find include src ports tools tests/unit -name '*.h' 2>/dev/null)
 HOST_DIR := $(BUILD)/host
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_CFLAGS := $(CSTD) $(WARN) $(INC) -Itests/unit -g -O1 $(SAN) -D_GNU_SOURCE
-HOST_LDLIBS := -lcmocka -lfdt
+HOST_LDLIBS := -lcmocka -lfdt -pthread
 # Hosted parts of the stdvmm program that unit tests exercise on the build host.
 HOSTED_SRCS := tools/stdvmm/config.c
 # The KVM port's seccomp filter builds (and is tested) on any Linux host.

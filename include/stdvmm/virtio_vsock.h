@@ -23,7 +23,9 @@
  * Host side, through struct vmm_vsock_backend (backend.h): guest data goes
  * to backend->send(); host data comes in with virtio_vsock_host_send(),
  * which takes what credit and receive buffers allow, else -VMM_EAGAIN until
- * backend->rx_ready().
+ * backend->rx_ready(). One call uses at most a queue's worth of receive
+ * chains, however fast the guest refills the ring: a buffer with room for
+ * the header only carries a CREDIT_UPDATE and counts like any other.
  */
 #ifndef STDVMM_VIRTIO_VSOCK_H
 #define STDVMM_VIRTIO_VSOCK_H

@@ -259,13 +259,18 @@ long virtio_vsock_host_send(struct virtio_vsock *vs, unsigned conn, const void *
     const uint8_t *src = buf;
     bool pushed = false;
     size_t done = 0;
+    unsigned budget;
 
     if (c == NULL || vq == NULL || c->state != VIRTIO_VSOCK_ESTABLISHED ||
         (c->peer_shutdown & VMM_VSOCK_SHUTDOWN_RCV) || (c->shutdown & VMM_VSOCK_SHUTDOWN_SEND))
         return -VMM_EIO;
     vsock_pump(vs);
-    /* RESPONSE (or anything else owed) must reach the guest before data. */
-    while (c->pending == 0 && done < len) {
+    /* RESPONSE (or anything else owed) must reach the guest before data.
+     * At most a queue's worth of receive chains per call: a guest that
+     * refills the ring from another vCPU as fast as we take its buffers
+     * (say with room for a header and no payload) cannot keep this call,
+     * and the lock it runs under, for itself (issue 10, point 1). */
+    for (budget = vq->num; budget > 0 && c->pending == 0 && done < len; budget--) {
         uint32_t credit = vsock_peer_credit(c);
         struct virtio_vsock_hdr h;
         size_t n;
@@ -287,7 +292,7 @@ long virtio_vsock_host_send(struct virtio_vsock *vs, unsigned conn, const void *
             n = vs->rx_chain.writable_len - VIRTIO_VSOCK_HDR_LEN;
         if (n > VIRTIO_VSOCK_MAX_PAYLOAD)
             n = VIRTIO_VSOCK_MAX_PAYLOAD;
-        if (n == 0) { /* a buffer with room for the header only: still useful */
+        if (n == 0) { /* room for the header only: still carries our credit */
             conn_hdr(vs, c, VIRTIO_VSOCK_OP_CREDIT_UPDATE, 0, 0, &h);
             rx_put(vs, vq, &h, NULL);
             pushed = true;
