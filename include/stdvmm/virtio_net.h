@@ -26,8 +26,11 @@
  * Receive: the backend pushes whole frames with virtio_net_rx() (or with
  * their header, virtio_net_rx_vnet()). With MRG_RXBUF a frame spreads over
  * as many chains as it needs (num_buffers says how many); without it, one
- * chain must hold header + frame. When the guest has not posted enough
- * buffers the call returns -VMM_EAGAIN: the backend keeps the frame and
+ * chain must hold header + frame. The header always goes whole into a
+ * frame's first chain: a chain that the device's segment pool (VIRTQ_MAX_CHAIN
+ * segments over all chains it holds) would cut below 12 bytes is returned
+ * empty (used length 0, counted in rx_unused). When the guest has not posted
+ * enough buffers the call returns -VMM_EAGAIN: the backend keeps the frame and
  * offers it again after backend->rx_ready(). Between virtio_net_rx_batch_begin()
  * and _end() the guest is interrupted once, at the end.
  */
@@ -98,6 +101,7 @@ struct virtio_net_stats {
     unsigned long tx_kicks;     /* guest notifications of the transmit queue */
     unsigned long tx_passes;    /* runs over the transmit queue (kicks, resumes, re-checks) */
     unsigned long tx_burst_max; /* most chains sent in one pass */
+    unsigned long rx_unused;    /* receive chains returned empty: cut below the header */
 };
 
 /* A receive chain taken from the ring but not yet returned: its writable
@@ -130,8 +134,9 @@ struct virtio_net {
     unsigned rx_nr_bufs;
     struct vmm_iov rx_seg[VIRTQ_MAX_CHAIN];
     unsigned rx_nr_seg;
-    bool rx_batch;  /* between virtio_net_rx_batch_begin() and _end() */
-    bool rx_unsent; /* used buffers pushed in the batch, not yet signalled */
+    bool rx_seg_full; /* rx_seg could not take a whole header of the last chain */
+    bool rx_batch;    /* between virtio_net_rx_batch_begin() and _end() */
+    bool rx_unsent;   /* used buffers pushed in the batch, not yet signalled */
 
     struct virtio_net_stats stats;
     struct vmm_ratelimit rl_tx_bad, rl_tx_err, rl_rx_drop;

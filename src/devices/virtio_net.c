@@ -237,6 +237,7 @@ static void net_reset(struct virtio_mmio *vdev)
 
     net->tx_held = false;
     net->rx_nr_bufs = net->rx_nr_seg = 0;
+    net->rx_seg_full = false;
     net->rx_unsent = false;
     net_set_offloads(net, 0);
 }

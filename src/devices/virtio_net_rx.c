@@ -20,6 +20,12 @@ static void put_le16(uint8_t *p, uint16_t v)
     p[1] = (uint8_t)(v >> 8);
 }
 
+/* No more chains fit the segment pool until some are released. */
+static bool rx_seg_full(const struct virtio_net *net)
+{
+    return net->rx_nr_seg == VIRTQ_MAX_CHAIN || net->rx_seg_full;
+}
+
 /* Pop one more receive chain into the reserve. 1 taken, 0 ring empty or
  * reserve full, negative on a violation. */
 static int rx_reserve_one(struct virtio_net *net, struct virtq *vq)
@@ -28,7 +34,7 @@ static int rx_reserve_one(struct virtio_net *net, struct virtq *vq)
     const struct vmm_iov *w;
     int ret;
 
-    if (net->rx_nr_bufs == VIRTIO_NET_RX_MAX_CHAINS || net->rx_nr_seg == VIRTQ_MAX_CHAIN)
+    if (net->rx_nr_bufs == VIRTIO_NET_RX_MAX_CHAINS || rx_seg_full(net))
         return 0;
     ret = virtq_pop(vq, &net->rx_chain);
     if (ret <= 0)
@@ -37,7 +43,7 @@ static int rx_reserve_one(struct virtio_net *net, struct virtq *vq)
         vq->fault = "receive chain not writable or shorter than the header";
         return -VMM_EINVAL;
     }
-    b = &net->rx_bufs[net->rx_nr_bufs++];
+    b = &net->rx_bufs[net->rx_nr_bufs];
     b->head = net->rx_chain.head;
     b->seg_first = (uint16_t)net->rx_nr_seg;
     b->nr_seg = 0;
@@ -50,6 +56,22 @@ static int rx_reserve_one(struct virtio_net *net, struct virtq *vq)
         b->nr_seg++;
         b->len += (uint32_t)w[i].len;
     }
+    /* Every reserved buffer holds a whole header, so a frame's header is
+     * never split across buffers (5.1.6.4: the driver reads it from the
+     * first one). A chain the pool cut shorter goes back unused, empty,
+     * and the pool counts as full until buffers are released. */
+    if (b->len < VIRTIO_NET_HDR_LEN) {
+        net->rx_nr_seg = b->seg_first;
+        net->rx_seg_full = true;
+        net->stats.rx_unused++;
+        ret = virtq_push_used(vq, b->head, 0);
+        if (net->rx_batch)
+            net->rx_unsent = true;
+        else
+            virtio_mmio_notify_used(&net->vdev, VIRTIO_NET_RXQ);
+        return ret < 0 ? ret : 0;
+    }
+    net->rx_nr_bufs++;
     return 1;
 }
 
@@ -80,6 +102,7 @@ static void rx_release(struct virtio_net *net, unsigned used)
 
     if (used == 0)
         return;
+    net->rx_seg_full = false;
     if (used == net->rx_nr_bufs) {
         net->rx_nr_bufs = net->rx_nr_seg = 0;
         return;
@@ -115,7 +138,10 @@ static void rx_stream_copy(struct virtio_net *net, const struct virtio_net_rx_bu
         rx_copy(net, b, 0, hdr + pos, h);
         off = h;
     }
-    rx_copy(net, b, off, frame + (pos + off - VIRTIO_NET_HDR_LEN), n - off);
+    /* Frame bytes only once the header is done: then pos + off >= 12, and
+     * no pointer is ever formed before the frame (issue 10, point 4). */
+    if (off < n)
+        rx_copy(net, b, off, frame + (pos + off - VIRTIO_NET_HDR_LEN), n - off);
 }
 
 /* Write @vhdr (with num_buffers) + frame over the first @nbufs reserved
@@ -196,7 +222,7 @@ static int net_rx(struct virtio_net *net, const uint8_t *hdr, bool gso, const ui
         if (nbufs > 0 && !mergeable)
             return rx_drop(net, -VMM_E2BIG, "larger than the receive buffer", len);
         /* Kept chains would never grow: drop rather than wait for ever. */
-        if (nbufs == VIRTIO_NET_RX_MAX_CHAINS || net->rx_nr_seg == VIRTQ_MAX_CHAIN)
+        if (nbufs == VIRTIO_NET_RX_MAX_CHAINS || rx_seg_full(net))
             return rx_drop(net, -VMM_E2BIG, "needs too many receive buffers", len);
         net->stats.rx_no_room++;
         return -VMM_EAGAIN;
