@@ -4,12 +4,13 @@
  * connects a console device (PL011, virtio-console) to the process's
  * stdin/stdout.
  *
- * Output: the device's writes go to @out_fd (EINTR retried, EAGAIN waited
- * for up to a second at a time). Input: a thread polls @in_fd and pushes
- * bytes into the device's rx function under the caller's device lock; bytes
- * the guest had no room for are kept and offered again when the device
- * calls rx_ready (or after 100 ms at the latest). If @in_fd is a terminal it
- * is put in raw mode (output processing kept) and restored by
+ * Output: the device's writes are queued for a writer thread that writes
+ * @out_fd (posix_console.h): a vCPU never waits for the reader; when the
+ * 64 KiB queue is full bytes are dropped, counted, and reported by
+ * vmm_stdio_stop(), which first gives queued output half a second. Input: a thread polls @in_fd and
+ * pushes bytes into the device's rx function under the caller's device lock; bytes the guest had no
+ * room for are kept and offered again when the device calls rx_ready (or after 100 ms at the
+ * latest). If @in_fd is a terminal it is put in raw mode (output processing kept) and restored by
  * vmm_stdio_stop() and at exit; then Ctrl-A starts a command: Ctrl-A x
  * quits, Ctrl-A a (or Ctrl-A Ctrl-A) sends one Ctrl-A, Ctrl-A h prints the
  * commands. Without a terminal there are no commands, and end of input just
@@ -24,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "stdvmm/backend.h"
+#include "stdvmm/posix_console.h"
 
 /* A console device's input function (e.g. a wrapper of pl011_rx()): offer
  * @len bytes, return how many the guest took. Called with the lock held. */
@@ -56,12 +58,19 @@ struct vmm_stdio {
     struct vmm_stdio_escape esc;
     uint8_t pending[VMM_STDIO_PENDING]; /* bytes read but not yet taken */
     size_t pending_off, pending_len;
-    unsigned long write_errors;
+    struct vmm_console_out *out; /* NULL: no output (out_fd < 0) */
+    unsigned long out_dropped;   /* set by vmm_stdio_stop() */
 };
 
 /* Prepare @s for @in_fd/@out_fd (usually 0 and 1) and fill s->backend.
  * Nothing is read and the terminal is untouched until vmm_stdio_start(). */
 int vmm_stdio_init(struct vmm_stdio *s, int in_fd, int out_fd);
+
+/* Sanitise guest output (posix_console.h); call before vmm_stdio_start(). */
+void vmm_stdio_set_sanitize(struct vmm_stdio *s, bool on);
+
+/* Wait up to @timeout_ms until queued output is written; true if it was. */
+bool vmm_stdio_flush(struct vmm_stdio *s, int timeout_ms);
 
 /* Send input to @rx(@dev, ...) called under @lock (which may be NULL). */
 void vmm_stdio_set_input(struct vmm_stdio *s, vmm_stdio_rx_fn rx, void *dev, pthread_mutex_t *lock);
@@ -69,11 +78,12 @@ void vmm_stdio_set_input(struct vmm_stdio *s, vmm_stdio_rx_fn rx, void *dev, pth
 /* Call @quit(@ctx) when the user types Ctrl-A x (terminal mode only). */
 void vmm_stdio_set_quit(struct vmm_stdio *s, void (*quit)(void *ctx), void *ctx);
 
-/* Put a terminal in raw mode and start the input thread (if an input
- * target was set). Returns 0 or -errno. */
+/* Start the output thread, put a terminal in raw mode and start the input
+ * thread (if an input target was set). Returns 0 or -errno. */
 int vmm_stdio_start(struct vmm_stdio *s);
 
-/* Stop and join the input thread, restore the terminal, close wake_fd. */
+/* Stop and join the input thread, restore the terminal, close wake_fd,
+ * write queued output (for up to 0.5 s) and report dropped output. */
 void vmm_stdio_stop(struct vmm_stdio *s);
 
 /* Restore a terminal vmm_stdio_start() changed; idempotent, for exit paths. */

@@ -179,6 +179,22 @@ static void config_rejects_bad_console_and_log_level(void **state)
                  "pty");
     EXPECT_ERROR("--log-level loud: must be error, warn, info or debug", "run", "--kernel", "K",
                  "--log-level=loud");
+    EXPECT_ERROR("--console-filter off: must be auto, raw or sanitize", "run", "--kernel", "K",
+                 "--console-filter", "off");
+}
+
+static void config_console_filter_defaults_to_auto(void **state)
+{
+    struct stdvmm_config cfg;
+    char err[256];
+    (void)state;
+
+    assert_int_equal(PARSE(&cfg, err, "run", "--kernel", "K"), 0);
+    assert_int_equal(cfg.console_filter, STDVMM_CONSOLE_FILTER_AUTO);
+    assert_int_equal(PARSE(&cfg, err, "run", "--kernel", "K", "--console-filter", "raw"), 0);
+    assert_int_equal(cfg.console_filter, STDVMM_CONSOLE_FILTER_RAW);
+    assert_int_equal(PARSE(&cfg, err, "run", "--console-filter=sanitize", "--kernel", "K"), 0);
+    assert_int_equal(cfg.console_filter, STDVMM_CONSOLE_FILTER_SANITIZE);
 }
 
 static void config_requires_a_kernel(void **state)
@@ -363,6 +379,7 @@ int main(void)
         cmocka_unit_test(parse_size_rejects_malformed_and_overflowing_sizes),
         cmocka_unit_test(config_mem_is_bounded_and_2m_aligned),
         cmocka_unit_test(config_rejects_bad_console_and_log_level),
+        cmocka_unit_test(config_console_filter_defaults_to_auto),
         cmocka_unit_test(config_requires_a_kernel),
         cmocka_unit_test(config_reports_an_option_without_value),
         cmocka_unit_test(config_rejects_unknown_options_commands_and_arguments),

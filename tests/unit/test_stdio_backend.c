@@ -6,7 +6,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <pthread.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -118,10 +120,15 @@ static void stdio_writes_device_output_to_out_fd(void **state)
 
     assert_int_equal(pipe(out), 0);
     assert_int_equal(vmm_stdio_init(&s, -1, out[1]), 0);
-    assert_int_equal(s.backend.write(s.backend.ctx, (const uint8_t *)"hello\r\n", 7), 7);
+    /* queued before start, written once the output thread runs */
+    assert_int_equal(s.backend.write(s.backend.ctx, (const uint8_t *)"hel", 3), 3);
+    assert_int_equal(vmm_stdio_start(&s), 0);
+    assert_int_equal(s.backend.write(s.backend.ctx, (const uint8_t *)"lo\r\n", 4), 4);
+    assert_true(vmm_stdio_flush(&s, 2000));
     assert_int_equal(read(out[0], buf, sizeof(buf)), 7);
     assert_string_equal(buf, "hello\r\n");
     vmm_stdio_stop(&s);
+    assert_int_equal(s.out_dropped, 0);
     close(out[0]);
     close(out[1]);
 }
@@ -136,8 +143,143 @@ static void stdio_reports_an_output_error(void **state)
     close(out[0]); /* EPIPE (SIGPIPE ignored below) */
     signal(SIGPIPE, SIG_IGN);
     assert_int_equal(vmm_stdio_init(&s, -1, out[1]), 0);
-    assert_true(s.backend.write(s.backend.ctx, (const uint8_t *)"x", 1) < 0);
+    assert_int_equal(vmm_stdio_start(&s), 0);
+    assert_int_equal(s.backend.write(s.backend.ctx, (const uint8_t *)"x", 1), 1);
+    assert_true(vmm_stdio_flush(&s, 2000)); /* the thread met EPIPE */
+    assert_true(s.backend.write(s.backend.ctx, (const uint8_t *)"y", 1) < 0);
     vmm_stdio_stop(&s);
+    assert_int_equal(s.out_dropped, 2);
+    close(out[1]);
+}
+
+static long elapsed_ms(const struct timespec *t0)
+{
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+#define FLOOD_BYTES (1024 * 1024)
+
+struct flood {
+    struct vmm_stdio *s;
+    size_t taken;
+    atomic_bool done;
+};
+
+/* What a guest flooding the console does: 1 MiB, a piece at a time. */
+static void *flood_thread(void *arg)
+{
+    struct flood *f = arg;
+    uint8_t piece[1024];
+
+    memset(piece, 'g', sizeof(piece));
+    for (size_t off = 0; off < FLOOD_BYTES; off += sizeof(piece)) {
+        long n = f->s->backend.write(f->s->backend.ctx, piece, sizeof(piece));
+        if (n > 0)
+            f->taken += (size_t)n;
+    }
+    atomic_store(&f->done, true);
+    return NULL;
+}
+
+/* Issue 10, point 2: stdout is a pipe nobody reads. The device's write()
+ * (a vCPU, under the VM lock) must return at once, whatever the pipe does;
+ * what does not fit is dropped and counted, and stop ends in bounded time. */
+static void stdio_output_never_blocks_on_a_stalled_reader(void **state)
+{
+    struct vmm_stdio s;
+    struct flood f = {.s = &s};
+    struct timespec t0;
+    pthread_t t;
+    int out[2];
+    size_t in_pipe = 0;
+    char buf[4096];
+    ssize_t n;
+    (void)state;
+
+    assert_int_equal(pipe(out), 0);
+    assert_int_equal(vmm_stdio_init(&s, -1, out[1]), 0);
+    assert_int_equal(vmm_stdio_start(&s), 0);
+    atomic_init(&f.done, false);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(pthread_create(&t, NULL, flood_thread, &f), 0);
+    while (!atomic_load(&f.done) && elapsed_ms(&t0) < 3000)
+        sleep_ms(10);
+    /* With a blocking write the flood stalls once the pipe is full: fail
+     * here rather than hang (the stuck thread dies with the test). */
+    assert_true(atomic_load(&f.done));
+    pthread_join(t, NULL);
+    assert_true(f.taken < FLOOD_BYTES);
+    assert_true(f.taken >= VMM_CONSOLE_RING);
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    vmm_stdio_stop(&s);
+    assert_true(elapsed_ms(&t0) < 2000);
+    /* Every byte was either written or counted as dropped. */
+    fcntl(out[0], F_SETFL, O_NONBLOCK);
+    while ((n = read(out[0], buf, sizeof(buf))) > 0)
+        in_pipe += (size_t)n;
+    assert_true(in_pipe > 0);
+    assert_int_equal(in_pipe + s.out_dropped, FLOOD_BYTES);
+    close(out[0]);
+    close(out[1]);
+}
+
+/* The pipe reader comes back: what was queued arrives, in order. */
+static void stdio_output_resumes_when_the_reader_does(void **state)
+{
+    struct vmm_stdio s;
+    int out[2];
+    uint8_t piece[256], got[256 * 64];
+    size_t have = 0;
+    struct timespec t0;
+    (void)state;
+
+    assert_int_equal(pipe(out), 0);
+    assert_int_equal(vmm_stdio_init(&s, -1, out[1]), 0);
+    assert_int_equal(vmm_stdio_start(&s), 0);
+    for (unsigned i = 0; i < 64; i++) {
+        memset(piece, 'A' + (int)(i % 26), sizeof(piece));
+        assert_int_equal(s.backend.write(s.backend.ctx, piece, sizeof(piece)), sizeof(piece));
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (have < sizeof(got) && elapsed_ms(&t0) < 3000) {
+        ssize_t n = read(out[0], got + have, sizeof(got) - have);
+        if (n > 0)
+            have += (size_t)n;
+    }
+    assert_int_equal(have, sizeof(got));
+    for (unsigned i = 0; i < 64; i++)
+        assert_int_equal(got[i * 256 + 255], 'A' + (int)(i % 26));
+    vmm_stdio_stop(&s);
+    assert_int_equal(s.out_dropped, 0);
+    close(out[0]);
+    close(out[1]);
+}
+
+/* Sanitising mode: escapes and fake VMM lines do not reach the reader. */
+static void stdio_sanitises_output_when_asked(void **state)
+{
+    static const char in[] = "ok\x1b[2J\nstdvmm: fake\n";
+    static const char want[] = "ok\\x1b[2J\n\\x73tdvmm: fake\n";
+    struct vmm_stdio s;
+    int out[2];
+    char buf[64] = {0};
+    (void)state;
+
+    assert_int_equal(pipe(out), 0);
+    assert_int_equal(vmm_stdio_init(&s, -1, out[1]), 0);
+    vmm_stdio_set_sanitize(&s, true);
+    assert_int_equal(vmm_stdio_start(&s), 0);
+    assert_int_equal(s.backend.write(s.backend.ctx, (const uint8_t *)in, sizeof(in) - 1),
+                     sizeof(in) - 1);
+    assert_true(vmm_stdio_flush(&s, 2000));
+    assert_int_equal(read(out[0], buf, sizeof(buf)), sizeof(want) - 1);
+    assert_string_equal(buf, want);
+    vmm_stdio_stop(&s);
+    close(out[0]);
     close(out[1]);
 }
 
@@ -208,6 +350,9 @@ int main(void)
         cmocka_unit_test(stdio_filter_keeps_a_command_split_across_reads),
         cmocka_unit_test(stdio_writes_device_output_to_out_fd),
         cmocka_unit_test(stdio_reports_an_output_error),
+        cmocka_unit_test(stdio_output_never_blocks_on_a_stalled_reader),
+        cmocka_unit_test(stdio_output_resumes_when_the_reader_does),
+        cmocka_unit_test(stdio_sanitises_output_when_asked),
         cmocka_unit_test(stdio_keeps_input_until_the_device_has_room),
         cmocka_unit_test(stdio_input_ends_at_eof_after_delivering_everything),
     };

@@ -135,6 +135,19 @@ static int parse_console(struct stdvmm_config *cfg, const char *v, char *err, si
     return 0;
 }
 
+static int parse_console_filter(struct stdvmm_config *cfg, const char *v, char *err, size_t errlen)
+{
+    if (strcmp(v, "auto") == 0)
+        cfg->console_filter = STDVMM_CONSOLE_FILTER_AUTO;
+    else if (strcmp(v, "raw") == 0)
+        cfg->console_filter = STDVMM_CONSOLE_FILTER_RAW;
+    else if (strcmp(v, "sanitize") == 0)
+        cfg->console_filter = STDVMM_CONSOLE_FILTER_SANITIZE;
+    else
+        return config_error(err, errlen, "--console-filter %s: must be auto, raw or sanitize", v);
+    return 0;
+}
+
 static int parse_log_level(struct stdvmm_config *cfg, const char *v, char *err, size_t errlen)
 {
     static const char *const names[] = {"error", "warn", "info", "debug"};
@@ -211,6 +224,8 @@ static int parse_run_option(struct stdvmm_config *cfg, const char *opt, const ch
         return parse_mem(cfg, v, err, errlen);
     if (strcmp(opt, "--console") == 0)
         return parse_console(cfg, v, err, errlen);
+    if (strcmp(opt, "--console-filter") == 0)
+        return parse_console_filter(cfg, v, err, errlen);
     if (strcmp(opt, "--disk") == 0)
         return parse_disk(cfg, v, err, errlen);
     if (strcmp(opt, "--net") == 0)
@@ -226,7 +241,7 @@ static bool run_option_known(const char *opt)
 {
     static const char *const opts[] = {"--kernel", "--initrd",  "--cmdline",  "--cpus",
                                        "--mem",    "--console", "--dump-dtb", "--log-level",
-                                       "--disk",   "--net",     "--vsock"};
+                                       "--disk",   "--net",     "--vsock",    "--console-filter"};
 
     for (unsigned i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
         if (strcmp(opt, opts[i]) == 0)

@@ -38,6 +38,13 @@ enum stdvmm_console {
     STDVMM_CONSOLE_VIRTIO, /* virtio-console, hvc0 (the PL011 stays for earlycon) */
 };
 
+/* --console-filter: how guest console output reaches stdout. */
+enum stdvmm_console_filter {
+    STDVMM_CONSOLE_FILTER_AUTO,     /* sanitize unless stdout is a terminal */
+    STDVMM_CONSOLE_FILTER_RAW,      /* every byte as the guest wrote it */
+    STDVMM_CONSOLE_FILTER_SANITIZE, /* control bytes escaped (posix_console.h) */
+};
+
 /* One --disk: the value as given, for blk_file_open(), and whether it ends in ",ro". */
 struct stdvmm_disk {
     const char *spec;
@@ -53,6 +60,7 @@ struct stdvmm_config {
     unsigned cpus;
     uint64_t mem; /* bytes */
     enum stdvmm_console console;
+    enum stdvmm_console_filter console_filter;
     enum vmm_log_level log_level;
     struct stdvmm_disk disks[STDVMM_MAX_DISKS]; /* virtio-blk, in command-line order */
     unsigned nr_disks;

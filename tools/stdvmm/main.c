@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The stdvmm program: parse the command line, log to stderr, dispatch. */
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include "config.h"
 #include "run.h"
 #include "stdvmm/log.h"
+#include "stdvmm/posix_console.h"
 
 #ifndef STDVMM_VERSION
 #define STDVMM_VERSION "unknown"
@@ -42,6 +44,14 @@ static const char run_help[] =
     "                     virtio: also add a virtio-console (hvc0) and send stdin\n"
     "                     there. The PL011 is always present (earlycon) and its\n"
     "                     output always goes to stdout.\n"
+    "  --console-filter MODE\n"
+    "                     sanitize: guest control bytes other than newline,\n"
+    "                     return and tab, escape sequences and malformed UTF-8\n"
+    "                     reach stdout as \\xNN, and a guest line starting with\n"
+    "                     \"stdvmm\" as \"\\x73tdvmm\", so it cannot pass for one\n"
+    "                     of stdvmm's own lines; raw: every byte as the guest\n"
+    "                     wrote it; auto (default): sanitize unless stdout is a\n"
+    "                     terminal\n"
     "  --disk PATH[,ro]   a virtio-blk disk on a raw image file or block device\n"
     "                     (size a multiple of 512 bytes; locked while in use);\n"
     "                     ,ro makes it read-only for the guest. Repeatable, up to\n"
@@ -84,6 +94,9 @@ static const char run_help[] =
     "starts a command: Ctrl-A x quits stdvmm, Ctrl-A a sends Ctrl-A, Ctrl-A h\n"
     "lists the commands. If stdin is not a terminal (a pipe, /dev/null) there are\n"
     "no commands, and the end of stdin only ends input: the guest keeps running.\n"
+    "Guest output never stops the VM: if stdout is not read (a stalled pipe, a\n"
+    "terminal on hold), up to 64 KiB are queued and the rest is dropped; how many\n"
+    "bytes were dropped is reported at exit.\n"
     "\n"
     "Devices get virtio-mmio windows from 0x0a000000 (0x200 apart) and SPIs from\n"
     "16 on, in this order: virtio-console, disks, net, rng, vsock.\n"
@@ -98,6 +111,11 @@ static const char run_help[] =
     "\n"
     "Exit status: 0 success, 1 runtime error (missing file, unsupported kernel\n"
     "image, no /dev/kvm, KVM failure, guest crash), 2 usage error.\n";
+
+/* Where log lines go. For a run, stderr reopened so that a stalled reader
+ * (a terminal on hold, a full pipe) drops log lines instead of blocking the
+ * vCPU thread that logs them (posix_console.h). */
+static struct vmm_console_wfd main_log_w = {STDERR_FILENO, VMM_CONSOLE_W_FILE};
 
 /* One write per message so lines from several threads do not interleave. */
 static void main_log_sink(enum vmm_log_level level, const char *fmt, va_list ap)
@@ -114,7 +132,12 @@ static void main_log_sink(enum vmm_log_level level, const char *fmt, va_list ap)
         msg[n++] = '\n';
     else
         msg[sizeof(msg) - 2] = '\n';
-    if (write(STDERR_FILENO, msg, (size_t)n) < 0)
+    if (main_log_w.mode == VMM_CONSOLE_W_BLOCKING) {
+        struct pollfd pfd = {.fd = main_log_w.fd, .events = POLLOUT};
+        if (poll(&pfd, 1, 0) != 1)
+            return;
+    }
+    if (vmm_console_wfd_write(&main_log_w, msg, (size_t)n) < 0)
         return;
 }
 
@@ -145,5 +168,6 @@ int main(int argc, char **argv)
     /* A closed stdout must not kill the VMM with the terminal still raw:
      * writes then fail with EPIPE and the console backend drops output. */
     signal(SIGPIPE, SIG_IGN);
+    vmm_console_wfd_open(&main_log_w, STDERR_FILENO);
     return stdvmm_run(&cfg);
 }

@@ -350,6 +350,9 @@ static int run_machine(struct run_machine *m, const struct stdvmm_config *cfg)
         vmm_err("console: %s", strerror(-ret));
         return STDVMM_EXIT_RUNTIME;
     }
+    vmm_stdio_set_sanitize(&m->stdio, cfg->console_filter == STDVMM_CONSOLE_FILTER_SANITIZE ||
+                                          (cfg->console_filter == STDVMM_CONSOLE_FILTER_AUTO &&
+                                           !isatty(STDOUT_FILENO)));
     if (run_add_devices(m, cfg) < 0)
         return STDVMM_EXIT_RUNTIME;
     if (cfg->dump_dtb != NULL) {

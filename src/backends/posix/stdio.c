@@ -11,7 +11,7 @@
 #include "stdvmm/log.h"
 #include "stdvmm/posix_backends.h"
 
-#define STDIO_WRITE_WAIT_MS 1000
+#define STDIO_FLUSH_MS 500 /* at stop: how long queued output may take */
 #define STDIO_RETRY_MS 100
 
 /* The terminal is process state, not VM state: one saved mode for the one
@@ -94,31 +94,14 @@ size_t vmm_stdio_filter(struct vmm_stdio_escape *esc, const uint8_t *in, size_t 
     return n;
 }
 
+/* A vCPU thread, under the VM lock: queue and return, never wait. */
 static long stdio_write(void *ctx, const uint8_t *buf, size_t len)
 {
     struct vmm_stdio *s = ctx;
-    size_t done = 0;
 
-    while (done < len) {
-        ssize_t n = write(s->out_fd, buf + done, len - done);
-        if (n > 0) {
-            done += (size_t)n;
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            struct pollfd pfd = {.fd = s->out_fd, .events = POLLOUT};
-            if (poll(&pfd, 1, STDIO_WRITE_WAIT_MS) > 0)
-                continue;
-            break; /* output stuck: let the device drop the rest */
-        }
-        if (s->write_errors++ == 0)
-            vmm_warn("console output: %s (further output dropped silently)",
-                     n < 0 ? strerror(errno) : "short write");
-        return done > 0 ? (long)done : -VMM_EIO;
-    }
-    return done > 0 || len == 0 ? (long)done : -VMM_EAGAIN;
+    if (s->out == NULL)
+        return -VMM_EIO;
+    return vmm_console_out_write(s->out, buf, len);
 }
 
 static void stdio_wake(struct vmm_stdio *s)
@@ -145,7 +128,26 @@ int vmm_stdio_init(struct vmm_stdio *s, int in_fd, int out_fd)
     s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (s->wake_fd < 0)
         return -errno;
+    if (out_fd >= 0) {
+        s->out = vmm_console_out_new(out_fd);
+        if (s->out == NULL) {
+            close(s->wake_fd);
+            s->wake_fd = -1;
+            return -VMM_ENOMEM;
+        }
+    }
     return 0;
+}
+
+void vmm_stdio_set_sanitize(struct vmm_stdio *s, bool on)
+{
+    if (s->out != NULL)
+        vmm_console_out_set_sanitize(s->out, on);
+}
+
+bool vmm_stdio_flush(struct vmm_stdio *s, int timeout_ms)
+{
+    return s->out == NULL || vmm_console_out_flush(s->out, timeout_ms);
 }
 
 void vmm_stdio_set_input(struct vmm_stdio *s, vmm_stdio_rx_fn rx, void *dev, pthread_mutex_t *lock)
@@ -259,6 +261,11 @@ int vmm_stdio_start(struct vmm_stdio *s)
 {
     int ret;
 
+    if (s->out != NULL && !s->out->running) {
+        ret = vmm_console_out_start(s->out);
+        if (ret < 0)
+            return ret;
+    }
     if (isatty(s->in_fd)) {
         ret = stdio_make_raw(s->in_fd);
         if (ret < 0) {
@@ -294,5 +301,14 @@ void vmm_stdio_stop(struct vmm_stdio *s)
     if (s->wake_fd >= 0) {
         close(s->wake_fd);
         s->wake_fd = -1;
+    }
+    if (s->out != NULL) {
+        /* Guest output first, then whatever stdvmm logs about the exit. */
+        s->out_dropped = vmm_console_out_free(s->out, STDIO_FLUSH_MS);
+        s->out = NULL;
+        if (s->out_dropped > 0)
+            vmm_warn("console output: %lu bytes of guest output dropped (stdout did not keep "
+                     "up or failed)",
+                     s->out_dropped);
     }
 }
