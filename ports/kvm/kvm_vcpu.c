@@ -269,7 +269,7 @@ void *kvm_vcpu_thread(void *arg)
     enum vmm_kvm_stop why = VMM_KVM_STOP_NONE;
     bool timed = vmm_log_enabled(VMM_LOG_DEBUG);
     struct kvm_vcpu_times times = {.t0 = timed ? kvm_vcpu_now_ns() : 0};
-    uint64_t t1 = 0, t2 = 0;
+    uint64_t t1 = 0, t2 = 0, exits = 0, mmio = 0;
     sigset_t kick;
 
     sigemptyset(&kick);
@@ -296,6 +296,8 @@ void *kvm_vcpu_thread(void *arg)
         }
         if (timed)
             t2 = kvm_vcpu_now_ns();
+        exits++;
+        mmio += vcpu->run->exit_reason == KVM_EXIT_MMIO;
         why = kvm_vcpu_handle_exit(vcpu);
         if (timed) {
             times.exits++;
@@ -303,6 +305,9 @@ void *kvm_vcpu_thread(void *arg)
             times.handle_ns += kvm_vcpu_now_ns() - t2;
         }
     }
+    /* Exits to user space, for bench/ (exits per boot). */
+    vmm_info("vCPU %u: %llu exits, %llu of them MMIO", vcpu->index, (unsigned long long)exits,
+             (unsigned long long)mmio);
     if (timed)
         kvm_vcpu_times_log(&times, vcpu->index);
     if (why != VMM_KVM_STOP_NONE)
