@@ -6,6 +6,10 @@
 # order, so the two VMMs alternate (A B A B) under the same load:
 #   start  each VMM is started on the full guest configuration and killed
 #          at its first KVM_RUN (QEMU reports it through its trace log)
+#   init   the bench guest booted to its /init marker only, then stopped
+#          (stdvmm with SIGTERM, so it logs its exits to user space):
+#          stdvmm, kvmtool (only when /bin/lkvm is there: BENCH_KVMTOOL of
+#          bench/run.sh) and QEMU, each on the same settings
 #   boot   the bench guest (bench/guest/init): boot to /init, virtio-blk,
 #          virtio-net, footprint
 #   exit   the exit-loop guest under rawkvm, stdvmm and QEMU
@@ -24,6 +28,8 @@ disk_mib=$(e2e_arg bench.disk)
 kinds=$(e2e_arg bench.kinds)
 mem=256
 guest_cmdline="console=ttyAMA0 quiet panic=-1 rdinit=/init bench.seq=$seq_mib bench.rand=$rand_s bench.net=$net_s"
+# kvmtool's console is an 8250 UART (ttyS0); the rest of the line is the same.
+kvmtool_cmdline="console=ttyS0 ${guest_cmdline#console=ttyAMA0 }"
 
 for m in $(cat /lib/modules/bench/order); do
     insmod "/lib/modules/bench/$m.ko" || echo "BENCH-ERROR outer: insmod $m"
@@ -37,6 +43,8 @@ dd if=/dev/zero of=/tmp/disk.img bs=1M count="$disk_mib" 2>/dev/null
 
 echo "BENCH-NOTE versions: outer $(uname -r), $(nproc) cpus; $(stdvmm --version 2>&1 | head -n1);" \
     "$(qemu-system-aarch64 --version 2>&1 | head -n1)"
+echo "BENCH-NOTE transparent huge pages: $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>&1)"
+[ -x /bin/lkvm ] && echo "BENCH-NOTE kvmtool: $(HOME=/tmp lkvm version 2>&1 | head -n1)"
 
 stdvmm_cmd() {
     echo stdvmm run --kernel /guest/Image --initrd /guest/initrd.gz --mem ${mem}M \
@@ -51,10 +59,18 @@ qemu_cmd() {
         -netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-device,netdev=n0
 }
 
+# kvmtool as the bench's optional second peer: same vCPUs, RAM, kernel,
+# initrd, disk and tap, virtio-mmio like the others, its 8250 console on
+# the pipe, the command line exactly as given (--nodefaults).
+kvmtool_cmd() {
+    echo lkvm run -k /guest/Image -i /guest/initrd.gz -m $mem -c 1 --console serial \
+        --nodefaults --virtio-transport mmio -d /tmp/disk.img -n mode=tap,tapif=tap0
+}
+
 # run VMM KIND REP: one measured launch.
 run() {
     vmm=$1 kind=$2 rep=$3 tag="vmm=$1 rep=$3 kind=$2" log=/tmp/$1-$2-$3.log
-    case ",${kinds:-start,boot,exit}," in *",$kind,"*) ;; *) return 0 ;; esac
+    case ",${kinds:-start,init,boot,exit}," in *",$kind,"*) ;; *) return 0 ;; esac
     case "$vmm:$kind" in
     stdvmm:start)
         # shellcheck disable=SC2046
@@ -64,6 +80,23 @@ run() {
         # shellcheck disable=SC2046
         benchtool launch --tag "$tag" --log "$log" --timeout 60 --stop-on "type 0xae80" \
             -- $(qemu_cmd) -append "$guest_cmdline" -trace kvm_vcpu_ioctl -msg timestamp=on ;;
+    stdvmm:init)
+        # shellcheck disable=SC2046
+        benchtool launch --tag "$tag" --log "$log" --timeout 300 \
+            --init-marker BENCH-INIT-REACHED --stop-on BENCH-INIT-REACHED --stdin idle \
+            --stop-signal TERM \
+            -- $(stdvmm_cmd) --cmdline "$guest_cmdline" ;;
+    kvmtool:init)
+        [ -x /bin/lkvm ] || return 0
+        # shellcheck disable=SC2046
+        HOME=/tmp benchtool launch --tag "$tag" --log "$log" --timeout 300 \
+            --init-marker BENCH-INIT-REACHED --stop-on BENCH-INIT-REACHED --stdin idle \
+            -- $(kvmtool_cmd) -p "$kvmtool_cmdline" ;;
+    qemu:init)
+        # shellcheck disable=SC2046
+        benchtool launch --tag "$tag" --log "$log" --timeout 300 \
+            --init-marker BENCH-INIT-REACHED --stop-on BENCH-INIT-REACHED --stdin idle \
+            -- $(qemu_cmd) -append "$guest_cmdline" ;;
     stdvmm:boot)
         # shellcheck disable=SC2046
         benchtool launch --tag "$tag" --log "$log" --timeout 600 \
@@ -109,6 +142,9 @@ while [ "$r" -le "$reps" ]; do
     echo "OUTER: repetition $r of $reps"
     run stdvmm start $r
     run qemu start $r
+    run stdvmm init $r
+    run kvmtool init $r
+    run qemu init $r
     run stdvmm boot $r
     run qemu boot $r
     run rawkvm exit $r

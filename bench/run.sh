@@ -13,8 +13,11 @@
 # short repetition into build/bench/smoke/, docs untouched; it fails only
 # when the suite is broken (a metric without a value), never on speed.
 # Environment: BENCH_REPS (default 5), BENCH_TIMEOUT (s), STDVMM=path;
-# for quick private runs (with BENCH_OUT): BENCH_KINDS=boot (comma list of
-# start,boot,exit,exitx; exitx is never in the default) and BENCH_NET=seconds.
+# BENCH_KVMTOOL=path/to/lkvm-static (optional, static arm64; built by you,
+# never by this script) adds kvmtool as a second peer of the boot-to-/init
+# launches (kind init); for quick private runs (with BENCH_OUT): BENCH_KINDS=boot
+# (comma list of start,init,boot,exit,exitx; exitx is never in the default)
+# and BENCH_NET=seconds.
 set -u
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 smoke=0
@@ -30,7 +33,7 @@ else
     limit=${BENCH_TIMEOUT:-7200}
 fi
 net=${BENCH_NET:-$net}
-kinds=${BENCH_KINDS:-start,boot,exit}
+kinds=${BENCH_KINDS:-start,init,boot,exit}
 export E2E_OUT=$out
 # shellcheck source=tests/e2e/lib.sh
 source "$repo/tests/e2e/lib.sh"
@@ -101,6 +104,13 @@ for so in "${!peer_libs[@]}" ld-linux-aarch64.so.1; do
 done
 peer_files+=("$out/stage/peer/ld-linux-aarch64.so.1:/lib/ld-linux-aarch64.so.1")
 stdvmm_bytes=$(stat -L -c %s "$E2E_STDVMM")
+kvmtool_files=()
+if [ -n "${BENCH_KVMTOOL:-}" ]; then
+    [ -f "$BENCH_KVMTOOL" ] || { log "no BENCH_KVMTOOL=$BENCH_KVMTOOL"; exit 1; }
+    "${CROSS:-aarch64-linux-gnu-}"readelf -d "$BENCH_KVMTOOL" 2>/dev/null | grep -q NEEDED &&
+        { log "BENCH_KVMTOOL=$BENCH_KVMTOOL is not a static binary"; exit 1; }
+    kvmtool_files=("$BENCH_KVMTOOL:/bin/lkvm")
+fi
 peer_version=$(dpkg-deb -f "$(ls -t build/deps/debs/qemu-system-arm_*_arm64.deb | head -n1)" Version)
 
 # ------------------------------------------------------------ images
@@ -123,7 +133,8 @@ mods+=("$out/stage/mods/order:/lib/modules/bench/order")
 outer=$out/outer.cpio
 e2e_outer_initramfs "$outer" bench/outer.sh "$guest_initrd:/guest/initrd.gz" \
     "$out/bin/benchtool:/bin/benchtool" "$out/bin/rawkvm:/bin/rawkvm" \
-    "$out/bin/exitloop.Image:/bench/exitloop.Image" "${mods[@]}" "${peer_files[@]}" ||
+    "$out/bin/exitloop.Image:/bench/exitloop.Image" "${mods[@]}" "${peer_files[@]}" \
+    ${kvmtool_files[@]+"${kvmtool_files[@]}"} ||
     { log "outer initramfs failed"; exit 1; }
 
 # ------------------------------------------------------------ run

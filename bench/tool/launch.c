@@ -7,6 +7,14 @@
  *                    QEMU's kvm_vcpu_ioctl trace of KVM_RUN (0xae80), both
  *                    stamped by the VMM itself with CLOCK_REALTIME
  *   boot_timer_ms    stdvmm's boot-timer line (the guest's MMIO write)
+ *   exits, exits_mmio  stdvmm's exits to user space, summed over its
+ *                    "vCPU N: X exits, Y of them MMIO" lines at exit
+ * --stop-on TEXT ends the VMM at the first line holding TEXT with SIGKILL,
+ * or with --stop-signal TERM with SIGTERM (SIGKILL 10 s later), so that
+ * stdvmm stops cleanly and logs its exit counters.
+ * stdin is /dev/null (end of input at once), or with --stdin idle the read
+ * end of a pipe that stays open and empty, like a terminal nobody types on:
+ * kvmtool's console thread polls stdin and spins on end of input.
  * On the footprint marker it reads /proc/PID/smaps: total resident memory,
  * the resident part of the largest mapping (guest RAM) and the rest.
  * Guest lines "BENCH-RESULT k=v" are re-printed as "BENCH <tag> k=v".
@@ -26,6 +34,9 @@
 struct launch {
     const char *tag, *log, *init_marker, *fp_marker, *stop_on;
     double timeout;
+    int stop_signal, stdin_idle;
+    unsigned long long exits, exits_mmio;
+    int seen_exits;
     double t0_mono, t0_real;
     pid_t pid;
     FILE *logf;
@@ -150,6 +161,16 @@ static void on_line(struct launch *l, char *line)
         l->seen_timer = 1;
         printf("BENCH %s boot_timer_ms=%.1f\n", l->tag, ms);
     }
+    if ((p = strstr(line, "vCPU ")) != NULL) {
+        unsigned cpu;
+        unsigned long long n, mmio;
+
+        if (sscanf(p, "vCPU %u: %llu exits, %llu of them MMIO", &cpu, &n, &mmio) == 3) {
+            l->seen_exits = 1;
+            l->exits += n;
+            l->exits_mmio += mmio;
+        }
+    }
     if ((p = strstr(line, "BENCH-RESULT ")) != NULL)
         printf("BENCH %s %s\n", l->tag, p + strlen("BENCH-RESULT "));
     if (l->fp_marker && !l->seen_fp && strstr(line, l->fp_marker)) {
@@ -201,6 +222,10 @@ static int parse_args(struct launch *l, int argc, char **argv, int *cmd)
             l->fp_marker = argv[++i];
         else if (strcmp(o, "--stop-on") == 0)
             l->stop_on = argv[++i];
+        else if (strcmp(o, "--stop-signal") == 0 && strcmp(argv[++i], "TERM") == 0)
+            l->stop_signal = SIGTERM;
+        else if (strcmp(o, "--stdin") == 0 && strcmp(argv[++i], "idle") == 0)
+            l->stdin_idle = 1;
         else
             return -1;
     }
@@ -209,8 +234,9 @@ static int parse_args(struct launch *l, int argc, char **argv, int *cmd)
 
 int bt_launch(int argc, char **argv)
 {
-    struct launch l = {.tag = "vmm", .log = "/dev/null", .timeout = 120};
-    int cmd = 0, p[2], status = 0, killed = 0;
+    struct launch l = {.tag = "vmm", .log = "/dev/null", .timeout = 120, .stop_signal = SIGKILL};
+    int cmd = 0, p[2], in[2] = {-1, -1}, status = 0, killed = 0;
+    double stopped_at = 0;
     char buf[4096];
 
     if (parse_args(&l, argc, argv, &cmd) < 0) {
@@ -218,7 +244,7 @@ int bt_launch(int argc, char **argv)
         return 2;
     }
     l.logf = fopen(l.log, "w");
-    if (l.logf == NULL || pipe(p) < 0) {
+    if (l.logf == NULL || pipe(p) < 0 || (l.stdin_idle && pipe(in) < 0)) {
         fprintf(stderr, "benchtool launch: %s: %s\n", l.log, strerror(errno));
         return 1;
     }
@@ -226,8 +252,10 @@ int bt_launch(int argc, char **argv)
     l.t0_mono = bt_now();
     l.pid = fork();
     if (l.pid == 0) {
-        int null = open("/dev/null", O_RDONLY);
+        int null = l.stdin_idle ? in[0] : open("/dev/null", O_RDONLY);
         dup2(null, 0);
+        if (l.stdin_idle)
+            close(in[1]);
         dup2(p[1], 1);
         dup2(p[1], 2);
         close(p[0]);
@@ -237,6 +265,8 @@ int bt_launch(int argc, char **argv)
         _exit(127);
     }
     close(p[1]);
+    if (l.stdin_idle)
+        close(in[0]); /* in[1] stays open, unwritten, until we return */
     for (;;) {
         struct pollfd pfd = {.fd = p[0], .events = POLLIN};
         ssize_t n;
@@ -244,8 +274,14 @@ int bt_launch(int argc, char **argv)
         if (!killed && (l.stop || bt_now() - l.t0_mono > l.timeout)) {
             if (!l.stop)
                 printf("BENCH-NOTE %s timeout after %.0f s\n", l.tag, l.timeout);
-            kill(l.pid, SIGKILL);
+            kill(l.pid, l.stop ? l.stop_signal : SIGKILL);
             killed = 1;
+            stopped_at = bt_now();
+        }
+        if (killed == 1 && l.stop_signal != SIGKILL && bt_now() - stopped_at > 10) {
+            printf("BENCH-NOTE %s still running 10 s after SIGTERM: SIGKILL\n", l.tag);
+            kill(l.pid, SIGKILL);
+            killed = 2;
         }
         if (poll(&pfd, 1, 100) <= 0)
             continue;
@@ -260,8 +296,14 @@ int bt_launch(int argc, char **argv)
     }
     waitpid(l.pid, &status, 0);
     printf("BENCH %s wall_ms=%.1f\n", l.tag, (bt_now() - l.t0_mono) * 1e3);
+    if (l.seen_exits) {
+        printf("BENCH %s exits=%llu\n", l.tag, l.exits);
+        printf("BENCH %s exits_mmio=%llu\n", l.tag, l.exits_mmio);
+    }
     printf("BENCH-NOTE %s exit %s %d\n", l.tag, WIFEXITED(status) ? "status" : "signal",
            WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
     fclose(l.logf);
+    if (l.stdin_idle)
+        close(in[1]);
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : (killed && l.stop ? 0 : 1);
 }
