@@ -36,6 +36,12 @@ void vmm_log(enum vmm_log_level level, const char *fmt, ...) __attribute__((form
  * Rate limiter for guest-caused warnings: a device keeps one of these per
  * kind of violation and reports each kind once (the first time) and then only
  * counts. Returns non-zero when the caller should log.
+ *
+ * The rule: every message at INFO or above that a guest can cause, directly
+ * or by repeating an action, goes through one of these (on seL4 the log is a
+ * debug UART shared by every protection domain). tests/unit/test_log_floods.c
+ * and the fuzzers' log sink (tests/fuzz/fuzz_support.c) enforce it. Debug
+ * messages are opt-in and exempt.
  */
 struct vmm_ratelimit {
     unsigned long count;

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "stdvmm/log.h"
 
 #define VMM_MAX_MMIO_REGIONS 32
 
@@ -52,6 +53,8 @@ struct vmm_mmio_bus {
     struct vmm_mmio_region regions[VMM_MAX_MMIO_REGIONS]; /* sorted by base */
     unsigned nr_regions;
     unsigned long unhandled; /* accesses that hit no region */
+    unsigned long failed;    /* accesses a handler refused, or of a bad size or extent */
+    struct vmm_ratelimit rl_unhandled, rl_failed; /* each logged once */
 };
 
 /* Empty the bus. */
@@ -75,7 +78,8 @@ const struct vmm_mmio_region *vmm_mmio_find(const struct vmm_mmio_bus *bus, uint
 /*
  * Route one access. Returns 0 when a device handled it, -VMM_ENOENT when no
  * region contains it (reads then return 0), -VMM_EINVAL for a bad size or an
- * access straddling the end of a region, or the handler's error.
+ * access straddling the end of a region, or the handler's error. Every
+ * failure is counted; the first of each kind is logged.
  */
 int vmm_mmio_dispatch(struct vmm_mmio_bus *bus, struct vmm_access *acc);
 

@@ -41,6 +41,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "stdvmm/log.h"
 #include "stdvmm/mmio.h"
 #include "stdvmm/vcpu.h"
 
@@ -100,6 +101,7 @@ struct vmm_vgic {
     void *ctx;
     struct vmm_vgic_cpu cpu[VMM_MAX_VCPUS];
     struct vmm_vgic_irq spi[VMM_VGIC_MAX_SPIS];
+    struct vmm_ratelimit rl_inject; /* failed injections: logged once */
 };
 
 struct vmm_vgic_config {

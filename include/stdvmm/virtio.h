@@ -121,7 +121,7 @@ struct virtio_mmio {
     uint32_t config_generation;
     struct virtq vqs[VIRTIO_MMIO_MAX_QUEUES];
 
-    struct vmm_ratelimit rl_violation, rl_access, rl_ready_write, rl_status;
+    struct vmm_ratelimit rl_violation, rl_access, rl_ready_write, rl_status, rl_features;
 };
 
 /*

@@ -139,7 +139,7 @@ struct virtio_net {
     bool rx_unsent;   /* used buffers pushed in the batch, not yet signalled */
 
     struct virtio_net_stats stats;
-    struct vmm_ratelimit rl_tx_bad, rl_tx_err, rl_rx_drop;
+    struct vmm_ratelimit rl_tx_bad, rl_tx_err, rl_rx_drop, rl_offloads;
 };
 
 /* Set up @net as device @name at @base, line @irq, with address @mac and

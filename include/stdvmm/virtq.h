@@ -83,6 +83,12 @@ struct virtq_chain {
     struct vmm_iov seg[VIRTQ_MAX_CHAIN];
 };
 
+/* The driver broke a rule on @vq: note @why (a static string, logged by the
+ * transport) and return @err, a negative VMM_E* code. A device returns it
+ * from queue_notify, or passes it to virtio_mmio_queue_error(), and the
+ * device then needs reset; devices never write transport state themselves. */
+int virtq_fail(struct virtq *vq, int err, const char *why);
+
 /* Forget everything about @vq and set its largest size (QueueNumMax). */
 void virtq_reset(struct virtq *vq, uint16_t num_max);
 

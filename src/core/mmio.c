@@ -14,8 +14,7 @@ int vmm_mmio_register(struct vmm_mmio_bus *bus, uint64_t base, uint64_t size,
 {
     unsigned pos = 0;
 
-    if (size == 0 || base + size < base || ops == NULL || ops->read == NULL ||
-        ops->write == NULL)
+    if (size == 0 || base + size < base || ops == NULL || ops->read == NULL || ops->write == NULL)
         return -VMM_EINVAL;
     if (bus->nr_regions >= VMM_MAX_MMIO_REGIONS)
         return -VMM_ENOSPC;
@@ -74,6 +73,18 @@ static bool valid_size(unsigned size)
     return size == 1 || size == 2 || size == 4 || size == 8;
 }
 
+/* A guest can repeat a refused access at will: count them all, log the first. */
+static int access_failed(struct vmm_mmio_bus *bus, const struct vmm_mmio_region *r,
+                         const struct vmm_access *acc, uint64_t offset, int err)
+{
+    bus->failed++;
+    if (vmm_ratelimit_first(&bus->rl_failed))
+        vmm_warn("mmio: %s: %s of %u bytes at offset 0x%llx failed: %s (further failures counted)",
+                 r->name ? r->name : "device", acc->write ? "write" : "read", acc->size,
+                 (unsigned long long)offset, vmm_strerror(err));
+    return err;
+}
+
 int vmm_mmio_dispatch(struct vmm_mmio_bus *bus, struct vmm_access *acc)
 {
     const struct vmm_mmio_region *r = vmm_mmio_find(bus, acc->addr);
@@ -83,14 +94,15 @@ int vmm_mmio_dispatch(struct vmm_mmio_bus *bus, struct vmm_access *acc)
     if (!acc->write)
         acc->value = 0;
     if (r == NULL) {
-        if (bus->unhandled++ == 0)
+        bus->unhandled++;
+        if (vmm_ratelimit_first(&bus->rl_unhandled))
             vmm_warn("mmio: %s of %u bytes at 0x%llx hits no device (further ones counted)",
                      acc->write ? "write" : "read", acc->size, (unsigned long long)acc->addr);
         return -VMM_ENOENT;
     }
     offset = acc->addr - r->base;
     if (!valid_size(acc->size) || acc->size > r->size - offset)
-        return -VMM_EINVAL;
+        return access_failed(bus, r, acc, offset, -VMM_EINVAL);
     if (acc->write && r->vcpu_ops != NULL) {
         ret = r->vcpu_ops->write(r->opaque, acc->vcpu, offset, acc->size, acc->value);
     } else if (acc->write) {
@@ -103,5 +115,5 @@ int vmm_mmio_dispatch(struct vmm_mmio_bus *bus, struct vmm_access *acc)
             ret = r->ops->read(r->opaque, offset, acc->size, &value);
         acc->value = ret == 0 ? value : 0;
     }
-    return ret;
+    return ret < 0 ? access_failed(bus, r, acc, offset, ret) : ret;
 }

@@ -289,8 +289,7 @@ static int pop_request(struct virtio_blk *blk, struct virtq *vq, struct virtio_b
     if (ret <= 0)
         return ret;
     if (blk->chain.nr_writable == 0) {
-        vq->fault = "virtio-blk request without a writable status byte";
-        return -VMM_EINVAL;
+        return virtq_fail(vq, -VMM_EINVAL, "virtio-blk request without a writable status byte");
     }
     last = &blk->chain.seg[blk->chain.nr_readable + blk->chain.nr_writable - 1];
     memset(&s->req, 0, sizeof(s->req));

@@ -43,7 +43,7 @@ static void tx_drop(struct virtio_net *net, const char *why)
  * the frame is ready for the backend, 0 when it was dropped (counted), or a
  * negative code for a driver violation.
  */
-static int tx_prepare(struct virtio_net *net)
+static int tx_prepare(struct virtio_net *net, struct virtq *vq)
 {
     const struct virtq_chain *c = &net->tx_chain;
     uint8_t hdr[VIRTIO_NET_HDR_LEN];
@@ -52,8 +52,7 @@ static int tx_prepare(struct virtio_net *net)
     const char *why;
 
     if (c->nr_writable != 0) {
-        net->vdev.vqs[VIRTIO_NET_TXQ].fault = "writable descriptor in a transmit chain";
-        return -VMM_EINVAL;
+        return virtq_fail(vq, -VMM_EINVAL, "writable descriptor in a transmit chain");
     }
     if (virtq_chain_gather(c, 0, hdr, sizeof(hdr)) != sizeof(hdr)) {
         tx_drop(net, "header shorter than 12 bytes");
@@ -126,7 +125,7 @@ static int net_tx(struct virtio_net *net, struct virtq *vq)
             ret = virtq_pop(vq, &net->tx_chain);
             if (ret <= 0)
                 break;
-            ret = tx_prepare(net);
+            ret = tx_prepare(net, vq);
             if (ret < 0)
                 break;
             if (ret > 0 && tx_send(net) == -VMM_EAGAIN) {
@@ -219,9 +218,10 @@ static void net_set_offloads(struct virtio_net *net, unsigned offloads)
         return;
     net->offloads = offloads;
     ret = be->set_offloads(be->ctx, offloads);
-    if (ret < 0)
-        vmm_warn("%s: backend refused offloads 0x%x: %s", net->vdev.dev.name, offloads,
-                 vmm_strerror(ret));
+    /* The guest renegotiates at will: log the first refusal only. */
+    if (ret < 0 && vmm_ratelimit_first(&net->rl_offloads))
+        vmm_warn("%s: backend refused offloads 0x%x: %s (further refusals not logged)",
+                 net->vdev.dev.name, offloads, vmm_strerror(ret));
 }
 
 static void net_driver_ok(struct virtio_mmio *vdev)

@@ -39,10 +39,8 @@ static int rx_reserve_one(struct virtio_net *net, struct virtq *vq)
     ret = virtq_pop(vq, &net->rx_chain);
     if (ret <= 0)
         return ret;
-    if (net->rx_chain.nr_readable != 0 || net->rx_chain.writable_len < VIRTIO_NET_HDR_LEN) {
-        vq->fault = "receive chain not writable or shorter than the header";
-        return -VMM_EINVAL;
-    }
+    if (net->rx_chain.nr_readable != 0 || net->rx_chain.writable_len < VIRTIO_NET_HDR_LEN)
+        return virtq_fail(vq, -VMM_EINVAL, "receive chain not writable or shorter than the header");
     b = &net->rx_bufs[net->rx_nr_bufs];
     b->head = net->rx_chain.head;
     b->seg_first = (uint16_t)net->rx_nr_seg;

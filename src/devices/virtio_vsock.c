@@ -239,7 +239,7 @@ static void guest_packet(struct virtio_vsock *vs, const struct virtio_vsock_hdr 
 
 /* Validate the chain in vs->tx_chain and act on it: 0, or a negative code
  * for a virtqueue violation. */
-static int guest_tx_packet(struct virtio_vsock *vs)
+static int guest_tx_packet(struct virtio_vsock *vs, struct virtq *vq)
 {
     const struct virtq_chain *chain = &vs->tx_chain;
     uint8_t raw[VIRTIO_VSOCK_HDR_LEN];
@@ -247,8 +247,7 @@ static int guest_tx_packet(struct virtio_vsock *vs)
     int id;
 
     if (chain->nr_writable != 0) {
-        vs->vdev.vqs[VIRTIO_VSOCK_TXQ].fault = "writable descriptor in a transmit packet";
-        return -VMM_EINVAL;
+        return virtq_fail(vq, -VMM_EINVAL, "writable descriptor in a transmit packet");
     }
     if (virtq_chain_gather(chain, 0, raw, sizeof(raw)) != sizeof(raw)) {
         bad_packet(vs, "header shorter than 44 bytes");
@@ -300,7 +299,7 @@ static int vsock_tx(struct virtio_vsock *vs, struct virtq *vq)
         ret = virtq_pop(vq, &vs->tx_chain);
         if (ret <= 0)
             break;
-        ret = guest_tx_packet(vs);
+        ret = guest_tx_packet(vs, vq);
         if (ret < 0)
             break;
         ret = virtq_push_used(vq, vs->tx_chain.head, 0);

@@ -30,8 +30,7 @@ static int rx_take(struct virtio_vsock *vs, struct virtq *vq)
 
     if (ret > 0 &&
         (vs->rx_chain.nr_readable != 0 || vs->rx_chain.writable_len < VIRTIO_VSOCK_HDR_LEN)) {
-        vq->fault = "receive chain not writable or shorter than the header";
-        ret = -VMM_EINVAL;
+        ret = virtq_fail(vq, -VMM_EINVAL, "receive chain not writable or shorter than the header");
     }
     if (ret < 0)
         virtio_mmio_queue_error(&vs->vdev, VIRTIO_VSOCK_RXQ, ret);

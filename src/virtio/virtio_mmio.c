@@ -139,8 +139,10 @@ static void status_write(struct virtio_mmio *v, uint32_t val)
     }
     added = val & ~old;
     if ((added & VIRTIO_STATUS_FEATURES_OK) && !features_acceptable(v)) {
-        vmm_info("%s: refusing FEATURES_OK for features 0x%llx", v->dev.name,
-                 (unsigned long long)v->driver_features);
+        /* Once per device: a guest can write Status in a loop (issue 10, point 3). */
+        if (vmm_ratelimit_first(&v->rl_features))
+            vmm_info("%s: refusing FEATURES_OK for features 0x%llx (further refusals not logged)",
+                     v->dev.name, (unsigned long long)v->driver_features);
         val &= ~VIRTIO_STATUS_FEATURES_OK;
         added &= ~VIRTIO_STATUS_FEATURES_OK;
     }

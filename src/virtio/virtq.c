@@ -66,7 +66,7 @@ static void desc_read(const uint8_t *p, struct virtq_desc *d)
     d->next = le16(d->next);
 }
 
-static int fault(struct virtq *vq, int err, const char *why)
+int virtq_fail(struct virtq *vq, int err, const char *why)
 {
     vq->fault = why;
     return err;
@@ -89,15 +89,15 @@ int virtq_enable(struct virtq *vq, const struct vmm_mem *mem, bool event_idx, bo
 
     vq->ready = false;
     if (num == 0 || num > vq->num_max || (num & (num - 1)) != 0)
-        return fault(vq, -VMM_EINVAL, "queue size is not a power of two up to QueueNumMax");
+        return virtq_fail(vq, -VMM_EINVAL, "queue size is not a power of two up to QueueNumMax");
     if (!aligned(vq->desc_gpa, VIRTQ_DESC_ALIGN) || !aligned(vq->avail_gpa, VIRTQ_AVAIL_ALIGN) ||
         !aligned(vq->used_gpa, VIRTQ_USED_ALIGN))
-        return fault(vq, -VMM_EINVAL, "misaligned ring");
+        return virtq_fail(vq, -VMM_EINVAL, "misaligned ring");
     vq->desc = vmm_gpa_to_hva(mem, vq->desc_gpa, (uint64_t)VIRTQ_DESC_SIZE * num);
     vq->avail = vmm_gpa_to_hva(mem, vq->avail_gpa, VIRTQ_AVAIL_BYTES(num));
     vq->used = vmm_gpa_to_hva(mem, vq->used_gpa, VIRTQ_USED_BYTES(num));
     if (vq->desc == NULL || vq->avail == NULL || vq->used == NULL)
-        return fault(vq, -VMM_EFAULT, "ring outside guest RAM");
+        return virtq_fail(vq, -VMM_EFAULT, "ring outside guest RAM");
     vq->mem = mem;
     vq->event_idx = event_idx;
     vq->indirect = indirect;
@@ -137,18 +137,18 @@ static int add_buffer(struct virtq *vq, struct walk *w, const struct virtq_desc 
     void *hva;
 
     if (!writable && w->seen_writable)
-        return fault(vq, -VMM_EINVAL, "device-readable buffer after a writable one");
+        return virtq_fail(vq, -VMM_EINVAL, "device-readable buffer after a writable one");
     w->seen_writable |= writable;
     if (d->len == 0)
         return 0;
     if ((unsigned)c->nr_readable + c->nr_writable >= VIRTQ_MAX_CHAIN)
-        return fault(vq, -VMM_E2BIG, "more buffers in a chain than stdvmm accepts");
+        return virtq_fail(vq, -VMM_E2BIG, "more buffers in a chain than stdvmm accepts");
     w->total[writable] += d->len;
     if (w->total[writable] > UINT32_MAX)
-        return fault(vq, -VMM_E2BIG, "chain of 4 GiB or more");
+        return virtq_fail(vq, -VMM_E2BIG, "chain of 4 GiB or more");
     hva = vmm_gpa_to_hva(vq->mem, d->addr, d->len);
     if (hva == NULL)
-        return fault(vq, -VMM_EFAULT, "buffer outside guest RAM");
+        return virtq_fail(vq, -VMM_EFAULT, "buffer outside guest RAM");
     c->seg[c->nr_readable + c->nr_writable] = (struct vmm_iov){hva, d->len};
     if (writable)
         c->nr_writable++;
@@ -163,33 +163,33 @@ static int walk_indirect(struct virtq *vq, struct walk *w, const struct virtq_de
     uint32_t n, idx = 0;
 
     if (!vq->indirect)
-        return fault(vq, -VMM_ENOTSUP, "indirect descriptor not negotiated");
+        return virtq_fail(vq, -VMM_ENOTSUP, "indirect descriptor not negotiated");
     if (ind->flags & VIRTQ_DESC_F_NEXT)
-        return fault(vq, -VMM_EINVAL, "indirect descriptor with NEXT");
+        return virtq_fail(vq, -VMM_EINVAL, "indirect descriptor with NEXT");
     if (ind->len == 0 || ind->len % VIRTQ_DESC_SIZE != 0)
-        return fault(vq, -VMM_EINVAL, "indirect table length not a multiple of 16");
+        return virtq_fail(vq, -VMM_EINVAL, "indirect table length not a multiple of 16");
     n = ind->len / VIRTQ_DESC_SIZE;
     if (n > VIRTQ_MAX_CHAIN)
-        return fault(vq, -VMM_E2BIG, "indirect table longer than stdvmm accepts");
+        return virtq_fail(vq, -VMM_E2BIG, "indirect table longer than stdvmm accepts");
     table = vmm_gpa_to_hva(vq->mem, ind->addr, ind->len);
     if (table == NULL)
-        return fault(vq, -VMM_EFAULT, "indirect table outside guest RAM");
+        return virtq_fail(vq, -VMM_EFAULT, "indirect table outside guest RAM");
     for (uint32_t ttl = n;; ttl--) {
         struct virtq_desc d;
         int ret;
 
         if (ttl == 0)
-            return fault(vq, -VMM_E2BIG, "indirect chain longer than its table (loop?)");
+            return virtq_fail(vq, -VMM_E2BIG, "indirect chain longer than its table (loop?)");
         desc_read(table + (size_t)idx * VIRTQ_DESC_SIZE, &d);
         if (d.flags & VIRTQ_DESC_F_INDIRECT)
-            return fault(vq, -VMM_EINVAL, "nested indirect descriptor");
+            return virtq_fail(vq, -VMM_EINVAL, "nested indirect descriptor");
         ret = add_buffer(vq, w, &d);
         if (ret < 0)
             return ret;
         if (!(d.flags & VIRTQ_DESC_F_NEXT))
             return 0;
         if (d.next >= n)
-            return fault(vq, -VMM_ERANGE, "indirect next index out of range");
+            return virtq_fail(vq, -VMM_ERANGE, "indirect next index out of range");
         idx = d.next;
     }
 }
@@ -206,7 +206,7 @@ static int walk_chain(struct virtq *vq, struct virtq_chain *c, uint16_t head)
         struct virtq_desc d;
 
         if (ttl == 0)
-            return fault(vq, -VMM_E2BIG, "chain longer than the queue (loop?)");
+            return virtq_fail(vq, -VMM_E2BIG, "chain longer than the queue (loop?)");
         desc_read(vq->desc + (size_t)idx * VIRTQ_DESC_SIZE, &d);
         if (d.flags & VIRTQ_DESC_F_INDIRECT) {
             ret = walk_indirect(vq, &w, &d);
@@ -216,7 +216,7 @@ static int walk_chain(struct virtq *vq, struct virtq_chain *c, uint16_t head)
         if (ret < 0 || !(d.flags & VIRTQ_DESC_F_NEXT))
             break;
         if (d.next >= vq->num)
-            return fault(vq, -VMM_ERANGE, "next index out of range");
+            return virtq_fail(vq, -VMM_ERANGE, "next index out of range");
         idx = d.next;
     }
     c->readable_len = (uint32_t)w.total[0];
@@ -236,12 +236,12 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *chain)
     if (pending == 0)
         return 0;
     if (pending > vq->num)
-        return fault(vq, -VMM_ERANGE, "avail index more than the queue size ahead");
+        return virtq_fail(vq, -VMM_ERANGE, "avail index more than the queue size ahead");
     /* Read the ring entry only after the index that published it. */
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     head = ring_load16(vq->avail + AVAIL_RING + 2u * (vq->last_avail & (vq->num - 1u)));
     if (head >= vq->num)
-        return fault(vq, -VMM_ERANGE, "head index out of range");
+        return virtq_fail(vq, -VMM_ERANGE, "head index out of range");
     ret = walk_chain(vq, chain, head);
     if (ret < 0)
         return ret;

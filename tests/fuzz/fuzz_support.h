@@ -61,7 +61,11 @@ size_t fz_fill(struct fz_in *in, void *dst, size_t len);
 
 /* Install a log sink that formats every message (so a wrong argument type
  * shows up under the sanitizers) and drops it; FUZZ_QUIET_LOG=1 in the
- * environment limits it to errors. */
+ * environment limits it to errors. It aborts when one input (everything
+ * since this call) logs more than FZ_LOG_LINES_MAX lines at INFO or above:
+ * every line a guest can trigger must be rate-limited. Debug lines are
+ * opt-in and not counted. */
+#define FZ_LOG_LINES_MAX 32u
 void fz_log_init(void);
 
 #define FZ_RAM_GPA 0x40000000ull

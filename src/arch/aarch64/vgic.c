@@ -215,8 +215,10 @@ int vmm_vgic_flush(struct vmm_vgic *gic, unsigned vcpu)
         ret = gic->ops->inject(gic->ctx, vcpu, (unsigned)lr, intid, irq->priority,
                                irq->group1 ? 1u : 0u);
         if (ret < 0) {
-            vmm_warn("vgic: injecting INTID %u into LR %d of vCPU %u failed: %d", intid, lr, vcpu,
-                     ret);
+            if (vmm_ratelimit_first(&gic->rl_inject))
+                vmm_warn("vgic: injecting INTID %u into LR %d of vCPU %u failed: %d (further "
+                         "failures not logged)",
+                         intid, lr, vcpu, ret);
             break;
         }
         gic->cpu[vcpu].lr[lr] = (uint16_t)intid;
