@@ -96,13 +96,30 @@ void vsock_uds_wake(struct vmm_vsock_uds *u)
     (void)n;
 }
 
+/* A free slot; failing that, one still draining guest data of a closed
+ * connection to a host peer that does not read: its rest is dropped (counted
+ * in lost_bytes), so closed connections cannot hold every slot (issue 10,
+ * point 8). NULL when every slot is live. */
+static struct vmm_vsock_uds_slot *slot_find(struct vmm_vsock_uds *u)
+{
+    struct vmm_vsock_uds_slot *draining = NULL;
+
+    for (unsigned i = 0; i < VMM_VSOCK_UDS_SLOTS; i++) {
+        if (u->slots[i].state == VMM_VSOCK_UDS_FREE)
+            return &u->slots[i];
+        if (u->slots[i].state == VMM_VSOCK_UDS_DRAINING && draining == NULL)
+            draining = &u->slots[i];
+    }
+    if (draining != NULL)
+        vsock_uds_slot_free(u, draining);
+    return draining;
+}
+
 struct vmm_vsock_uds_slot *vsock_uds_slot_alloc(struct vmm_vsock_uds *u, int fd, uint8_t state)
 {
-    for (unsigned i = 0; i < VMM_VSOCK_UDS_SLOTS; i++) {
-        struct vmm_vsock_uds_slot *s = &u->slots[i];
+    struct vmm_vsock_uds_slot *s = slot_find(u);
 
-        if (s->state != VMM_VSOCK_UDS_FREE)
-            continue;
+    if (s != NULL) {
         memset(s, 0, sizeof(*s));
         s->in = malloc(VMM_VSOCK_UDS_IN);
         s->out = malloc(VMM_VSOCK_UDS_OUT);
@@ -114,9 +131,8 @@ struct vmm_vsock_uds_slot *vsock_uds_slot_alloc(struct vmm_vsock_uds *u, int fd,
         s->fd = fd;
         s->state = state;
         s->conn = -1;
-        return s;
     }
-    return NULL;
+    return s;
 }
 
 void vsock_uds_slot_free(struct vmm_vsock_uds *u, struct vmm_vsock_uds_slot *s)
