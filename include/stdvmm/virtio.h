@@ -99,6 +99,11 @@ struct virtio_dev_ops {
     int (*queue_notify)(struct virtio_mmio *vdev, unsigned q);
     /* Optional: forget device state (driver wrote 0 to Status). */
     void (*reset)(struct virtio_mmio *vdev);
+    /* Optional: the driver disabled queue @q (QueueReady 1 -> 0) without a
+     * device reset. Forget every chain of it the device still holds
+     * (reservations, kept chains, requests in flight): their heads mean
+     * nothing in the ring the driver may enable next. */
+    void (*queue_reset)(struct virtio_mmio *vdev, unsigned q);
     /* Optional: the driver set DRIVER_OK. Every ready queue is then also
      * notified once, in case buffers were added before. */
     void (*driver_ok)(struct virtio_mmio *vdev);

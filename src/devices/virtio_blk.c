@@ -349,6 +349,14 @@ static void blk_reset(struct virtio_mmio *vdev)
     blk->stalled = false;
 }
 
+/* The one queue was disabled: requests in flight complete into the void,
+ * as after a reset. */
+static void blk_queue_reset(struct virtio_mmio *vdev, unsigned q)
+{
+    (void)q;
+    blk_reset(vdev);
+}
+
 static void blk_config_read(struct virtio_mmio *vdev, uint32_t offset, uint8_t *buf, unsigned len)
 {
     const struct virtio_blk *blk = to_blk(vdev);
@@ -393,6 +401,7 @@ int virtio_blk_init(struct virtio_blk *blk, struct vmm_vm *vm, const char *name,
         .config_read = blk_config_read,
         .queue_notify = blk_notify,
         .reset = blk_reset,
+        .queue_reset = blk_queue_reset,
     };
     if (serial == NULL)
         serial = name;

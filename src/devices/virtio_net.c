@@ -196,6 +196,18 @@ static int net_notify(struct virtio_mmio *vdev, unsigned q)
     return 0;
 }
 
+static void net_queue_reset(struct virtio_mmio *vdev, unsigned q)
+{
+    struct virtio_net *net = to_net(vdev);
+
+    if (q == VIRTIO_NET_TXQ) {
+        net->tx_held = false;
+        return;
+    }
+    net->rx_nr_bufs = net->rx_nr_seg = 0;
+    net->rx_seg_full = false;
+}
+
 static void net_config_read(struct virtio_mmio *vdev, uint32_t offset, uint8_t *buf, unsigned len)
 {
     struct virtio_net *net = to_net(vdev);
@@ -256,6 +268,7 @@ static const struct virtio_dev_ops net_ops = {
     .config_read = net_config_read,
     .queue_notify = net_notify,
     .reset = net_reset,
+    .queue_reset = net_queue_reset,
     .driver_ok = net_driver_ok,
 };
 
@@ -269,6 +282,7 @@ static const struct virtio_dev_ops net_ops_offload = {
     .config_read = net_config_read,
     .queue_notify = net_notify,
     .reset = net_reset,
+    .queue_reset = net_queue_reset,
     .driver_ok = net_driver_ok,
 };
 

@@ -100,6 +100,13 @@ static void rng_reset(struct virtio_mmio *vdev)
     to_rng(vdev)->held = false;
 }
 
+/* The kept chain belongs to the ring the driver just disabled. */
+static void rng_queue_reset(struct virtio_mmio *vdev, unsigned q)
+{
+    (void)q;
+    rng_reset(vdev);
+}
+
 void virtio_rng_process(struct virtio_rng *rng)
 {
     int ret = rng_run(rng);
@@ -121,6 +128,7 @@ static const struct virtio_dev_ops rng_ops = {
     .queue_num_max = VIRTIO_RNG_QUEUE_SIZE,
     .queue_notify = rng_notify,
     .reset = rng_reset,
+    .queue_reset = rng_queue_reset,
 };
 
 int virtio_rng_init(struct virtio_rng *rng, struct vmm_vm *vm, const char *name, uint64_t base,

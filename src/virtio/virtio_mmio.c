@@ -171,7 +171,11 @@ static void queue_ready_write(struct virtio_mmio *v, struct virtq *vq, uint32_t 
     int ret;
 
     if (val == 0) {
+        bool was_ready = vq->ready;
+
         virtq_disable(vq);
+        if (was_ready && v->ops->queue_reset)
+            v->ops->queue_reset(v, v->queue_sel);
         return;
     }
     if (vq->ready)
