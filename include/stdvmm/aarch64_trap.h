@@ -141,4 +141,40 @@ int vmm_esr_decode_wfx(uint64_t esr, struct vmm_wfx_trap *out);
 /* The 16-bit immediate of a trapped HVC/SMC (ISS[15:0]); SMCCC uses 0. */
 uint16_t vmm_esr_call_imm(uint64_t esr);
 
+/* ---------------------------------------------------------------- injection */
+
+/* Exceptions a VMM injects into an AArch64 guest at EL1. */
+enum vmm_a64_exc_kind {
+    VMM_A64_EXC_UNDEF, /* unknown reason (EC 0x00): an undefined instruction */
+    VMM_A64_EXC_DABT,  /* synchronous external abort on a data access */
+    VMM_A64_EXC_IABT,  /* synchronous external abort on an instruction fetch */
+};
+
+/* The guest's state at the trap. */
+struct vmm_a64_exc_in {
+    enum vmm_a64_exc_kind kind;
+    uint64_t pc;     /* the instruction that trapped (the exception's return address) */
+    uint64_t pstate; /* the guest's PSTATE at the trap (SPSR_EL2) */
+    uint64_t vbar;   /* VBAR_EL1 */
+    uint64_t far;    /* faulting virtual address (aborts) */
+    bool far_valid;  /* false: ESR.FnV set, FAR_EL1 written as 0 */
+    bool write;      /* data abort: caused by a write (ESR.WnR) */
+    bool il32;       /* the trapped instruction was 32 bits (ESR.IL) */
+};
+
+/* The registers the port writes so the guest takes the exception at EL1. */
+struct vmm_a64_exc_out {
+    uint64_t elr_el1, spsr_el1, esr_el1, far_el1;
+    uint64_t pc;     /* VBAR_EL1 + vector offset */
+    uint64_t pstate; /* EL1h, D A I F masked */
+};
+
+/*
+ * What taking @in->kind at EL1 does to the guest's registers (Arm ARM D1.3
+ * "Exception entry", D1.3.1 vector offsets: current EL with SP_EL0 0x000,
+ * with SP_ELx 0x200, lower EL AArch64 0x400, lower EL AArch32 0x600).
+ * -VMM_ENOTSUP when the guest was not at EL0 or EL1 or ran AArch32 at EL1.
+ */
+int vmm_a64_exception(const struct vmm_a64_exc_in *in, struct vmm_a64_exc_out *out);
+
 #endif
