@@ -50,6 +50,10 @@
 #define VMM_VGIC_MAX_SPIS 224  /* INTIDs 32..255 */
 #define VMM_VGIC_MAX_LRS 16
 #define VMM_VGIC_LR_FREE 0xffffu
+/* The hypervisor refused to write the LR (seL4: it is still active in the
+ * hardware, e.g. from before a system reset): skipped until the guest's EOI
+ * of it is reported through vmm_vgic_lr_eoi(). */
+#define VMM_VGIC_LR_BUSY 0xfffeu
 
 /* INTID of shared interrupt line @line (irq.h lines are SPIs). */
 #define VMM_VGIC_SPI(line) (32u + (line))
@@ -66,8 +70,10 @@ enum vmm_vgic_version { VMM_VGIC_V2 = 2, VMM_VGIC_V3 = 3 };
 /* What the vGIC needs from the port. */
 struct vmm_vgic_ops {
     /* Write list register @lr of @vcpu as pending @intid (no HW bit, EOI
-     * maintenance requested). Return 0, or a negative code: the interrupt then
-     * stays pending and the LR free. */
+     * maintenance requested). Return 0; -VMM_EBUSY when the hypervisor
+     * refuses this LR (it is in use in the hardware): the LR is then marked
+     * VMM_VGIC_LR_BUSY and the next free one is tried; any other negative
+     * code: the interrupt stays pending, the LR free, and the flush stops. */
     int (*inject)(void *ctx, unsigned vcpu, unsigned lr, unsigned intid, uint8_t priority,
                   unsigned group);
     /* Optional: the guest EOIed @intid on @vcpu (ack a VPPI or a passed-through
@@ -89,7 +95,7 @@ struct vmm_vgic_irq {
 
 struct vmm_vgic_cpu {
     struct vmm_vgic_irq priv[VMM_VGIC_NR_PRIVATE];
-    uint16_t lr[VMM_VGIC_MAX_LRS]; /* INTID held, or VMM_VGIC_LR_FREE */
+    uint16_t lr[VMM_VGIC_MAX_LRS]; /* INTID held, VMM_VGIC_LR_FREE or _BUSY */
     bool sleep;                    /* v3 GICR_WAKER.ProcessorSleep */
 };
 
@@ -101,7 +107,7 @@ struct vmm_vgic {
     void *ctx;
     struct vmm_vgic_cpu cpu[VMM_MAX_VCPUS];
     struct vmm_vgic_irq spi[VMM_VGIC_MAX_SPIS];
-    struct vmm_ratelimit rl_inject; /* failed injections: logged once */
+    struct vmm_ratelimit rl_busy, rl_inject; /* LR refusals, other inject errors */
 };
 
 struct vmm_vgic_config {
@@ -122,14 +128,15 @@ int vmm_vgic_init(struct vmm_vgic *gic, const struct vmm_vgic_config *cfg);
 int vmm_vgic_set_irq(struct vmm_vgic *gic, unsigned vcpu, unsigned intid, bool level);
 
 /* The guest EOIed list register @lr of @vcpu: free it, notify ops->eoi and
- * refill the free LRs. -VMM_ENOENT if the LR held nothing (still refills). */
+ * refill the free LRs. A VMM_VGIC_LR_BUSY LR just becomes free again.
+ * -VMM_ENOENT if the LR held nothing (still refills). */
 int vmm_vgic_lr_eoi(struct vmm_vgic *gic, unsigned vcpu, unsigned lr);
 
 /* Fill @vcpu's free LRs from its pending interrupts; returns how many were
  * injected. The vGIC calls it itself after every state change. */
 int vmm_vgic_flush(struct vmm_vgic *gic, unsigned vcpu);
 
-/* INTID held by list register @lr of @vcpu, or -1 (free or out of range). */
+/* INTID held by list register @lr of @vcpu, or -1 (free, busy or out of range). */
 int vmm_vgic_lr_intid(const struct vmm_vgic *gic, unsigned vcpu, unsigned lr);
 
 /* True if @intid is pending for @vcpu (latched or line high; not in an LR). */

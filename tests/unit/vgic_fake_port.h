@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include "stdvmm/err.h"
 #include "stdvmm/vgic.h"
 
 struct fake_lr {
@@ -23,6 +24,10 @@ struct fake_port {
     unsigned eois;
     unsigned last_eoi_vcpu, last_eoi_intid;
     int fail; /* non-zero: inject returns this */
+    /* LRs the "hypervisor" refuses with -VMM_EBUSY (still active in the
+     * hardware, as seL4 reports with seL4_DeleteFirst); bit n = LR n. */
+    uint32_t refuse[VMM_VGIC_MAX_VCPUS];
+    unsigned refusals;
     bool (*eoi_hook)(void *hook_ctx, unsigned vcpu, unsigned intid);
     void *hook_ctx;
 };
@@ -34,6 +39,10 @@ static inline int fake_inject(void *ctx, unsigned vcpu, unsigned lr, unsigned in
 
     if (p->fail)
         return p->fail;
+    if (p->refuse[vcpu] & (1u << lr)) {
+        p->refusals++;
+        return -VMM_EBUSY;
+    }
     p->lr[vcpu][lr] = (struct fake_lr){true, intid, priority, group};
     if (p->injections < 64)
         p->order[p->injections] = intid;

@@ -200,7 +200,7 @@ int vmm_vgic_flush(struct vmm_vgic *gic, unsigned vcpu)
         return -VMM_EINVAL;
     if (gic->version == VMM_VGIC_V3 && gic->cpu[vcpu].sleep)
         return 0; /* redistributor asleep: nothing reaches the CPU interface */
-    /* Bounded: each round fills one of at most nr_lrs free LRs. */
+    /* Bounded: each round fills, or marks busy, one of at most nr_lrs free LRs. */
     for (unsigned round = 0; round < gic->nr_lrs; round++) {
         unsigned intid;
         int lr = free_lr(gic, vcpu);
@@ -214,10 +214,20 @@ int vmm_vgic_flush(struct vmm_vgic *gic, unsigned vcpu)
             break;
         ret = gic->ops->inject(gic->ctx, vcpu, (unsigned)lr, intid, irq->priority,
                                irq->group1 ? 1u : 0u);
+        if (ret == -VMM_EBUSY) {
+            /* In use in the hardware (seL4 refuses an active LR, e.g. one
+             * left from before a reset): skip it until its EOI is reported. */
+            if (vmm_ratelimit_first(&gic->rl_busy))
+                vmm_warn("vgic: LR %d of vCPU %u is busy in the hypervisor: using the next one "
+                         "until the guest EOIs it (further refusals counted)",
+                         lr, vcpu);
+            gic->cpu[vcpu].lr[lr] = VMM_VGIC_LR_BUSY;
+            continue;
+        }
         if (ret < 0) {
             if (vmm_ratelimit_first(&gic->rl_inject))
-                vmm_warn("vgic: injecting INTID %u into LR %d of vCPU %u failed: %d (further "
-                         "failures not logged)",
+                vmm_warn("vgic: injecting INTID %u into LR %d of vCPU %u failed: %d (it stays "
+                         "pending; further failures counted)",
                          intid, lr, vcpu, ret);
             break;
         }
@@ -256,6 +266,10 @@ int vmm_vgic_lr_eoi(struct vmm_vgic *gic, unsigned vcpu, unsigned lr)
         return -VMM_ENOENT;
     }
     gic->cpu[vcpu].lr[lr] = VMM_VGIC_LR_FREE;
+    if (intid == VMM_VGIC_LR_BUSY) { /* the stale interrupt is gone: usable again */
+        vmm_vgic_flush(gic, vcpu);
+        return 0;
+    }
     irq = vgic_irq(gic, vcpu, intid);
     if (irq != NULL)
         irq->in_lr = false;
@@ -268,7 +282,8 @@ int vmm_vgic_lr_eoi(struct vmm_vgic *gic, unsigned vcpu, unsigned lr)
 
 int vmm_vgic_lr_intid(const struct vmm_vgic *gic, unsigned vcpu, unsigned lr)
 {
-    if (vcpu >= gic->nr_vcpus || lr >= gic->nr_lrs || gic->cpu[vcpu].lr[lr] == VMM_VGIC_LR_FREE)
+    if (vcpu >= gic->nr_vcpus || lr >= gic->nr_lrs || gic->cpu[vcpu].lr[lr] == VMM_VGIC_LR_FREE ||
+        gic->cpu[vcpu].lr[lr] == VMM_VGIC_LR_BUSY)
         return -1;
     return gic->cpu[vcpu].lr[lr];
 }
