@@ -9,12 +9,19 @@
  * The fault's PC is the trapping instruction in every case (seL4 reports the
  * HVC itself too: traps.S subtracts 4 from ELR), so emulating one means
  * writing back pc + 4 before the reply resumes the thread.
+ *
+ * A trap the VMM cannot emulate never stops the VM: the guest gets what a
+ * real CPU would give it -- an undefined-instruction exception (unknown
+ * exception class, an undecodable system-register trap) or a synchronous
+ * external abort (an MMIO access that cannot be emulated, an instruction
+ * fetch outside RAM) -- and each kind is logged once (sel4_vcpu_inject).
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <microkit.h>
 #include "sel4_priv.h"
 #include "sel4_vcpu.h"
+#include "stdvmm/aarch64_emul.h"
 #include "stdvmm/aarch64_trap.h"
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
@@ -28,11 +35,56 @@ static bool fault_advance(unsigned vcpu, seL4_UserContext *regs, unsigned len)
     return sel4_regs_write(vcpu, regs, false) == 0;
 }
 
+/* Give the guest @kind instead of emulating; false (do not resume) only
+ * when even that is impossible, and then the VM is stopped. */
+static bool fault_inject(struct sel4_vmm *s, unsigned vcpu, seL4_UserContext *regs,
+                         struct vmm_a64_exc_in *in)
+{
+    if (sel4_vcpu_inject(vcpu, regs, in) == 0)
+        return true;
+    sel4_machine_halt(s, "an exception could not be injected into the guest");
+    return false;
+}
+
+/* An access without a valid syndrome (ISV=0): decode the instruction from
+ * guest memory and emulate it; what cannot be emulated gets an external
+ * data abort. */
+static bool fault_nisv(struct sel4_vmm *s, unsigned vcpu, uint64_t ipa, uint64_t esr)
+{
+    struct sel4_emul_regs e = {.vcpu = vcpu};
+    struct vmm_a64_exc_in in = {.kind = VMM_A64_EXC_DABT,
+                                .write = (esr & (1u << 6)) != 0, /* ISS.WnR */
+                                .il32 = (esr & VMM_ESR_IL) != 0};
+    struct vmm_a64_mmio op;
+    int ret;
+
+    if (sel4_regs_read(vcpu, &e.regs) < 0)
+        return false;
+    ret = vmm_a64_mmio_prepare(&s->vm.mem, &sel4_emul_regs_ops, &e, ipa, vcpu, &op);
+    if (ret == 0) {
+        vmm_a64_mmio_run(&s->vm, &op);
+        ret = vmm_a64_mmio_complete(&sel4_emul_regs_ops, &e, &op);
+        if (ret == 0)
+            return sel4_regs_write(vcpu, &e.regs, false) == 0;
+    }
+    if (ret == -VMM_EIO)
+        return false; /* seL4 refused a register access: logged */
+    if (vmm_ratelimit_first(&s->rl_abort))
+        vmm_warn("vCPU %u: MMIO access at IPA 0x%llx without syndrome (instruction 0x%08x at "
+                 "pc 0x%llx) cannot be emulated (%s): injecting an external data abort "
+                 "(further ones counted)",
+                 vcpu, (unsigned long long)ipa, (unsigned)op.insn, (unsigned long long)e.regs.pc,
+                 vmm_strerror(ret));
+    return fault_inject(s, vcpu, &e.regs, &in); /* prepare changed no register */
+}
+
 static bool fault_mmio(struct sel4_vmm *s, unsigned vcpu)
 {
     uint64_t ipa = microkit_mr_get(seL4_VMFault_Addr);
     uint64_t esr = microkit_mr_get(seL4_VMFault_FSR);
     bool prefetch = microkit_mr_get(seL4_VMFault_PrefetchFault) != 0;
+    struct vmm_a64_exc_in in = {
+        .kind = VMM_A64_EXC_DABT, .write = (esr & (1u << 6)) != 0, .il32 = (esr & VMM_ESR_IL) != 0};
     seL4_UserContext regs;
     struct vmm_access acc;
     struct vmm_dabt d;
@@ -41,23 +93,28 @@ static bool fault_mmio(struct sel4_vmm *s, unsigned vcpu)
     int ret;
 
     if (prefetch) {
-        vmm_err("vCPU %u: instruction fetch from 0x%llx, which is not guest RAM", vcpu,
-                (unsigned long long)ipa);
-        sel4_machine_halt(s, "guest executed outside RAM");
-        return false;
+        if (sel4_regs_read(vcpu, &regs) < 0)
+            return false;
+        if (vmm_ratelimit_first(&s->rl_abort))
+            vmm_warn("vCPU %u: instruction fetch from IPA 0x%llx, which is not guest RAM: "
+                     "injecting an external instruction abort (further ones counted)",
+                     vcpu, (unsigned long long)ipa);
+        in = (struct vmm_a64_exc_in){
+            .kind = VMM_A64_EXC_IABT, .far = regs.pc, .far_valid = true, .il32 = true};
+        return fault_inject(s, vcpu, &regs, &in);
     }
     ret = vmm_esr_decode_dabt(esr, &d);
-    if (ret < 0) {
-        vmm_err("vCPU %u: data abort at IPA 0x%llx (ESR 0x%llx) cannot be emulated: %s", vcpu,
-                (unsigned long long)ipa, (unsigned long long)esr,
-                ret == -VMM_ENOTSUP ? "no instruction syndrome (ISV=0: load/store pair, "
-                                      "writeback or SIMD access to a device)"
-                                    : vmm_strerror(ret));
-        sel4_machine_halt(s, "unemulable MMIO access");
-        return false;
-    }
+    if (ret == -VMM_ENOTSUP)
+        return fault_nisv(s, vcpu, ipa, esr);
     if (sel4_regs_read(vcpu, &regs) < 0)
         return false;
+    if (ret < 0) {
+        if (vmm_ratelimit_first(&s->rl_abort))
+            vmm_warn("vCPU %u: data abort at IPA 0x%llx (ESR 0x%llx) cannot be emulated (%s): "
+                     "injecting an external data abort (further ones counted)",
+                     vcpu, (unsigned long long)ipa, (unsigned long long)esr, vmm_strerror(ret));
+        return fault_inject(s, vcpu, &regs, &in);
+    }
     if (ret == VMM_DABT_CACHE_MAINT)
         return fault_advance(vcpu, &regs, d.insn_len);
     xt = sel4_regs_x(&regs, d.rt);
@@ -66,6 +123,21 @@ static bool fault_mmio(struct sel4_vmm *s, unsigned vcpu)
     if (!acc.write && vmm_dabt_read_result(&d, acc.value, &value) && xt != NULL)
         *xt = value;
     return fault_advance(vcpu, &regs, d.insn_len);
+}
+
+/* An undefined-instruction exception for a trap stdvmm does not handle. */
+static bool fault_undef(struct sel4_vmm *s, unsigned vcpu, uint64_t esr, const char *what)
+{
+    struct vmm_a64_exc_in in = {.kind = VMM_A64_EXC_UNDEF, .il32 = (esr & VMM_ESR_IL) != 0};
+    seL4_UserContext regs;
+
+    if (vmm_ratelimit_first(&s->rl_undef))
+        vmm_warn("vCPU %u: %s (ESR 0x%llx, EC 0x%x): injecting an undefined-instruction "
+                 "exception (further ones counted)",
+                 vcpu, what, (unsigned long long)esr, vmm_esr_ec(esr));
+    if (sel4_regs_read(vcpu, &regs) < 0)
+        return false;
+    return fault_inject(s, vcpu, &regs, &in);
 }
 
 /* Carry out what PSCI asked for; false when the caller must not resume. */
@@ -119,7 +191,9 @@ static bool fault_sysreg(struct sel4_vmm *s, unsigned vcpu, uint64_t esr)
     seL4_UserContext regs;
     seL4_Word *xt;
 
-    if (vmm_esr_decode_sysreg(esr, &t) < 0 || sel4_regs_read(vcpu, &regs) < 0)
+    if (vmm_esr_decode_sysreg(esr, &t) < 0)
+        return fault_undef(s, vcpu, esr, "undecodable system-register trap");
+    if (sel4_regs_read(vcpu, &regs) < 0)
         return false;
     xt = sel4_regs_x(&regs, t.rt);
     if (!t.read && (t.reg == VMM_SYSREG_ICC_SGI1R_EL1 || t.reg == VMM_SYSREG_ICC_ASGI1R_EL1 ||
@@ -155,10 +229,7 @@ static bool fault_vcpu(struct sel4_vmm *s, unsigned vcpu)
     case VMM_TRAP_SYSREG:
         return fault_sysreg(s, vcpu, esr);
     default:
-        vmm_err("vCPU %u: unhandled trap, ESR 0x%llx (EC 0x%x)", vcpu, (unsigned long long)esr,
-                vmm_esr_ec(esr));
-        sel4_machine_halt(s, "unhandled vCPU trap");
-        return false;
+        return fault_undef(s, vcpu, esr, "trap of an exception class stdvmm does not handle");
     }
 }
 

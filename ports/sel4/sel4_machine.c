@@ -27,7 +27,10 @@ static const struct vmm_port_ops sel4_port_ops = {.irq_set = sel4_irq_set};
 
 /* The vGIC writes a list register: seL4_ARM_VCPU_InjectIRQ. Its priority
  * is the 5-bit field of GICH_LR (IHI 0048B 5.3.10: priority bits [7:3]),
- * so the distributor's 8-bit priority loses its low three bits. */
+ * so the distributor's 8-bit priority loses its low three bits. seL4
+ * refuses an LR whose saved state is active (seL4_DeleteFirst; after a
+ * reset, one the previous guest never EOIed) and has no call that clears
+ * an LR: -VMM_EBUSY makes the vGIC use the next LR until that one's EOI. */
 static int sel4_gic_inject(void *ctx, unsigned vcpu, unsigned lr, unsigned intid, uint8_t priority,
                            unsigned group)
 {
@@ -36,6 +39,8 @@ static int sel4_gic_inject(void *ctx, unsigned vcpu, unsigned lr, unsigned intid
         seL4_ARM_VCPU_InjectIRQ(BASE_VCPU_CAP + vcpu, (seL4_Uint16)intid,
                                 (seL4_Uint8)(priority >> 3), (seL4_Uint8)group, (seL4_Uint8)lr);
 
+    if (err == seL4_DeleteFirst)
+        return -VMM_EBUSY; /* logged (once) by the vGIC */
     if (err != seL4_NoError) {
         if (vmm_ratelimit_first(&s->rl_inject))
             vmm_warn("vCPU %u: InjectIRQ %u into LR %u failed (%d)", vcpu, intid, lr, (int)err);

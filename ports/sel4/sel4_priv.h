@@ -50,6 +50,7 @@ struct sel4_vmm {
     bool halted;    /* stopped for good (SYSTEM_OFF or an error) */
     bool running[VMM_MAX_VCPUS];
     struct vmm_ratelimit rl_sysreg, rl_inject;
+    struct vmm_ratelimit rl_undef, rl_abort; /* exceptions injected instead of emulating */
 };
 
 /* sel4_console.c: the stream backend and the log sink. */

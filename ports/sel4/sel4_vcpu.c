@@ -9,6 +9,7 @@
 #include <microkit.h>
 #include "sel4_priv.h"
 #include "sel4_vcpu.h"
+#include "stdvmm/err.h"
 #include "stdvmm/log.h"
 
 /* VMPIDR_EL2 bit 31 is RES1 (D17.2.168). */
@@ -84,4 +85,126 @@ void sel4_vcpu_stop(struct sel4_vmm *s, unsigned vcpu)
         return;
     microkit_vcpu_stop(vcpu);
     s->running[vcpu] = false;
+}
+
+/* ------------------------------------------------- registers for emulation */
+static int vcpu_reg_read(unsigned vcpu, seL4_Word reg, uint64_t *value)
+{
+    seL4_ARM_VCPU_ReadRegs_t r = seL4_ARM_VCPU_ReadRegs(BASE_VCPU_CAP + vcpu, reg);
+
+    if (r.error != seL4_NoError) {
+        vmm_err("vCPU %u: seL4_ARM_VCPU_ReadRegs(%lu) failed (%d)", vcpu, (unsigned long)reg,
+                r.error);
+        return -VMM_EIO;
+    }
+    *value = r.value;
+    return 0;
+}
+
+static int vcpu_reg_write(unsigned vcpu, seL4_Word reg, uint64_t value)
+{
+    seL4_Error err = seL4_ARM_VCPU_WriteRegs(BASE_VCPU_CAP + vcpu, reg, value);
+
+    if (err != seL4_NoError) {
+        vmm_err("vCPU %u: seL4_ARM_VCPU_WriteRegs(%lu) failed (%d)", vcpu, (unsigned long)reg,
+                (int)err);
+        return -VMM_EIO;
+    }
+    return 0;
+}
+
+/* The user context field of @reg, or NULL for a VCPU object register. */
+static seL4_Word *emul_ctx_reg(struct sel4_emul_regs *e, enum vmm_a64_reg reg)
+{
+    if (reg <= VMM_A64_X0 + 30)
+        return sel4_regs_x(&e->regs, (unsigned)reg);
+    switch (reg) {
+    case VMM_A64_SP_EL0:
+        return &e->regs.sp;
+    case VMM_A64_PC:
+        return &e->regs.pc;
+    case VMM_A64_PSTATE:
+        return &e->regs.spsr;
+    default:
+        return NULL;
+    }
+}
+
+static int emul_vcpu_reg(enum vmm_a64_reg reg, seL4_Word *field)
+{
+    switch (reg) {
+    case VMM_A64_SP_EL1:
+        *field = seL4_VCPUReg_SP_EL1;
+        return 0;
+    case VMM_A64_SCTLR_EL1:
+        *field = seL4_VCPUReg_SCTLR;
+        return 0;
+    case VMM_A64_TCR_EL1:
+        *field = seL4_VCPUReg_TCR;
+        return 0;
+    case VMM_A64_TTBR0_EL1:
+        *field = seL4_VCPUReg_TTBR0;
+        return 0;
+    case VMM_A64_TTBR1_EL1:
+        *field = seL4_VCPUReg_TTBR1;
+        return 0;
+    default:
+        return -VMM_EINVAL;
+    }
+}
+
+static int emul_read(void *ctx, enum vmm_a64_reg reg, uint64_t *value)
+{
+    struct sel4_emul_regs *e = ctx;
+    seL4_Word *w = emul_ctx_reg(e, reg), field;
+
+    if (w != NULL) {
+        *value = *w;
+        return 0;
+    }
+    if (emul_vcpu_reg(reg, &field) < 0)
+        return -VMM_EINVAL;
+    return vcpu_reg_read(e->vcpu, field, value);
+}
+
+static int emul_write(void *ctx, enum vmm_a64_reg reg, uint64_t value)
+{
+    struct sel4_emul_regs *e = ctx;
+    seL4_Word *w = emul_ctx_reg(e, reg), field;
+
+    if (reg == VMM_A64_PSTATE)
+        return -VMM_EINVAL;
+    if (w != NULL) {
+        *w = value;
+        return 0;
+    }
+    if (reg != VMM_A64_SP_EL1 || emul_vcpu_reg(reg, &field) < 0)
+        return -VMM_EINVAL;
+    return vcpu_reg_write(e->vcpu, field, value);
+}
+
+const struct vmm_a64_regs_ops sel4_emul_regs_ops = {.read = emul_read, .write = emul_write};
+
+/* ------------------------------------------------------ exception injection */
+int sel4_vcpu_inject(unsigned vcpu, seL4_UserContext *regs, struct vmm_a64_exc_in *in)
+{
+    struct vmm_a64_exc_out out;
+
+    in->pc = regs->pc;
+    in->pstate = regs->spsr;
+    if (vcpu_reg_read(vcpu, seL4_VCPUReg_VBAR, &in->vbar) < 0)
+        return -1;
+    if (vmm_a64_exception(in, &out) < 0) {
+        vmm_err("vCPU %u: cannot inject an exception with PSTATE 0x%llx (not AArch64 EL0/EL1)",
+                vcpu, (unsigned long long)in->pstate);
+        return -1;
+    }
+    if (vcpu_reg_write(vcpu, seL4_VCPUReg_ELR_EL1, out.elr_el1) < 0 ||
+        vcpu_reg_write(vcpu, seL4_VCPUReg_SPSR_EL1, out.spsr_el1) < 0 ||
+        vcpu_reg_write(vcpu, seL4_VCPUReg_ESR, out.esr_el1) < 0 ||
+        vcpu_reg_write(vcpu, seL4_VCPUReg_FAR, out.far_el1) < 0)
+        return -1;
+    regs->pc = out.pc;
+    regs->spsr = out.pstate;
+    return sel4_regs_write(vcpu, regs, false);
 }
