@@ -30,6 +30,12 @@ int kvm_vcpu_set_power(struct vmm_kvm_vcpu *vcpu, bool on);
  * (-VMM_EIO for any other errno). */
 int kvm_err(int err);
 
+/* kvm_nisv.c: emulate the access of a KVM_EXIT_ARM_NISV at @fault_ipa (the
+ * instruction word in *@insn for messages). 0; -VMM_ENOTSUP or -VMM_EFAULT
+ * when it cannot be emulated (inject an abort); -VMM_EIO when a register
+ * ioctl failed. */
+int kvm_nisv_emulate(struct vmm_kvm_vcpu *vcpu, uint64_t fault_ipa, uint32_t *insn);
+
 /* The vCPU thread: KVM_RUN until a stop is requested. */
 void *kvm_vcpu_thread(void *arg);
 

@@ -172,16 +172,25 @@ static void kvm_vcpu_mmio(struct vmm_kvm_vcpu *vcpu)
 }
 
 /* An access KVM could not decode (no valid ISS, e.g. a load pair to device
- * memory): give the guest an external data abort, as real hardware would. */
+ * memory): emulate it from the instruction (kvm_nisv.c); what cannot be
+ * emulated gets an external data abort, as real hardware would give. */
 static int kvm_vcpu_nisv(struct vmm_kvm_vcpu *vcpu)
 {
+    uint64_t ipa = vcpu->run->arm_nisv.fault_ipa;
     struct kvm_vcpu_events ev;
+    uint32_t insn = 0;
+    int ret = kvm_nisv_emulate(vcpu, ipa, &insn);
 
+    if (ret == 0)
+        return 0;
+    if (ret == -VMM_EIO)
+        return -1; /* a register ioctl failed: logged */
     if (vmm_ratelimit_first(&vcpu->rl_nisv))
-        vmm_warn("vCPU %u: undecodable access at 0x%llx (ESR ISS 0x%llx): injecting a data "
-                 "abort (further ones counted)",
-                 vcpu->index, (unsigned long long)vcpu->run->arm_nisv.fault_ipa,
-                 (unsigned long long)vcpu->run->arm_nisv.esr_iss);
+        vmm_warn("vCPU %u: access at 0x%llx without syndrome (ESR ISS 0x%llx, instruction "
+                 "0x%08x) cannot be emulated (%s): injecting a data abort (further ones counted)",
+                 vcpu->index, (unsigned long long)ipa,
+                 (unsigned long long)vcpu->run->arm_nisv.esr_iss, (unsigned)insn,
+                 vmm_strerror(ret));
     memset(&ev, 0, sizeof(ev));
     ev.exception.ext_dabt_pending = 1;
     if (ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &ev) < 0) {
