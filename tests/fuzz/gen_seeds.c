@@ -855,6 +855,60 @@ static void seeds_pl011(void)
     save("fuzz_pl011", "enable-tx-rx", &s);
 }
 
+/* ------------------------------------------------------------------ insn */
+
+/* fuzz_insn: decoder word, register file, fault IPA offset, fail byte,
+ * device value, then guest RAM from offset 0. */
+static void insn_head(struct seed *s, uint32_t word, unsigned flags, uint16_t near)
+{
+    s->n = 0;
+    u32(s, word);
+    u8(s, flags);
+    u16(s, near);
+}
+
+static void seeds_insn(void)
+{
+    struct seed s = {0};
+
+    /* MMU off, EL1h: ldp w1, w2, [x3] at RAM + 0x100 on the device's first word. */
+    insn_head(&s, 0x29400861u, 2, 0);
+    u64(&s, 0);     /* TCR */
+    u32(&s, 0);     /* TTBR0 offset */
+    u16(&s, 0x100); /* PC offset */
+    u8(&s, 0);      /* no register overrides */
+    u16(&s, 4);     /* fault IPA offset: the second element */
+    u8(&s, 0);      /* no failing register */
+    u64(&s, 0x74726976u);
+    for (unsigned i = 0; i < 0x100; i++) /* guest RAM from here */
+        u8(&s, 0);
+    u32(&s, 0x29400861u);
+    save("fuzz_insn", "ldp-mmu-off", &s);
+
+    /* MMU on (4K granule, T0SZ 25, level 1 blocks at TTBR0 = RAM + 0x1000),
+     * EL1t: ldrsb x1, [x2, #-1]! with x2 one past the device base. */
+    insn_head(&s, 0x389ffc41u, 4 | 0, 1);
+    u64(&s, 1);               /* SCTLR.M */
+    u64(&s, 25 | (1u << 23)); /* TCR: T0SZ 25, 4K, EPD1 */
+    u32(&s, 0x1000);          /* TTBR0 offset */
+    u16(&s, 0x100);           /* PC offset */
+    u8(&s, 0);
+    u16(&s, 0);
+    u8(&s, 0);
+    u64(&s, 0x80);
+    {
+        size_t ram0 = s.n;
+        while (s.n < ram0 + 0x100)
+            u8(&s, 0);
+        u32(&s, 0x389ffc41u);
+        while (s.n < ram0 + 0x1000)
+            u8(&s, 0);
+        u64(&s, 0x0ull | 0x401);        /* VA 0..1 GiB: the device */
+        u64(&s, 0x40000000ull | 0x401); /* VA 1..2 GiB: RAM */
+    }
+    save("fuzz_insn", "ldrsb-pre-index-mmu-on", &s);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -878,5 +932,6 @@ int main(int argc, char **argv)
     seeds_image();
     seeds_fdt();
     seeds_pl011();
+    seeds_insn();
     return 0;
 }
