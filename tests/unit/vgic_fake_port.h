@@ -26,7 +26,7 @@ struct fake_port {
     int fail; /* non-zero: inject returns this */
     /* LRs the "hypervisor" refuses with -VMM_EBUSY (still active in the
      * hardware, as seL4 reports with seL4_DeleteFirst); bit n = LR n. */
-    uint32_t refuse[VMM_VGIC_MAX_VCPUS];
+    uint32_t refuse[VMM_MAX_VCPUS];
     unsigned refusals;
     bool (*eoi_hook)(void *hook_ctx, unsigned vcpu, unsigned intid);
     void *hook_ctx;
