@@ -16,6 +16,7 @@
 
 void queue_attacks_run(struct vdev *devs, unsigned n, unsigned victim);
 void attack_main(uint64_t dtb);
+void isv0_attacks(uint64_t virtio_base);
 
 static uint8_t dev_areas[MAX_DEVS * VDEV_AREA] __attribute__((aligned(4096)));
 static struct vdev devs[MAX_DEVS];
@@ -147,6 +148,8 @@ void attack_main(uint64_t dtb)
         queue_attacks_run(devs, n, i);
     smccc_attacks();
     platform_attacks();
+    if (n > 0)
+        isv0_attacks(devs[0].base);
     final_proofs(n);
     out_str("ATTACK: exceptions taken by the guest: ");
     out_dec(exceptions_taken);
