@@ -15,6 +15,10 @@
 #define PSCI_VERSION 0x84000000u
 
 void queue_attacks_run(struct vdev *devs, unsigned n, unsigned victim);
+/* Other modes, chosen with attack.mode=NAME on the command line. */
+bool attack_mode(uint64_t dtb, const char *mode);
+void console_flood_main(struct vdev *devs, unsigned n) __attribute__((noreturn));
+void vsock_attacks_main(struct vdev *devs, unsigned n) __attribute__((noreturn));
 void attack_main(uint64_t dtb);
 void isv0_attacks(uint64_t virtio_base);
 
@@ -143,6 +147,10 @@ void attack_main(uint64_t dtb)
         out_hex(devs[i].base);
         out_str("\n");
     }
+    if (attack_mode(dtb, "console-flood"))
+        console_flood_main(devs, n);
+    if (attack_mode(dtb, "vsock"))
+        vsock_attacks_main(devs, n);
     /* Before anything else: the walker's chain bound (the first attack). */
     for (unsigned i = 0; i < n; i++)
         queue_attacks_run(devs, n, i);

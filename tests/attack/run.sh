@@ -12,6 +12,9 @@
 #   E2E_TIMEOUT=s       limit for the emulated machine (default 420)
 #   ATTACK_CMDLINE=...  extra outer kernel arguments, e.g. attack.secs=40 (the
 #                       attacking guest's limit inside, default 240 s)
+#   ATTACK_CASES=list   which groups run, comma-separated (default all):
+#                       main (the per-device attacks, confinement, kill -9),
+#                       console (flood with a stalled stdout reader), vsock
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 export E2E_OUT=${ATTACK_OUT:-$here/../../build/attack}
@@ -52,10 +55,33 @@ if ! e2e_guest_initramfs "$integrity" "$here/integrity-init" "virtio_mmio virtio
     finish
 fi
 
+# The host end of the vsock cases: the e2e vsock helper, static.
+vsock_host=$E2E_OUT/vsock-host
+if ! aarch64-linux-gnu-gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -static \
+    -o "$vsock_host" "$E2E_DIR/vsock/vsock_host.c" "$E2E_DIR/vsock/xfer.c"; then
+    e2e_result attack-vsock-host-tool 1 "could not build $vsock_host"
+    finish
+fi
+
 files=("$image:/attack/Image" "$disk:/attack/disk.img" "$integrity:/attack/integrity.cpio.gz"
-    "$here/integrity.sh:/attack/integrity.sh")
-checks=(attack-vmm-survived attack-guest-verdicts attack-console-output attack-log-once
-    attack-disk-intact isolation-confined integrity-kill9 isolation-chroot-error)
+    "$here/integrity.sh:/attack/integrity.sh" "$here/flood.sh:/attack/flood.sh"
+    "$vsock_host:/bin/vsock-host")
+cases=${ATTACK_CASES:-all}
+checks=()
+case ",$cases," in *,all,* | *,main,*)
+    checks+=(attack-vmm-survived attack-guest-verdicts attack-console-output attack-log-once
+        attack-disk-intact isolation-confined integrity-kill9 isolation-chroot-error) ;;
+esac
+case ",$cases," in *,all,* | *,console,*)
+    checks+=(attack-console-flood-sigterm attack-console-flood-dropped) ;;
+esac
+case ",$cases," in *,all,* | *,vsock,*)
+    checks+=(attack-vsock-verdicts attack-vsock-sigterm) ;;
+esac
+if [ ${#checks[@]} -eq 0 ]; then
+    e2e_result attack-cases 1 "ATTACK_CASES=$cases selects nothing (main, console, vsock, all)"
+    finish
+fi
 
 outer=$E2E_OUT/outer.cpio log=$E2E_OUT/attack.log
 if ! e2e_outer_initramfs "$outer" "$here/outer.sh" "${files[@]}"; then
@@ -64,7 +90,7 @@ if ! e2e_outer_initramfs "$outer" "$here/outer.sh" "${files[@]}"; then
 fi
 echo "attack: booting the emulated machine (log $log)"
 t=$SECONDS
-e2e_run_outer "$log" "${E2E_TIMEOUT:-420}" "$outer" "${ATTACK_CMDLINE:-}"
+e2e_run_outer "$log" "${E2E_TIMEOUT:-420}" "$outer" "attack.cases=$cases ${ATTACK_CMDLINE:-}"
 echo "attack: emulated machine: status $? after $((SECONDS - t)) s"
 e2e_check "$log" "${checks[@]}"
 [ "${E2E_VERBOSE:-0}" = 1 ] && tr -d '\r' <"$log"
