@@ -182,7 +182,8 @@ struct vmm_vtimer {
     unsigned intid;                        /* VMM_VGIC_VTIMER_INTID */
     void (*ack)(void *ctx, unsigned vcpu); /* unmask the physical PPI */
     void *ctx;
-    bool asserted[VMM_MAX_VCPUS]; /* waiting for the guest's EOI */
+    bool asserted[VMM_MAX_VCPUS];       /* waiting for the guest's EOI */
+    struct vmm_ratelimit rl_unexpected; /* VPPIs of another INTID or vCPU */
 };
 
 /* Bind a timer PPI (16..31) of @gic to the port's @ack; configures it level. */

@@ -11,7 +11,10 @@
  * checks: the vGIC only writes free LRs below nr_lrs of existing vCPUs, with
  * an INTID that exists; an interrupt is never in two LRs at once (an SPI
  * anywhere, a private interrupt per vCPU); the vGIC's view of the LRs equals
- * the port's; the timer is acked only after it was raised.
+ * the port's; the timer is acked only after it was raised. A reset (the vGIC
+ * rebuilt while the port's LRs keep their interrupts, as on seL4) leaves
+ * stuck LRs the port refuses with -VMM_EBUSY until the guest EOIs them: the
+ * vGIC must skip such an LR, never try it twice, and free it on that EOI.
  */
 #include <string.h>
 #include "fuzz_support.h"
@@ -26,10 +29,16 @@ struct fx {
     struct vmm_vgic gic;
     struct vmm_vtimer vt;
     struct vmm_mmio_bus bus;
-    uint16_t lr[VMM_MAX_VCPUS][VMM_VGIC_MAX_LRS]; /* the port's copy */
+    uint16_t lr[VMM_MAX_VCPUS][VMM_VGIC_MAX_LRS];  /* the port's copy */
+    bool refused[VMM_MAX_VCPUS][VMM_VGIC_MAX_LRS]; /* a stuck LR refused once */
+    struct vmm_vgic_config cfg;
     bool fail_inject;
     bool timer_raised[VMM_MAX_VCPUS];
 };
+
+/* The port's marker for an LR still active in the "hardware" from before a
+ * reset: seL4 refuses it (-VMM_EBUSY) until the guest EOIs it. */
+#define LR_STUCK 0xfffdu
 
 static struct fx fx;
 
@@ -52,6 +61,11 @@ static int fake_inject(void *ctx, unsigned vcpu, unsigned lr, unsigned intid, ui
 
     (void)priority;
     FZ_CHECK(vcpu < f->gic.nr_vcpus && lr < f->gic.nr_lrs);
+    if (f->lr[vcpu][lr] == LR_STUCK) {
+        FZ_CHECK(!f->refused[vcpu][lr]); /* a busy LR is not tried again */
+        f->refused[vcpu][lr] = true;
+        return -VMM_EBUSY;
+    }
     FZ_CHECK(f->lr[vcpu][lr] == VMM_VGIC_LR_FREE);
     FZ_CHECK(intid < VMM_VGIC_NR_PRIVATE + f->gic.nr_spis);
     FZ_CHECK(group <= 1);
@@ -130,7 +144,10 @@ static void check_lrs(const struct fx *f)
 {
     for (unsigned c = 0; c < f->gic.nr_vcpus; c++)
         for (unsigned lr = 0; lr < VMM_VGIC_MAX_LRS; lr++) {
-            int want = lr < f->gic.nr_lrs && f->lr[c][lr] != VMM_VGIC_LR_FREE ? f->lr[c][lr] : -1;
+            int want =
+                lr < f->gic.nr_lrs && f->lr[c][lr] != VMM_VGIC_LR_FREE && f->lr[c][lr] != LR_STUCK
+                    ? f->lr[c][lr]
+                    : -1;
 
             FZ_CHECK(vmm_vgic_lr_intid(&f->gic, c, lr) == want);
         }
@@ -160,6 +177,8 @@ static void run_op(struct fx *f, uint8_t op, struct fz_in *in)
         bool held =
             vcpu < f->gic.nr_vcpus && lr < f->gic.nr_lrs && f->lr[vcpu][lr] != VMM_VGIC_LR_FREE;
 
+        if (held && f->lr[vcpu][lr] == LR_STUCK)
+            break; /* stuck LRs are EOIed by op 7 */
         if (held)
             f->lr[vcpu][lr] = VMM_VGIC_LR_FREE;
         FZ_CHECK((vmm_vgic_lr_eoi(&f->gic, vcpu, lr) == 0) == held);
@@ -179,8 +198,27 @@ static void run_op(struct fx *f, uint8_t op, struct fz_in *in)
             f->timer_raised[vcpu] = true;
         break;
     }
-    default: /* the port fails injections for a while, or resets a vCPU's timer */
-        if (op & 0x80) {
+    default: /* the port fails injections for a while, or resets a vCPU's timer; a reset
+              * leaves stuck LRs, which the guest may EOI later */
+        if (op & 0x20) {
+            unsigned vcpu = fz_u8(in) % f->gic.nr_vcpus, lr = fz_u8(in) % f->gic.nr_lrs;
+            bool busy = f->refused[vcpu][lr];
+
+            if (f->lr[vcpu][lr] != LR_STUCK)
+                break;
+            f->lr[vcpu][lr] = VMM_VGIC_LR_FREE;
+            f->refused[vcpu][lr] = false;
+            FZ_CHECK((vmm_vgic_lr_eoi(&f->gic, vcpu, lr) == 0) == busy);
+        } else if (op & 0x10) {
+            FZ_CHECK(vmm_vgic_init(&f->gic, &f->cfg) == 0);
+            FZ_CHECK(vmm_vtimer_init(&f->vt, &f->gic, VMM_VGIC_VTIMER_INTID, fake_ack, f) == 0);
+            memset(f->timer_raised, 0, sizeof(f->timer_raised));
+            memset(f->refused, 0, sizeof(f->refused));
+            for (unsigned c = 0; c < VMM_MAX_VCPUS; c++)
+                for (unsigned lr = 0; lr < VMM_VGIC_MAX_LRS; lr++)
+                    if (f->lr[c][lr] != VMM_VGIC_LR_FREE)
+                        f->lr[c][lr] = LR_STUCK;
+        } else if (op & 0x80) {
             unsigned vcpu = fz_u8(in) % f->gic.nr_vcpus;
 
             vmm_vtimer_reset(&f->vt, vcpu);
@@ -213,6 +251,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz_log_init();
     memset(f, 0, sizeof(*f));
     memset(f->lr, 0xff, sizeof(f->lr));
+    f->cfg = cfg;
     FZ_CHECK(vmm_vgic_init(&f->gic, &cfg) == 0);
     FZ_CHECK(vmm_vtimer_init(&f->vt, &f->gic, VMM_VGIC_VTIMER_INTID, fake_ack, f) == 0);
     vmm_mmio_bus_init(&f->bus);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include "stdvmm/err.h"
+#include "stdvmm/log.h"
 #include "stdvmm/vgic.h"
 #include "vgic_fake_port.h"
 
@@ -112,6 +113,28 @@ static void vtimer_reset_acks_a_pending_event(void **state)
     assert_int_equal(acks[0], 1);
 }
 
+static unsigned log_lines;
+
+static void count_sink(enum vmm_log_level level, const char *fmt, va_list ap)
+{
+    (void)level;
+    (void)fmt;
+    (void)ap;
+    log_lines++;
+}
+
+static void vtimer_unexpected_events_logged_once(void **state)
+{
+    (void)state;
+    setup(1);
+    log_lines = 0;
+    vmm_log_set_sink(count_sink, VMM_LOG_DEBUG);
+    for (unsigned i = 0; i < 100; i++)
+        assert_int_equal(vmm_vtimer_vppi_event(&vt, i % 2, 26 + 2 * (i % 2)), -VMM_EINVAL);
+    vmm_log_set_sink(NULL, VMM_LOG_ERROR);
+    assert_int_equal(log_lines, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -120,6 +143,7 @@ int main(void)
         cmocka_unit_test(vtimer_waits_while_guest_has_it_disabled),
         cmocka_unit_test(vtimer_ignores_other_eois_and_bad_events),
         cmocka_unit_test(vtimer_reset_acks_a_pending_event),
+        cmocka_unit_test(vtimer_unexpected_events_logged_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,7 +31,8 @@ int vmm_vtimer_init(struct vmm_vtimer *vt, struct vmm_vgic *gic, unsigned intid,
 int vmm_vtimer_vppi_event(struct vmm_vtimer *vt, unsigned vcpu, unsigned intid)
 {
     if (intid != vt->intid || vcpu >= vt->gic->nr_vcpus) {
-        vmm_warn("vtimer: unexpected VPPI %u for vCPU %u", intid, vcpu);
+        if (vmm_ratelimit_first(&vt->rl_unexpected))
+            vmm_warn("vtimer: unexpected VPPI %u for vCPU %u (further ones counted)", intid, vcpu);
         return -VMM_EINVAL;
     }
     if (vt->asserted[vcpu])
