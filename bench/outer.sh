@@ -9,7 +9,8 @@
 #   init   the bench guest booted to its /init marker only, then stopped
 #          (stdvmm with SIGTERM, so it logs its exits to user space):
 #          stdvmm, kvmtool (only when /bin/lkvm is there: BENCH_KVMTOOL of
-#          bench/run.sh) and QEMU, each on the same settings
+#          bench/run.sh) and QEMU, each on the same settings, their order
+#          rotating from one repetition to the next
 #   boot   the bench guest (bench/guest/init): boot to /init, virtio-blk,
 #          virtio-net, footprint
 #   exit   the exit-loop guest under rawkvm, stdvmm and QEMU
@@ -142,9 +143,16 @@ while [ "$r" -le "$reps" ]; do
     echo "OUTER: repetition $r of $reps"
     run stdvmm start $r
     run qemu start $r
-    run stdvmm init $r
-    run kvmtool init $r
-    run qemu init $r
+    # The init launches rotate (stdvmm kvmtool qemu, kvmtool qemu stdvmm,
+    # ...) so no VMM always runs first or after the same one.
+    case $(((r - 1) % 3)) in
+    0) order="stdvmm kvmtool qemu" ;;
+    1) order="kvmtool qemu stdvmm" ;;
+    *) order="qemu stdvmm kvmtool" ;;
+    esac
+    for v in $order; do
+        run "$v" init $r
+    done
     run stdvmm boot $r
     run qemu boot $r
     run rawkvm exit $r
