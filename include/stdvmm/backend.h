@@ -2,7 +2,10 @@
 /*
  * Backend interfaces: where a device model's I/O goes. A device model sees
  * only these structs; a backend (stdio, a file, a tap, an sDDF queue, a
- * queue to another VM) fills them in. Both sides are non-blocking.
+ * queue to another VM) fills them in. Both sides are non-blocking. Input
+ * goes the other way through callback tables the device fills in
+ * (struct vmm_net_sink, struct vmm_vsock_host, req->complete): a backend
+ * never includes a device header.
  */
 #ifndef STDVMM_BACKEND_H
 #define STDVMM_BACKEND_H
@@ -31,12 +34,19 @@ struct vmm_iov {
     size_t len;
 };
 
+/* Most pieces one backend call gets: a virtqueue chain (256) and a header. */
+#define VMM_IOV_MAX 257u
+
 /*
  * Block device, addressed in 512-byte sectors. The device model fills a
  * request and calls submit(); the backend calls req->complete() exactly once,
- * either before submit() returns (synchronous backends such as a file) or
- * later (queues to a driver or another VM). status is 0 or a negative VMM_E*.
- * Requests arrive already bounds-checked against nr_sectors.
+ * either before submit() returns (synchronous backends) or later from its
+ * own thread with the VM's device lock held (blk_file with its I/O worker,
+ * queues to a driver or another VM). status is 0 or a negative VMM_E*.
+ * Requests arrive already bounds-checked against nr_sectors; the request
+ * and its buffers stay valid until complete(). A backend may complete
+ * requests out of order, but a FLUSH only after every request submitted
+ * before it, and it starts none submitted after it before the FLUSH is done.
  */
 enum vmm_blk_op {
     VMM_BLK_READ,
@@ -67,21 +77,22 @@ struct vmm_blk_backend {
 
 /*
  * Network: whole Ethernet frames. tx() sends one frame gathered from @nr_iov
- * pieces; it returns 0, -VMM_EAGAIN when the backend is full (the device
- * retries later and counts nothing as lost), or another negative code (the
- * device counts the frame as dropped). Frames from the host are pushed by the
- * backend through the device's rx function; when the guest posts receive
- * buffers again the device calls rx_ready().
+ * (<= VMM_IOV_MAX) pieces; it returns 0, -VMM_EAGAIN when the backend is
+ * full (the device retries later and counts nothing as lost), or another
+ * negative code (the device counts the frame as dropped). Frames from the
+ * host are pushed by the backend through the device's struct vmm_net_sink;
+ * when the guest posts receive buffers again the device calls rx_ready().
  *
  * Without vnet_hdr frames carry no header, and the device offers the guest no
  * checksum or segmentation offloads. With vnet_hdr (a Linux tap with
  * IFF_VNET_HDR) every frame, both ways, starts with the 12-byte virtio 1.x
  * struct virtio_net_hdr (little-endian): tx() gets it, already validated, as
- * the first piece, and the backend pushes frames with theirs through
- * virtio_net_rx_vnet(). The device then offers checksum and TSO offloads and,
+ * the first piece, and the backend pushes frames with theirs through the
+ * sink's rx(). The device then offers checksum and TSO offloads and,
  * once the guest's features are known (and at every reset), calls
  * set_offloads() with the VMM_NET_OFFLOAD_* kinds the host may now hand it.
  */
+#define VMM_NET_HDR_LEN 12u         /* struct virtio_net_hdr with num_buffers */
 #define VMM_NET_OFFLOAD_CSUM 0x1u    /* partial checksums (NEEDS_CSUM) */
 #define VMM_NET_OFFLOAD_TSO4 0x2u    /* TCP/IPv4 segmentation (GSO_TCPV4) */
 #define VMM_NET_OFFLOAD_TSO6 0x4u    /* TCP/IPv6 segmentation (GSO_TCPV6) */
@@ -95,10 +106,29 @@ struct vmm_net_backend {
     /* Optional, with vnet_hdr: 0 or a negative code (logged, the device goes on). */
     int (*set_offloads)(void *ctx, unsigned offloads);
     /* Optional: the guest kicked the transmit queue (called under the
-     * device lock, must not call back). The backend then calls
-     * virtio_net_tx_resume() from its own thread, so the vCPU does not wait
-     * for tx(); without it the device sends during the kick. */
+     * device lock, must not call back). The backend then calls the sink's
+     * tx_resume() from its own thread, so the vCPU does not wait for tx();
+     * without it the device sends during the kick. */
     void (*tx_kick)(void *ctx);
+};
+
+/*
+ * The device side of a network backend, filled by the device (e.g.
+ * virtio_net_sink()) and called by the backend with the VM's device lock
+ * held. rx() delivers one host frame (with its 12-byte header when the
+ * backend set vnet_hdr): 0 delivered, -VMM_EAGAIN no room (the backend
+ * keeps the frame and offers it again after rx_ready()), another negative
+ * code: dropped and counted by the device.
+ */
+struct vmm_net_sink {
+    int (*rx)(void *dev, const void *frame, size_t len);
+    /* Around several rx() calls: interrupt the guest once, at the end. */
+    void (*rx_batch_begin)(void *dev);
+    void (*rx_batch_end)(void *dev);
+    /* Send what the transmit queue holds (after tx_kick, or once a full
+     * backend has room again). */
+    void (*tx_resume)(void *dev);
+    void *dev;
 };
 
 /*
@@ -119,9 +149,10 @@ struct vmm_vsock_backend {
     uint32_t buf_alloc;
     /* The guest opens @conn to host port @port: 0 accepted, negative refused. */
     int (*connect)(void *ctx, unsigned conn, uint32_t port);
-    /* The guest accepted @conn, which the host opened with virtio_vsock_host_connect(). */
+    /* The guest accepted @conn, which the host opened with vmm_vsock_host.connect(). */
     void (*connected)(void *ctx, unsigned conn);
-    /* Guest data for @conn. The backend takes all of it (the device never
+    /* Guest data for @conn in @nr_iov (<= VMM_IOV_MAX) pieces. The backend
+     * takes all of it (the device never
      * passes more than buf_alloc unconsumed bytes) and returns how many
      * already left for the host (the rest it reports later as consumed), or
      * a negative code, which resets the connection. */
@@ -133,6 +164,29 @@ struct vmm_vsock_backend {
     /* The device may take host data again (receive buffers or credit). Optional. */
     void (*rx_ready)(void *ctx);
     void *ctx;
+};
+
+/*
+ * The device side of a vsock backend, filled by the device (e.g.
+ * virtio_vsock_host()) and called by the backend with the VM's device lock
+ * held; the functions never call the backend back.
+ */
+struct vmm_vsock_host {
+    /* The host opens a connection to guest port @guest_port: its id (>= 0)
+     * with the host port chosen in *@host_port, or a negative code. The
+     * guest's answer arrives as connected() or closed(). */
+    int (*connect)(void *dev, uint32_t guest_port, uint32_t *host_port);
+    /* Host data for @conn: bytes taken (> 0), -VMM_EAGAIN when the guest
+     * has no room or credit now (offer again after rx_ready()), or another
+     * negative code when the connection cannot take data any more. */
+    long (*send)(void *dev, unsigned conn, const void *buf, size_t len);
+    /* @bytes more of @conn's guest data left for the host (credit back). */
+    void (*consumed)(void *dev, unsigned conn, uint32_t bytes);
+    /* The host will send / receive no more on @conn (VMM_VSOCK_SHUTDOWN_*). */
+    void (*shutdown)(void *dev, unsigned conn, unsigned flags);
+    /* Reset @conn: the guest gets an RST, the id is free (no closed()). */
+    void (*reset)(void *dev, unsigned conn);
+    void *dev;
 };
 
 /* Entropy: fill @len bytes; returns the count filled (> 0) or a negative code. */

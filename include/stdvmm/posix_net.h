@@ -11,20 +11,17 @@
  * and follow what the guest negotiated (backend set_offloads), so the host
  * hands the guest 64 KiB TCP frames instead of MTU-sized ones. A kernel
  * without IFF_VNET_HDR gets plain frames and no offloads.
- * Guest frames are written to the tap fd by the backend's own thread once
- * it runs (vmm_tap_start): a transmit-queue kick only wakes it (backend
- * tx_kick); it copies the frames into a ring under the device lock, which
- * completes them for the guest at once, and writes them out without the
- * lock, so the vCPU goes on while the host takes them. Without the thread
- * they are written during the kick, on the vCPU thread. A full ring or tap
- * makes the device keep the frame until there is room. Host
- * frames are read by vmm_tap_poll_in() and pushed into the virtio-net
- * device under the VM's device lock; a frame the guest has no room for is
- * held (the fd is not read meanwhile) and offered again after rx_ready.
- * Either run the backend's own thread (vmm_tap_start/stop, like the stdio
- * backend) or poll vmm_tap_fd() for vmm_tap_poll_events() in your own loop
- * and call vmm_tap_poll_in/out() when it is ready (and poll vmm_tap_wake_fd()
- * for POLLIN, then vmm_tap_poll_in()).
+ * The backend runs as a source of the posix event loop (posix_loop.h,
+ * vmm_tap_start): a transmit-queue kick only wakes it (backend tx_kick);
+ * on the loop thread it copies the frames into a ring under the device
+ * lock, which completes them for the guest at once, and writes them out
+ * without the lock, so the vCPU goes on while the host takes them. Without
+ * the loop they are written during the kick, on the vCPU thread. A full
+ * ring or tap makes the device keep the frame until there is room. Host
+ * frames are read by vmm_tap_poll_in() (at most 64 per call) and pushed
+ * into the device through its struct vmm_net_sink under the VM's device
+ * lock; a frame the guest has no room for is held (the fd is not read
+ * meanwhile) and offered again after rx_ready (or 100 ms at the latest).
  *
  * Vsock over UNIX sockets (`--vsock cid=N,uds=PATH`, the Firecracker
  * convention): see the second half of this file.
@@ -38,8 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "stdvmm/backend.h"
-#include "stdvmm/virtio_net.h"
-#include "stdvmm/virtio_vsock.h"
+#include "stdvmm/posix_loop.h"
 
 #define VMM_TAP_IFNAMSIZ 16 /* IFNAMSIZ, with the NUL */
 /* Largest host frame read: a 64 KiB GSO frame with Ethernet and VLAN
@@ -62,12 +58,11 @@ struct vmm_tap {
     char ifname[VMM_TAP_IFNAMSIZ];
     uint8_t mac[6]; /* the guest's address */
 
-    struct virtio_net *dev;
-    pthread_mutex_t *lock; /* the VM's device lock, or NULL */
-    int wake_fd;           /* eventfd: rx_ready, tx blocked, or stop */
-    pthread_t thread;
-    bool running;
-    atomic_bool stop;
+    struct vmm_net_sink sink; /* the device; sink.dev NULL until attached */
+    pthread_mutex_t *lock;    /* the VM's device lock, or NULL */
+    struct vmm_loop_source src;
+    bool running;      /* a loop source (vmm_tap_start) */
+    bool failed;       /* the tap fd failed: no more reading */
     atomic_bool tx_blocked; /* a write hit EAGAIN: wait for POLLOUT */
     atomic_bool tx_pending; /* the guest kicked the transmit queue: send (own thread) */
 
@@ -77,7 +72,7 @@ struct vmm_tap {
     int (*set_tun_offload)(int fd, unsigned flags);
 
     /* A host frame (with its header if vnet_hdr) the guest had no room for yet. */
-    uint8_t frame[VIRTIO_NET_HDR_LEN + VMM_TAP_FRAME_MAX];
+    uint8_t frame[VMM_NET_HDR_LEN + VMM_TAP_FRAME_MAX];
     size_t frame_len;
     bool held;
     unsigned long rx_frames, tx_errors, read_errors, rx_truncated;
@@ -85,8 +80,8 @@ struct vmm_tap {
     unsigned long tx_writes;
     uint64_t tx_write_ns, tx_write_max_ns;
 
-    /* While the own thread runs, the device copies guest frames here (lock
-     * held) and the thread writes them out without the lock (tap_tx.c). */
+    /* While the loop runs the tap, the device copies guest frames here
+     * (lock held) and the loop writes them out without the lock (tap_tx.c). */
     bool tx_ring_on;
     bool tx_refused;         /* a frame found no room: resume the device after writing */
     size_t tx_head, tx_tail; /* free-running byte offsets, changed under the lock */
@@ -113,13 +108,17 @@ int vmm_tap_init_fd(struct vmm_tap *t, int fd, const uint8_t mac[6]);
  * device offer offloads. Call before virtio_net_init(). */
 void vmm_tap_use_vnet_hdr(struct vmm_tap *t);
 
-/* Deliver host frames to @dev, calling it under @lock (may be NULL). */
-void vmm_tap_attach(struct vmm_tap *t, struct virtio_net *dev, pthread_mutex_t *lock);
+/* Deliver host frames to the device behind @sink (e.g. virtio_net_sink()),
+ * calling it under @lock (may be NULL). */
+void vmm_tap_attach(struct vmm_tap *t, const struct vmm_net_sink *sink, pthread_mutex_t *lock);
 
-/* The fd to poll, the events to poll it for now, and the wake eventfd. */
+/* The fd to poll and the events to poll it for now. */
 int vmm_tap_fd(const struct vmm_tap *t);
 short vmm_tap_poll_events(const struct vmm_tap *t);
-int vmm_tap_wake_fd(const struct vmm_tap *t);
+
+/* Whether the backend asked its loop for a turn (rx_ready, tx_kick, a
+ * blocked write) since the last call; clears the request. For tests. */
+bool vmm_tap_take_wake(struct vmm_tap *t);
 
 /* Read frames and push them to the device (a held one first), at most 64
  * per call; returns frames handed over, or -errno on a read error. Takes
@@ -130,15 +129,19 @@ int vmm_tap_poll_in(struct vmm_tap *t);
 void vmm_tap_poll_out(struct vmm_tap *t);
 
 /* Send what the guest queued since its last transmit kick (takes the lock).
- * The own thread calls it; only for a loop that sets backend.tx_kick itself. */
+ * The loop calls it; only for a loop that sets backend.tx_kick itself. */
 void vmm_tap_poll_tx(struct vmm_tap *t);
 
-/* Run / stop and join the backend's own poll thread; while it runs, guest
- * frames are sent from it (backend.tx_kick is set under the lock). */
-int vmm_tap_start(struct vmm_tap *t);
+/* Serve the tap from @loop (its thread, or vmm_loop_run_once()); from now
+ * on guest frames are sent from the loop (backend.tx_kick is set under the
+ * lock). 0 or a negative VMM_E* code. Not with the device lock held. */
+int vmm_tap_start(struct vmm_tap *t, struct vmm_loop *loop);
+
+/* Leave the loop, write out what the ring holds and send from the vCPU
+ * again (idempotent). Not with the device lock held. */
 void vmm_tap_stop(struct vmm_tap *t);
 
-/* Stop the thread and close the fds. */
+/* Stop and close the fd. */
 void vmm_tap_close(struct vmm_tap *t);
 
 /*
@@ -193,12 +196,12 @@ struct vmm_vsock_uds {
     struct vmm_vsock_backend backend; /* give &uds->backend to virtio_vsock_init() */
     char path[108];
     int listen_fd;
-    struct virtio_vsock *dev;
+    struct vmm_vsock_host host; /* the device; host.dev NULL until attached */
     pthread_mutex_t *lock;
-    int wake_fd;
-    pthread_t thread;
-    bool running;
-    atomic_bool stop;
+    struct vmm_loop_source src;
+    bool running; /* a loop source (vmm_vsock_uds_start) */
+    int poll_slot[VMM_VSOCK_UDS_SLOTS]; /* this round's pollfd 1 + i -> slot */
+    unsigned nr_poll;
     int conn_slot[VMM_VSOCK_MAX_CONNS]; /* device connection id -> slot, or -1 */
     struct vmm_vsock_uds_slot slots[VMM_VSOCK_UDS_SLOTS];
     unsigned long lost_bytes; /* guest data not delivered because a host socket failed */
@@ -213,15 +216,18 @@ int vmm_vsock_uds_parse(const char *arg, struct vmm_vsock_uds_opts *o, char *err
 int vmm_vsock_uds_open(struct vmm_vsock_uds *u, const struct vmm_vsock_uds_opts *o, char *err,
                        size_t errlen);
 
-/* Serve device @dev, calling it under @lock (may be NULL). */
-void vmm_vsock_uds_attach(struct vmm_vsock_uds *u, struct virtio_vsock *dev, pthread_mutex_t *lock);
+/* Serve the device behind @host (e.g. virtio_vsock_host()), calling it
+ * under @lock (may be NULL). */
+void vmm_vsock_uds_attach(struct vmm_vsock_uds *u, const struct vmm_vsock_host *host,
+                          pthread_mutex_t *lock);
 
-/* Wait up to @timeout_ms (-1: forever) for socket events and handle them,
- * taking the lock around device calls. For your own loop or tests. */
-int vmm_vsock_uds_poll_once(struct vmm_vsock_uds *u, int timeout_ms);
+/* Serve the sockets from @loop (its thread, or vmm_loop_run_once()); each
+ * dispatch takes the lock once and gives every socket a bounded turn (one
+ * read of at most VMM_VSOCK_UDS_IN bytes, writes until the socket is full).
+ * 0 or a negative VMM_E* code. Not with the device lock held. */
+int vmm_vsock_uds_start(struct vmm_vsock_uds *u, struct vmm_loop *loop);
 
-/* Run / stop and join the backend's own poll thread. */
-int vmm_vsock_uds_start(struct vmm_vsock_uds *u);
+/* Leave the loop (idempotent). Not with the device lock held. */
 void vmm_vsock_uds_stop(struct vmm_vsock_uds *u);
 
 /* Stop, close every socket and remove the listening socket file. */

@@ -174,6 +174,10 @@ void virtio_net_rx_batch_end(struct virtio_net *net);
  * lock): after -VMM_EAGAIN once the backend has room, or after tx_kick. */
 void virtio_net_tx_resume(struct virtio_net *net);
 
+/* The callbacks a backend delivers host frames through (vnet_hdr frames
+ * if the backend has vnet_hdr), for its attach function. */
+struct vmm_net_sink virtio_net_sink(struct virtio_net *net);
+
 /* Report link up or down to the guest (configuration change interrupt). */
 void virtio_net_set_link(struct virtio_net *net, bool up);
 

@@ -165,6 +165,9 @@ void virtio_vsock_host_shutdown(struct virtio_vsock *vs, unsigned conn, unsigned
 /* Reset @conn: RST to the guest, the id is free (no closed() callback). */
 void virtio_vsock_host_reset(struct virtio_vsock *vs, unsigned conn);
 
+/* The same five functions as the callbacks a backend calls, for its attach function. */
+struct vmm_vsock_host virtio_vsock_host(struct virtio_vsock *vs);
+
 /* Counters and the state of connection @conn (NULL if out of range). */
 struct virtio_vsock_stats virtio_vsock_stats(const struct virtio_vsock *vs);
 const struct virtio_vsock_conn *virtio_vsock_conn(const struct virtio_vsock *vs, unsigned conn);

@@ -17,6 +17,8 @@
 #include <linux/if_tun.h>
 #include "stdvmm/err.h"
 #include "stdvmm/posix_net.h"
+#include "stdvmm/virtio_net.h"
+#include "stdvmm/virtio_vsock.h"
 #include "support/test_driver.h"
 #include "support/test_guest.h"
 
@@ -134,6 +136,13 @@ struct tapfx {
     int peer; /* the "host network" end */
 };
 
+static void attach_tap(struct tapfx *f)
+{
+    struct vmm_net_sink sink = virtio_net_sink(&f->net);
+
+    vmm_tap_attach(&f->tap, &sink, NULL);
+}
+
 static int tap_setup(void **state)
 {
     struct tapfx *f = calloc(1, sizeof(*f));
@@ -148,7 +157,7 @@ static int tap_setup(void **state)
     assert_int_equal(
         virtio_net_init(&f->net, &f->g.vm, "virtio-net0", BASE, LINE, mac, 0, &f->tap.backend), 0);
     assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_net_device(&f->net)), 0);
-    vmm_tap_attach(&f->tap, &f->net, NULL);
+    attach_tap(f);
     test_vmmio_bringup(&f->g, BASE,
                        VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF), f->q, 2,
                        QNUM);
@@ -192,8 +201,7 @@ static void tap_carries_frames_both_ways(void **state)
     struct test_buf rb = {test_guest_alloc(&f->g, 2048, 8), 2048, true};
     test_vq_add(&f->q[0], &rb, 1);
     test_vmmio_kick(&f->g, BASE, VIRTIO_NET_RXQ);
-    struct pollfd p = {.fd = vmm_tap_wake_fd(&f->tap), .events = POLLIN};
-    assert_int_equal(poll(&p, 1, 0), 1); /* rx_ready woke the backend */
+    assert_true(vmm_tap_take_wake(&f->tap)); /* rx_ready woke the backend */
     assert_int_equal(vmm_tap_poll_in(&f->tap), 1);
     assert_false(f->tap.held);
     assert_true(test_vq_get_used(&f->q[0], &id, &len));
@@ -230,19 +238,23 @@ static void tap_full_socket_keeps_guest_frame_until_writable(void **state)
     assert_int_equal(virtio_net_stats(&f->net).tx_frames, sent + 1);
 }
 
-/* The backend's own thread: frames are copied out under the lock, written
+/* On the event loop's thread: frames are copied out under the lock, written
  * in order without it, and a full socket then a full ring make the device
  * keep chains until there is room; nothing is lost or reordered. */
 static void tap_thread_sends_every_frame_in_order_through_full_ring(void **state)
 {
     struct tapfx *f = *state;
     pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    struct vmm_net_sink sink = virtio_net_sink(&f->net);
     static uint8_t frame[12 + 60000], got[65536];
+    struct vmm_loop loop;
     uint32_t id, len;
     unsigned used = 0;
 
-    vmm_tap_attach(&f->tap, &f->net, &lock);
-    assert_int_equal(vmm_tap_start(&f->tap), 0);
+    vmm_tap_attach(&f->tap, &sink, &lock);
+    assert_int_equal(vmm_loop_init(&loop), 0);
+    assert_int_equal(vmm_tap_start(&f->tap, &loop), 0);
+    assert_int_equal(vmm_loop_start(&loop), 0);
     pthread_mutex_lock(&lock);
     for (unsigned i = 0; i < QNUM; i++) {
         struct test_buf b = {test_guest_alloc(&f->g, sizeof(frame), 8), sizeof(frame), false};
@@ -263,6 +275,7 @@ static void tap_thread_sends_every_frame_in_order_through_full_ring(void **state
         assert_int_equal(got[sizeof(frame) - 13], i);
     }
     vmm_tap_stop(&f->tap);
+    vmm_loop_close(&loop);
     while (test_vq_get_used(&f->q[1], &id, &len))
         used++;
     assert_int_equal(used, QNUM);
@@ -311,7 +324,7 @@ static int tap_vnet_setup(void **state)
     assert_int_equal(
         virtio_net_init(&f->net, &f->g.vm, "virtio-net0", BASE, LINE, mac, 0, &f->tap.backend), 0);
     assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_net_device(&f->net)), 0);
-    vmm_tap_attach(&f->tap, &f->net, NULL);
+    attach_tap(f);
     *state = f;
     return 0;
 }
@@ -405,6 +418,7 @@ struct vsfx {
     struct test_guest g;
     struct virtio_vsock vs;
     struct vmm_vsock_uds uds;
+    struct vmm_loop loop; /* run a round at a time on the test's thread */
     struct test_vq q[3];
     uint64_t rx_gpa[QNUM];
     char dir[64], path[80];
@@ -427,7 +441,10 @@ static int vs_setup(void **state)
                                        &f->uds.backend),
                      0);
     assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_vsock_device(&f->vs)), 0);
-    vmm_vsock_uds_attach(&f->uds, &f->vs, NULL);
+    struct vmm_vsock_host host = virtio_vsock_host(&f->vs);
+    vmm_vsock_uds_attach(&f->uds, &host, NULL);
+    assert_int_equal(vmm_loop_init(&f->loop), 0);
+    assert_int_equal(vmm_vsock_uds_start(&f->uds, &f->loop), 0);
     test_vmmio_bringup(&f->g, BASE, VIRTIO_BIT(VIRTIO_F_VERSION_1), f->q, 3, QNUM);
     for (unsigned i = 0; i < 8; i++) {
         struct test_buf b = {test_guest_alloc(&f->g, 4096, 8), 4096, true};
@@ -443,6 +460,7 @@ static int vs_teardown(void **state)
     struct vsfx *f = *state;
 
     vmm_vsock_uds_close(&f->uds);
+    vmm_loop_close(&f->loop);
     assert_int_not_equal(access(f->path, F_OK), 0); /* the socket file is removed */
     rmdir(f->dir);
     test_guest_free(&f->g);
@@ -524,7 +542,7 @@ static int unix_connect(const char *path)
 static void vs_poll(struct vsfx *f)
 {
     for (unsigned i = 0; i < 4; i++)
-        assert_true(vmm_vsock_uds_poll_once(&f->uds, 20) >= 0);
+        assert_true(vmm_loop_run_once(&f->loop, 20) >= 0);
 }
 
 static void vsock_uds_guest_connects_to_path_port(void **state)
@@ -581,7 +599,7 @@ static void vsock_uds_host_data_waits_for_guest_buffers_without_spinning(void **
     assert_int_equal(write(cfd, data, sizeof(data)), sizeof(data));
     close(cfd);
     vs_poll(f); /* fills the 8 posted buffers, then must wait */
-    assert_int_equal(vmm_vsock_uds_poll_once(&f->uds, 20), 0); /* idle: no busy POLLHUP */
+    assert_int_equal(vmm_loop_run_once(&f->loop, 20), 0); /* idle: no busy POLLHUP */
     /* The guest reads (and reposts buffers) until the host's SHUTDOWN arrives. */
     for (unsigned round = 0; round < 100; round++) {
         bool any = false;
@@ -596,7 +614,7 @@ static void vsock_uds_host_data_waits_for_guest_buffers_without_spinning(void **
             have += h.len;
         }
         if (!any)
-            assert_true(vmm_vsock_uds_poll_once(&f->uds, 20) >= 0);
+            assert_true(vmm_loop_run_once(&f->loop, 20) >= 0);
     }
     fail_msg("no SHUTDOWN after %zu bytes", have);
 done:

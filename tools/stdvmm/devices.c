@@ -98,8 +98,11 @@ static int devices_add_net(struct stdvmm_devices *d, struct vmm_vm *vm,
     ret = devices_add_one(vm, virtio_net_device(&d->net), "--net", ret);
     if (ret < 0)
         return ret;
-    if (d->tap_open)
-        vmm_tap_attach(&d->tap, &d->net, NULL); /* the lock comes with start */
+    if (d->tap_open) {
+        struct vmm_net_sink sink = virtio_net_sink(&d->net);
+
+        vmm_tap_attach(&d->tap, &sink, NULL); /* the lock comes with start */
+    }
     vmm_info(
         "--net: tap %s, guest MAC %02x:%02x:%02x:%02x:%02x:%02x, virtio-net0 at 0x%llx, SPI %u",
         cfg->net_opts.ifname, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
@@ -191,8 +194,11 @@ static int devices_add_vsock(struct stdvmm_devices *d, struct vmm_vm *vm,
     ret = devices_add_one(vm, virtio_vsock_device(&d->vsock), "--vsock", ret);
     if (ret < 0)
         return ret;
-    if (d->uds_open)
-        vmm_vsock_uds_attach(&d->uds, &d->vsock, NULL);
+    if (d->uds_open) {
+        struct vmm_vsock_host host = virtio_vsock_host(&d->vsock);
+
+        vmm_vsock_uds_attach(&d->uds, &host, NULL); /* the lock comes with start */
+    }
     vmm_info("--vsock: guest CID %llu, host socket %s, virtio-vsock0 at 0x%llx, SPI %u",
              (unsigned long long)cfg->vsock_opts.cid, cfg->vsock_opts.path,
              (unsigned long long)base, irq);
@@ -215,23 +221,27 @@ int stdvmm_devices_add(struct stdvmm_devices *d, struct vmm_vm *vm,
     return ret;
 }
 
-int stdvmm_devices_start(struct stdvmm_devices *d, pthread_mutex_t *lock)
+int stdvmm_devices_start(struct stdvmm_devices *d, struct vmm_loop *loop, pthread_mutex_t *lock)
 {
     int ret;
 
     if (d->tap_open) {
-        vmm_tap_attach(&d->tap, &d->net, lock);
-        ret = vmm_tap_start(&d->tap);
+        struct vmm_net_sink sink = virtio_net_sink(&d->net);
+
+        vmm_tap_attach(&d->tap, &sink, lock);
+        ret = vmm_tap_start(&d->tap, loop);
         if (ret < 0) {
-            vmm_err("--net: cannot start the tap thread: %s", vmm_strerror(ret));
+            vmm_err("--net: cannot serve the tap: %s", vmm_strerror(ret));
             return ret;
         }
     }
     if (d->uds_open) {
-        vmm_vsock_uds_attach(&d->uds, &d->vsock, lock);
-        ret = vmm_vsock_uds_start(&d->uds);
+        struct vmm_vsock_host host = virtio_vsock_host(&d->vsock);
+
+        vmm_vsock_uds_attach(&d->uds, &host, lock);
+        ret = vmm_vsock_uds_start(&d->uds, loop);
         if (ret < 0) {
-            vmm_err("--vsock: cannot start the socket thread: %s", vmm_strerror(ret));
+            vmm_err("--vsock: cannot serve the sockets: %s", vmm_strerror(ret));
             return ret;
         }
     }

@@ -5,10 +5,11 @@
  * getrandom) and --vsock (virtio-vsock on UNIX sockets). Each takes the next
  * virtio-mmio slot of the layout, in that order.
  *
- * Threads: the disk and entropy backends are synchronous (they run on the
- * vCPU thread that kicked the queue); the tap and the vsock sockets have one
- * poll thread each, which take the VM's device lock before touching a device
- * and are woken through an eventfd when the guest posts buffers again.
+ * Threads: the entropy backend is synchronous (it runs on the vCPU thread
+ * that kicked the queue); the tap and the vsock sockets are sources of the
+ * one event loop (posix_loop.h), whose thread takes the VM's device lock
+ * before touching a device and is woken through its eventfd when the guest
+ * posts buffers again.
  */
 #ifndef STDVMM_TOOL_DEVICES_H
 #define STDVMM_TOOL_DEVICES_H
@@ -58,10 +59,11 @@ int stdvmm_devices_add(struct stdvmm_devices *d, struct vmm_vm *vm,
                        const struct vmm_arm64_layout *layout, unsigned first_slot,
                        const struct stdvmm_config *cfg, bool describe_only);
 
-/* Start the I/O threads (tap, vsock), which take @lock around device calls. */
-int stdvmm_devices_start(struct stdvmm_devices *d, pthread_mutex_t *lock);
+/* Serve the tap and vsock sockets from @loop (started by the caller), which
+ * takes @lock around device calls. */
+int stdvmm_devices_start(struct stdvmm_devices *d, struct vmm_loop *loop, pthread_mutex_t *lock);
 
-/* Stop and join the I/O threads (call after the vCPUs are joined). */
+/* Take the backends out of the loop (call after the vCPUs are joined). */
 void stdvmm_devices_stop(struct stdvmm_devices *d);
 
 /* Log the devices' counters (info; drops and errors as warnings) and close

@@ -38,6 +38,8 @@ struct run_machine {
     struct virtio_console vcon;
     struct vmm_stdio stdio;
     struct stdvmm_devices devs;
+    struct vmm_loop loop; /* the backends' I/O thread */
+    bool loop_open;
     struct vmm_kvm kvm;
     bool kvm_open;
     struct run_file kernel, initrd;
@@ -314,8 +316,19 @@ static int run_on_kvm(struct run_machine *m, const struct stdvmm_config *cfg)
     else
         vmm_stdio_set_input(&m->stdio, run_pl011_rx, &m->uart, &m->kvm.lock);
     vmm_stdio_set_quit(&m->stdio, run_quit, &m->kvm);
-    if (stdvmm_devices_start(&m->devs, &m->kvm.lock) < 0)
+    ret = vmm_loop_init(&m->loop);
+    if (ret < 0) {
+        vmm_err("event loop: %s", vmm_strerror(ret));
         return STDVMM_EXIT_RUNTIME;
+    }
+    m->loop_open = true;
+    if (stdvmm_devices_start(&m->devs, &m->loop, &m->kvm.lock) < 0)
+        return STDVMM_EXIT_RUNTIME;
+    ret = vmm_loop_start(&m->loop);
+    if (ret < 0) {
+        vmm_err("event loop: cannot start its thread: %s", vmm_strerror(ret));
+        return STDVMM_EXIT_RUNTIME;
+    }
     ret = vmm_stdio_start(&m->stdio);
     if (ret < 0) {
         vmm_err("console input: %s", strerror(-ret));
@@ -331,6 +344,7 @@ static int run_on_kvm(struct run_machine *m, const struct stdvmm_config *cfg)
     why = vmm_kvm_run(&m->kvm);
     /* vCPUs are joined: no device calls rx_ready any more */
     vmm_stdio_stop(&m->stdio);
+    vmm_loop_stop(&m->loop);
     stdvmm_devices_stop(&m->devs);
     return run_exit_status(why);
 }
@@ -388,7 +402,11 @@ int stdvmm_run(const struct stdvmm_config *cfg)
     m->stdio.wake_fd = -1;
     status = run_machine(m, cfg);
     vmm_stdio_stop(&m->stdio);
+    if (m->loop_open)
+        vmm_loop_stop(&m->loop);
     stdvmm_devices_close(&m->devs);
+    if (m->loop_open)
+        vmm_loop_close(&m->loop);
     if (m->kvm_open)
         vmm_kvm_close(&m->kvm);
     free(m->kernel.data);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The tap network backend: a virtio-net device on a Linux tap interface
- * (options, open, receive, the thread; transmit: tap_tx.c). */
+ * (options, open, receive, the event-loop source; transmit: tap_tx.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if.h>
@@ -8,7 +8,6 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "stdvmm/err.h"
@@ -106,16 +105,18 @@ int vmm_tap_parse(const char *arg, struct vmm_tap_opts *o, char *err, size_t err
 
 void tap_wake(struct vmm_tap *t)
 {
-    uint64_t one = 1;
-    ssize_t n = write(t->wake_fd, &one, sizeof(one)); /* EAGAIN: already awake */
+    vmm_loop_wake(&t->src);
+}
 
-    (void)n;
+bool vmm_tap_take_wake(struct vmm_tap *t)
+{
+    return atomic_exchange(&t->src.woken, false);
 }
 
 /* The guest posted receive buffers (lock held). */
 static void tap_rx_ready(void *ctx)
 {
-    tap_wake(ctx); /* cheap; the thread re-offers a held frame, if any */
+    tap_wake(ctx); /* cheap; the loop re-offers a held frame, if any */
 }
 
 static int tun_set_offload(int fd, unsigned flags)
@@ -159,12 +160,10 @@ int vmm_tap_init_fd(struct vmm_tap *t, int fd, const uint8_t mac[6])
     memcpy(t->mac, mac, sizeof(t->mac));
     t->backend = (struct vmm_net_backend){.tx = tap_tx, .rx_ready = tap_rx_ready, .ctx = t};
     t->set_tun_offload = tun_set_offload;
-    atomic_init(&t->stop, false);
     atomic_init(&t->tx_blocked, false);
     atomic_init(&t->tx_pending, false);
-    t->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (t->wake_fd < 0)
-        return -errno;
+    atomic_init(&t->src.loop, NULL);
+    atomic_init(&t->src.woken, false);
     return 0;
 }
 
@@ -172,7 +171,7 @@ int vmm_tap_init_fd(struct vmm_tap *t, int fd, const uint8_t mac[6])
  * with no offloads: a persistent tap keeps those of its previous user. */
 static int tap_setup_vnet_hdr(int fd, const char *ifname, char *err, size_t errlen)
 {
-    int sz = VIRTIO_NET_HDR_LEN;
+    int sz = VMM_NET_HDR_LEN;
 
     if (ioctl(fd, TUNSETVNETHDRSZ, &sz) < 0) {
         snprintf(err, errlen, "--net tap=%s: TUNSETVNETHDRSZ: %s", ifname, strerror(errno));
@@ -219,32 +218,22 @@ int vmm_tap_open(struct vmm_tap *t, const struct vmm_tap_opts *o, char *err, siz
             return ret;
         }
     }
-    ret = vmm_tap_init_fd(t, fd, o->mac);
-    if (ret < 0) {
-        snprintf(err, errlen, "--net tap=%s: eventfd: %s", o->ifname, strerror(-ret));
-        close(fd);
-        return ret;
-    }
+    vmm_tap_init_fd(t, fd, o->mac);
     if (vnet)
         vmm_tap_use_vnet_hdr(t);
     memcpy(t->ifname, ifr.ifr_name, sizeof(t->ifname) - 1);
     return 0;
 }
 
-void vmm_tap_attach(struct vmm_tap *t, struct virtio_net *dev, pthread_mutex_t *lock)
+void vmm_tap_attach(struct vmm_tap *t, const struct vmm_net_sink *sink, pthread_mutex_t *lock)
 {
-    t->dev = dev;
+    t->sink = *sink;
     t->lock = lock;
 }
 
 int vmm_tap_fd(const struct vmm_tap *t)
 {
     return t->fd;
-}
-
-int vmm_tap_wake_fd(const struct vmm_tap *t)
-{
-    return t->wake_fd;
 }
 
 short vmm_tap_poll_events(const struct vmm_tap *t)
@@ -298,7 +287,7 @@ int vmm_tap_poll_in(struct vmm_tap *t)
     int delivered = 0, err = 0;
     bool batch = false;
 
-    if (t->dev == NULL)
+    if (t->sink.dev == NULL)
         return 0;
     for (unsigned i = 0; i < TAP_BATCH; i++) {
         int ret;
@@ -313,11 +302,10 @@ int vmm_tap_poll_in(struct vmm_tap *t)
             }
         }
         tap_lock(t);
-        if (!batch)
-            virtio_net_rx_batch_begin(t->dev); /* one interrupt for the whole batch */
+        if (!batch && t->sink.rx_batch_begin != NULL)
+            t->sink.rx_batch_begin(t->sink.dev); /* one interrupt for the whole batch */
         batch = true;
-        ret = t->vnet_hdr ? virtio_net_rx_vnet(t->dev, t->frame, t->frame_len)
-                          : virtio_net_rx(t->dev, t->frame, t->frame_len);
+        ret = t->sink.rx(t->sink.dev, t->frame, t->frame_len);
         tap_unlock(t);
         if (ret == -VMM_EAGAIN)
             break;       /* keep it; rx_ready wakes us */
@@ -327,46 +315,51 @@ int vmm_tap_poll_in(struct vmm_tap *t)
             delivered++;
         }
     }
-    if (batch) {
+    if (batch && t->sink.rx_batch_end != NULL) {
         tap_lock(t);
-        virtio_net_rx_batch_end(t->dev);
+        t->sink.rx_batch_end(t->sink.dev);
         tap_unlock(t);
     }
     return err < 0 ? err : delivered;
 }
 
-static void *tap_thread(void *arg)
+/* ------------------------------------------------------------------ loop source */
+
+static unsigned tap_prepare(struct vmm_loop_source *src, struct pollfd *pfd, unsigned max,
+                            int *timeout_ms)
 {
-    struct vmm_tap *t = arg;
+    struct vmm_tap *t = src->ctx;
 
-    while (!atomic_load(&t->stop)) {
-        struct pollfd pfd[2] = {
-            {.fd = t->wake_fd, .events = POLLIN},
-            {.fd = t->fd, .events = vmm_tap_poll_events(t)},
-        };
-        int r = poll(pfd, 2, t->held ? TAP_RETRY_MS : -1);
-
-        if (r < 0 && errno != EINTR) {
-            vmm_warn("tap %s: poll: %s (network stopped)", t->ifname, strerror(errno));
-            break;
-        }
-        if (pfd[0].revents & POLLIN) {
-            uint64_t count;
-            ssize_t n = read(t->wake_fd, &count, sizeof(count));
-            (void)n;
-        }
-        if (atomic_load(&t->stop))
-            break;
-        if (pfd[1].revents & (POLLOUT | POLLERR))
-            vmm_tap_poll_out(t);
-        vmm_tap_poll_tx(t);
-        if (vmm_tap_poll_in(t) < 0)
-            break;
-    }
-    return NULL;
+    if (t->held)
+        *timeout_ms = TAP_RETRY_MS; /* rx_ready normally comes first */
+    if (max == 0 || t->failed)
+        return 0;
+    pfd[0] = (struct pollfd){.fd = t->fd, .events = vmm_tap_poll_events(t)};
+    return 1;
 }
 
-/* Send from the vCPU, or (@own) copy into the ring for our thread. */
+/* Bounded: TAP_TX_ROUNDS ring passes, TAP_BATCH host frames. */
+static void tap_dispatch(struct vmm_loop_source *src, const struct pollfd *pfd, unsigned n,
+                         bool woken)
+{
+    struct vmm_tap *t = src->ctx;
+
+    (void)woken;
+    if (n == 1 && (pfd[0].revents & (POLLOUT | POLLERR)))
+        vmm_tap_poll_out(t);
+    vmm_tap_poll_tx(t);
+    if (!t->failed && vmm_tap_poll_in(t) < 0) {
+        vmm_warn("tap %s: receiving stopped", t->ifname); /* once: no more reads */
+        t->failed = true;
+    }
+}
+
+static const struct vmm_loop_source_ops tap_source_ops = {
+    .prepare = tap_prepare,
+    .dispatch = tap_dispatch,
+};
+
+/* Send from the vCPU, or (@own) copy into the ring for the loop. */
 static void tap_set_tx_mode(struct vmm_tap *t, bool own)
 {
     tap_lock(t);
@@ -375,15 +368,17 @@ static void tap_set_tx_mode(struct vmm_tap *t, bool own)
     tap_unlock(t);
 }
 
-int vmm_tap_start(struct vmm_tap *t)
+int vmm_tap_start(struct vmm_tap *t, struct vmm_loop *loop)
 {
     int ret;
 
+    if (t->running)
+        return 0;
     tap_set_tx_mode(t, true);
-    ret = pthread_create(&t->thread, NULL, tap_thread, t);
-    if (ret != 0) {
+    ret = vmm_loop_add(loop, &t->src, &tap_source_ops, t);
+    if (ret < 0) {
         tap_set_tx_mode(t, false);
-        return -ret;
+        return ret;
     }
     t->running = true;
     return 0;
@@ -393,9 +388,7 @@ void vmm_tap_stop(struct vmm_tap *t)
 {
     if (!t->running)
         return;
-    atomic_store(&t->stop, true);
-    tap_wake(t);
-    pthread_join(t->thread, NULL);
+    vmm_loop_remove(&t->src);
     t->running = false;
     tap_tx_flush(t);
     tap_set_tx_mode(t, false);
@@ -406,7 +399,5 @@ void vmm_tap_close(struct vmm_tap *t)
     vmm_tap_stop(t);
     if (t->fd >= 0)
         close(t->fd);
-    if (t->wake_fd >= 0)
-        close(t->wake_fd);
-    t->fd = t->wake_fd = -1;
+    t->fd = -1;
 }

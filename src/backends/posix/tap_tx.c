@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The tap backend's transmit side. Without the backend's thread a guest
- * frame is written to the tap during the kick, on the vCPU thread. With it
- * (vmm_tap_start), a kick only wakes the thread, which lets the device copy
+ * The tap backend's transmit side. Without the event loop a guest frame is
+ * written to the tap during the kick, on the vCPU thread. With it
+ * (vmm_tap_start), a kick only wakes the loop, which lets the device copy
  * the queued frames into tx_ring (so their buffers go back to the guest at
  * once, under the device lock) and then writes them out without the lock:
  * the host's processing of a write no longer stalls the vCPU, and the
  * guest's TCP is not held back waiting for its buffers to complete. A full
- * ring makes the device keep the chain until the thread has written some.
+ * ring makes the device keep the chain until the loop has written some.
  */
 #include <errno.h>
 #include <string.h>
@@ -82,7 +82,7 @@ static int tap_tx_queue(struct vmm_tap *t, const struct vmm_iov *iov, unsigned n
     if (total > VMM_TAP_TX_RING / 4)
         return -VMM_E2BIG; /* the device never sends one this large */
     if (VMM_TAP_TX_RING - (t->tx_head - t->tx_tail) < TAP_REC_SIZE(total)) {
-        t->tx_refused = true; /* the thread resumes the device after writing */
+        t->tx_refused = true; /* the loop resumes the device after writing */
         return -VMM_EAGAIN;
     }
     len = (uint32_t)total;
@@ -100,9 +100,9 @@ static int tap_tx_queue(struct vmm_tap *t, const struct vmm_iov *iov, unsigned n
 int tap_tx(void *ctx, const struct vmm_iov *iov, unsigned nr_iov)
 {
     struct vmm_tap *t = ctx;
-    struct iovec v[VIRTQ_MAX_CHAIN + 1]; /* [header,] the chain's pieces */
+    struct iovec v[VMM_IOV_MAX]; /* [header,] the chain's pieces */
 
-    if (nr_iov > VIRTQ_MAX_CHAIN + 1)
+    if (nr_iov > VMM_IOV_MAX)
         return -VMM_E2BIG;
     if (t->tx_ring_on)
         return tap_tx_queue(t, iov, nr_iov);
@@ -153,7 +153,7 @@ static bool tap_tx_round(struct vmm_tap *t, bool kicked)
     tap_lock(t);
     if (kicked || t->tx_refused) {
         t->tx_refused = false;
-        virtio_net_tx_resume(t->dev);
+        t->sink.tx_resume(t->sink.dev);
     }
     tail = t->tx_tail;
     end = t->tx_head;
@@ -171,12 +171,12 @@ void vmm_tap_poll_tx(struct vmm_tap *t)
 {
     bool kicked = atomic_exchange(&t->tx_pending, false);
 
-    if (t->dev == NULL)
+    if (t->sink.dev == NULL)
         return;
     if (!t->tx_ring_on) {
         if (kicked) {
             tap_lock(t);
-            virtio_net_tx_resume(t->dev);
+            t->sink.tx_resume(t->sink.dev);
             tap_unlock(t);
         }
         return;
@@ -194,14 +194,14 @@ void vmm_tap_poll_tx(struct vmm_tap *t)
 void vmm_tap_poll_out(struct vmm_tap *t)
 {
     atomic_store(&t->tx_blocked, false);
-    if (t->dev == NULL)
+    if (t->sink.dev == NULL)
         return;
     if (t->tx_ring_on) {
         vmm_tap_poll_tx(t);
         return;
     }
     tap_lock(t);
-    virtio_net_tx_resume(t->dev);
+    t->sink.tx_resume(t->sink.dev);
     tap_unlock(t);
 }
 

@@ -2,15 +2,14 @@
 /*
  * The vsock backend over UNIX sockets (the Firecracker convention, see
  * include/stdvmm/posix_net.h). Device callbacks run on vCPU threads under the
- * VM lock; the poll loop takes the same lock around everything it touches,
- * so slot state needs no lock of its own.
+ * VM lock; the event-loop source takes the same lock around everything it
+ * touches, so slot state needs no lock of its own.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -90,10 +89,7 @@ void vsock_uds_unlock(struct vmm_vsock_uds *u)
 
 void vsock_uds_wake(struct vmm_vsock_uds *u)
 {
-    uint64_t one = 1;
-    ssize_t n = write(u->wake_fd, &one, sizeof(one));
-
-    (void)n;
+    vmm_loop_wake(&u->src);
 }
 
 /* A free slot; failing that, one still draining guest data of a closed
@@ -226,11 +222,11 @@ static long uds_send(void *ctx, unsigned conn, const struct vmm_iov *iov, unsign
 {
     struct vmm_vsock_uds *u = ctx;
     struct vmm_vsock_uds_slot *s = conn_to_slot(u, conn);
-    struct iovec v[VIRTQ_MAX_CHAIN];
+    struct iovec v[VMM_IOV_MAX];
     ssize_t n = 0;
     size_t total = 0, skip;
 
-    if (s == NULL || nr_iov > VIRTQ_MAX_CHAIN)
+    if (s == NULL || nr_iov > VMM_IOV_MAX)
         return -VMM_EIO;
     for (unsigned i = 0; i < nr_iov; i++) {
         v[i] = (struct iovec){.iov_base = iov[i].base, .iov_len = iov[i].len};
@@ -320,7 +316,8 @@ int vmm_vsock_uds_open(struct vmm_vsock_uds *u, const struct vmm_vsock_uds_opts 
         .rx_ready = uds_rx_ready,
         .ctx = u,
     };
-    atomic_init(&u->stop, false);
+    atomic_init(&u->src.loop, NULL);
+    atomic_init(&u->src.woken, false);
     /* A socket left by an earlier run is replaced; anything else is not touched. */
     if (lstat(o->path, &st) == 0 && S_ISSOCK(st.st_mode))
         unlink(o->path);
@@ -331,33 +328,30 @@ int vmm_vsock_uds_open(struct vmm_vsock_uds *u, const struct vmm_vsock_uds_opts 
         snprintf(err, errlen, "--vsock uds=%s: %s", o->path, strerror(errno));
         goto fail;
     }
-    u->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (u->wake_fd < 0) {
-        ret = -errno;
-        snprintf(err, errlen, "--vsock uds=%s: eventfd: %s", o->path, strerror(errno));
-        unlink(o->path);
-        goto fail;
-    }
     return 0;
 fail:
     if (u->listen_fd >= 0)
         close(u->listen_fd);
-    u->listen_fd = u->wake_fd = -1;
+    u->listen_fd = -1;
     return ret;
 }
 
-void vmm_vsock_uds_attach(struct vmm_vsock_uds *u, struct virtio_vsock *dev, pthread_mutex_t *lock)
+void vmm_vsock_uds_attach(struct vmm_vsock_uds *u, const struct vmm_vsock_host *host,
+                          pthread_mutex_t *lock)
 {
-    u->dev = dev;
+    u->host = *host;
     u->lock = lock;
 }
 
-int vmm_vsock_uds_start(struct vmm_vsock_uds *u)
+int vmm_vsock_uds_start(struct vmm_vsock_uds *u, struct vmm_loop *loop)
 {
-    int ret = pthread_create(&u->thread, NULL, vsock_uds_thread, u);
+    int ret;
 
-    if (ret != 0)
-        return -ret;
+    if (u->running)
+        return 0;
+    ret = vmm_loop_add(loop, &u->src, &vsock_uds_source_ops, u);
+    if (ret < 0)
+        return ret;
     u->running = true;
     return 0;
 }
@@ -366,9 +360,7 @@ void vmm_vsock_uds_stop(struct vmm_vsock_uds *u)
 {
     if (!u->running)
         return;
-    atomic_store(&u->stop, true);
-    vsock_uds_wake(u);
-    pthread_join(u->thread, NULL);
+    vmm_loop_remove(&u->src);
     u->running = false;
 }
 
@@ -382,7 +374,5 @@ void vmm_vsock_uds_close(struct vmm_vsock_uds *u)
         close(u->listen_fd);
         unlink(u->path);
     }
-    if (u->wake_fd >= 0)
-        close(u->wake_fd);
-    u->listen_fd = u->wake_fd = -1;
+    u->listen_fd = -1;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Shared by vsock_uds.c (options, device callbacks, lifecycle) and
- * vsock_uds_io.c (the poll loop). */
+ * vsock_uds_io.c (the event-loop source). */
 #ifndef STDVMM_VSOCK_UDS_INTERNAL_H
 #define STDVMM_VSOCK_UDS_INTERNAL_H
 
@@ -22,7 +22,7 @@ void vsock_uds_slot_free(struct vmm_vsock_uds *u, struct vmm_vsock_uds_slot *s);
 /* Tie @s to device connection @conn. */
 void vsock_uds_slot_bind(struct vmm_vsock_uds *u, struct vmm_vsock_uds_slot *s, int conn);
 
-/* The backend's thread: vmm_vsock_uds_poll_once() until stopped. */
-void *vsock_uds_thread(void *arg);
+/* The backend's event-loop source. */
+extern const struct vmm_loop_source_ops vsock_uds_source_ops;
 
 #endif

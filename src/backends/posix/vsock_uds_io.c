@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The vsock UNIX-socket backend's poll loop: host sockets to and from the
- * device (see include/stdvmm/posix_net.h). Runs with the VM lock held
- * around everything but poll() itself.
+ * The vsock UNIX-socket backend's event-loop source: host sockets to and
+ * from the device (see include/stdvmm/posix_net.h). Prepare and dispatch
+ * run with the VM lock held; the loop's poll() without it.
  */
 #include <errno.h>
 #include <poll.h>
@@ -35,7 +35,7 @@ static bool slot_flush(struct vmm_vsock_uds *u, struct vmm_vsock_uds_slot *s)
         counted = (size_t)n > s->out_uncounted ? (size_t)n - s->out_uncounted : 0;
         s->out_uncounted -= (size_t)n - counted;
         if (counted > 0 && s->conn >= 0)
-            virtio_vsock_host_consumed(u->dev, (unsigned)s->conn, (uint32_t)counted);
+            u->host.consumed(u->host.dev, (unsigned)s->conn, (uint32_t)counted);
     }
     if (s->out_len == 0 && s->guest_shut_send && s->state == VMM_VSOCK_UDS_OPEN)
         shutdown(s->fd, SHUT_WR);
@@ -46,7 +46,7 @@ static bool slot_flush(struct vmm_vsock_uds *u, struct vmm_vsock_uds_slot *s)
 static void slot_abort(struct vmm_vsock_uds *u, struct vmm_vsock_uds_slot *s)
 {
     if (s->conn >= 0)
-        virtio_vsock_host_reset(u->dev, (unsigned)s->conn);
+        u->host.reset(u->host.dev, (unsigned)s->conn);
     vsock_uds_slot_free(u, s);
 }
 
@@ -77,7 +77,7 @@ static void slot_read_command(struct vmm_vsock_uds *u, struct vmm_vsock_uds_slot
     port = strtoul(s->line + 8, &stop, 10);
     if (errno || (*stop != '\0' && *stop != '\r') || port > UINT32_MAX)
         goto fail;
-    conn = virtio_vsock_host_connect(u->dev, (uint32_t)port, &s->host_port);
+    conn = u->host.connect(u->host.dev, (uint32_t)port, &s->host_port);
     if (conn < 0)
         goto fail;
     vsock_uds_slot_bind(u, s, conn);
@@ -104,7 +104,7 @@ static bool slot_pump_in(struct vmm_vsock_uds *u, struct vmm_vsock_uds_slot *s, 
             s->in_off = 0, s->in_len = (size_t)n;
     }
     while (s->in_len > 0) {
-        long took = virtio_vsock_host_send(u->dev, conn, s->in + s->in_off, s->in_len);
+        long took = u->host.send(u->host.dev, conn, s->in + s->in_off, s->in_len);
 
         if (took == -VMM_EAGAIN)
             return true; /* rx_ready wakes us */
@@ -117,7 +117,7 @@ static bool slot_pump_in(struct vmm_vsock_uds *u, struct vmm_vsock_uds_slot *s, 
     }
     if (s->host_eof && !s->shut_sent) {
         s->shut_sent = true;
-        virtio_vsock_host_shutdown(u->dev, conn, VMM_VSOCK_SHUTDOWN_SEND);
+        u->host.shutdown(u->host.dev, conn, VMM_VSOCK_SHUTDOWN_SEND);
     }
     return true;
 }
@@ -187,58 +187,55 @@ static int slot_fd_to_poll(const struct vmm_vsock_uds_slot *s)
     return s->fd;
 }
 
-int vmm_vsock_uds_poll_once(struct vmm_vsock_uds *u, int timeout_ms)
+static unsigned uds_prepare(struct vmm_loop_source *src, struct pollfd *pfd, unsigned max,
+                           int *timeout_ms)
 {
-    struct pollfd pfd[2 + VMM_VSOCK_UDS_SLOTS];
-    int idx[VMM_VSOCK_UDS_SLOTS];
-    nfds_t n = 2;
-    int r;
+    struct vmm_vsock_uds *u = src->ctx;
+    unsigned n = 0;
 
+    (void)timeout_ms;
+    if (max == 0)
+        return 0;
     vsock_uds_lock(u);
-    pfd[0] = (struct pollfd){.fd = u->wake_fd, .events = POLLIN};
-    pfd[1] = (struct pollfd){.fd = u->listen_fd, .events = POLLIN};
-    for (unsigned i = 0; i < VMM_VSOCK_UDS_SLOTS; i++) {
+    pfd[n++] = (struct pollfd){.fd = u->listen_fd, .events = POLLIN};
+    u->nr_poll = 0;
+    for (unsigned i = 0; i < VMM_VSOCK_UDS_SLOTS && n < max; i++) {
         if (u->slots[i].state == VMM_VSOCK_UDS_FREE)
             continue;
-        idx[n - 2] = (int)i;
+        u->poll_slot[u->nr_poll++] = (int)i;
         pfd[n++] = (struct pollfd){.fd = slot_fd_to_poll(&u->slots[i]),
                                    .events = slot_events(&u->slots[i])};
     }
     vsock_uds_unlock(u);
-    r = poll(pfd, n, timeout_ms);
-    if (r < 0)
-        return errno == EINTR ? 0 : -errno;
-    if (pfd[0].revents & POLLIN) {
-        uint64_t count;
-        ssize_t rd = read(u->wake_fd, &count, sizeof(count));
-        (void)rd;
-    }
-    vsock_uds_lock(u);
-    if (pfd[1].revents & POLLIN)
-        uds_accept(u);
-    /* Every live slot gets a turn: a wake may mean the guest has room again. */
-    for (nfds_t i = 2; i < n; i++) {
-        struct vmm_vsock_uds_slot *s = &u->slots[idx[i - 2]];
+    return n;
+}
 
-        /* A slot freed and reused while we polled must not get the old fd's events. */
-        if (s->state != VMM_VSOCK_UDS_FREE)
-            slot_event(u, s, s->fd == pfd[i].fd ? pfd[i].revents : 0);
+/* Every live slot gets a turn: a wake may mean the guest has room again. */
+static void uds_dispatch(struct vmm_loop_source *src, const struct pollfd *pfd, unsigned n,
+                         bool woken)
+{
+    struct vmm_vsock_uds *u = src->ctx;
+    short rev[VMM_VSOCK_UDS_SLOTS] = {0};
+
+    (void)woken;
+    vsock_uds_lock(u);
+    /* A slot freed and reused since prepare must not get the old fd's events. */
+    for (unsigned i = 0; i + 1 < n && i < u->nr_poll; i++) {
+        const struct vmm_vsock_uds_slot *s = &u->slots[u->poll_slot[i]];
+
+        if (s->state != VMM_VSOCK_UDS_FREE && s->fd == pfd[1 + i].fd)
+            rev[u->poll_slot[i]] = pfd[1 + i].revents;
+    }
+    if (n > 0 && (pfd[0].revents & POLLIN))
+        uds_accept(u);
+    for (unsigned i = 0; i < VMM_VSOCK_UDS_SLOTS; i++) {
+        if (u->slots[i].state != VMM_VSOCK_UDS_FREE)
+            slot_event(u, &u->slots[i], rev[i]);
     }
     vsock_uds_unlock(u);
-    return r;
 }
 
-void *vsock_uds_thread(void *arg)
-{
-    struct vmm_vsock_uds *u = arg;
-
-    while (!atomic_load(&u->stop)) {
-        int r = vmm_vsock_uds_poll_once(u, -1);
-
-        if (r < 0) {
-            vmm_warn("vsock: %s: poll: %s (vsock stopped)", u->path, strerror(-r));
-            break;
-        }
-    }
-    return NULL;
-}
+const struct vmm_loop_source_ops vsock_uds_source_ops = {
+    .prepare = uds_prepare,
+    .dispatch = uds_dispatch,
+};
