@@ -2,12 +2,24 @@
 /*
  * Raw disk image file as a block backend (hosted: POSIX/Linux).
  *
- * Synchronous: every request completes inside submit(). READ/WRITE use
- * preadv/pwritev, resuming after short transfers and EINTR; FLUSH is
- * fdatasync(); DISCARD punches a hole (FALLOC_FL_PUNCH_HOLE, size kept),
- * falling back to writing zeroes; WRITE_ZEROES uses FALLOC_FL_ZERO_RANGE
- * (or PUNCH_HOLE when unmap is allowed), falling back to the other one and
- * then to writing zeroes. Nothing outside [0, capacity) is ever touched.
+ * READ/WRITE use preadv/pwritev, resuming after short transfers and EINTR;
+ * FLUSH is fdatasync(); DISCARD punches a hole (FALLOC_FL_PUNCH_HOLE, size
+ * kept), falling back to writing zeroes; WRITE_ZEROES uses
+ * FALLOC_FL_ZERO_RANGE (or PUNCH_HOLE when unmap is allowed), falling back
+ * to the other one and then to writing zeroes. Nothing outside
+ * [0, capacity) is ever touched.
+ *
+ * Until blk_file_start() every request completes inside submit(), on the
+ * caller's thread. After it, submit() only queues the request (at most
+ * BLK_FILE_QUEUE; more are refused with -VMM_EBUSY) and returns: the
+ * image's I/O worker thread does the I/O without the VM's device lock and
+ * takes the lock only to call req->complete(), so a vCPU that kicks a disk
+ * never waits for the host's disk. The worker serves requests in the order
+ * submitted, so a FLUSH completes after every request before it and none
+ * after it starts before it. Zeroes written by hand (no fallocate) go
+ * BLK_FILE_ZERO_STEP bytes at a time, with the image's other requests
+ * (up to the next FLUSH) served in between, so one DISCARD or WRITE_ZEROES
+ * of up to 32 MiB cannot hold the disk's other requests back.
  *
  * The image is a regular file or a block device whose size is a multiple of
  * 512 bytes (anything else is refused: rounding down would silently hide
@@ -17,12 +29,22 @@
 #ifndef STDVMM_POSIX_BLK_H
 #define STDVMM_POSIX_BLK_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "stdvmm/backend.h"
 
 #define BLK_FILE_PATH_MAX 4096
+#define BLK_FILE_QUEUE 128                /* queued requests per image: a virtqueue's worth */
+#define BLK_FILE_ZERO_STEP (1024u * 1024) /* zeroes written by hand per worker step */
+
+/* A queued request and how far the worker got with it. */
+struct blk_file_job {
+    struct vmm_blk_req *req;
+    uint64_t done; /* bytes of a DISCARD / WRITE_ZEROES already zeroed by hand */
+    bool by_hand;  /* fallocate failed for it: zeroes are being written */
+};
 
 struct blk_file {
     struct vmm_blk_backend backend; /* give &file->backend to the device */
@@ -32,6 +54,23 @@ struct blk_file {
     bool no_zero_range;
     unsigned long reads, writes, flushes, discards, write_zeroes; /* completed ops */
     unsigned long errors;
+
+    /* The I/O worker (blk_file_start). qlock guards the queue and flags;
+     * the counters above are updated under the VM lock. */
+    pthread_mutex_t *vm_lock; /* the VM's device lock, or NULL */
+    pthread_mutex_t qlock;
+    pthread_cond_t work; /* a request was queued, or stop */
+    pthread_cond_t idle; /* the queue emptied */
+    struct blk_file_job queue[BLK_FILE_QUEUE];
+    unsigned q_head, q_len;
+    bool busy; /* the worker has a job out of the queue */
+    bool stopping, running;
+    pthread_t thread;
+    unsigned long queued_max; /* most requests queued at once */
+    /* Test hook: called before each step of a request, by the worker
+     * without any lock, or inside submit() without a worker (e.g. to make
+     * the disk slow). NULL normally. */
+    void (*step_hook)(struct blk_file *f, const struct vmm_blk_req *req);
 };
 
 /*
@@ -43,7 +82,20 @@ struct blk_file {
  */
 int blk_file_open(struct blk_file *file, const char *spec, char *err, size_t errlen);
 
-/* Close the image (idempotent). Outstanding data was flushed by the guest or not at all. */
+/* Start the image's I/O worker: from now on requests complete on it, with
+ * @vm_lock (may be NULL) held. 0 or a negative VMM_E* code. */
+int blk_file_start(struct blk_file *file, pthread_mutex_t *vm_lock);
+
+/* Wait until every request submitted so far has completed (e.g. before a
+ * guest reset reloads guest memory). Not with the VM lock held. */
+void blk_file_drain(struct blk_file *file);
+
+/* Complete what is queued, stop and join the worker (idempotent); requests
+ * complete inside submit() again. Not with the VM lock held. */
+void blk_file_stop(struct blk_file *file);
+
+/* Stop and close the image (idempotent). Outstanding data was flushed by
+ * the guest or not at all. */
 void blk_file_close(struct blk_file *file);
 
 #endif

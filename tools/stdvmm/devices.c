@@ -225,6 +225,14 @@ int stdvmm_devices_start(struct stdvmm_devices *d, struct vmm_loop *loop, pthrea
 {
     int ret;
 
+    for (unsigned i = 0; i < d->nr_disks; i++) {
+        ret = blk_file_start(&d->disk_files[i], lock);
+        if (ret < 0) {
+            vmm_err("--disk %s: cannot start its I/O thread: %s", d->disk_files[i].path,
+                    vmm_strerror(ret));
+            return ret;
+        }
+    }
     if (d->tap_open) {
         struct vmm_net_sink sink = virtio_net_sink(&d->net);
 
@@ -250,6 +258,8 @@ int stdvmm_devices_start(struct stdvmm_devices *d, struct vmm_loop *loop, pthrea
 
 void stdvmm_devices_stop(struct stdvmm_devices *d)
 {
+    for (unsigned i = 0; i < d->nr_disks; i++)
+        blk_file_stop(&d->disk_files[i]);
     if (d->tap_open)
         vmm_tap_stop(&d->tap);
     if (d->uds_open)

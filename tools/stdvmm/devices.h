@@ -5,7 +5,9 @@
  * getrandom) and --vsock (virtio-vsock on UNIX sockets). Each takes the next
  * virtio-mmio slot of the layout, in that order.
  *
- * Threads: the entropy backend is synchronous (it runs on the vCPU thread
+ * Threads: each disk has an I/O worker thread (blk_file_start) that does
+ * the disk I/O without the VM's device lock and takes it to complete a
+ * request; the entropy backend is synchronous (it runs on the vCPU thread
  * that kicked the queue); the tap and the vsock sockets are sources of the
  * one event loop (posix_loop.h), whose thread takes the VM's device lock
  * before touching a device and is woken through its eventfd when the guest
@@ -59,11 +61,12 @@ int stdvmm_devices_add(struct stdvmm_devices *d, struct vmm_vm *vm,
                        const struct vmm_arm64_layout *layout, unsigned first_slot,
                        const struct stdvmm_config *cfg, bool describe_only);
 
-/* Serve the tap and vsock sockets from @loop (started by the caller), which
- * takes @lock around device calls. */
+/* Start the disks' I/O workers and serve the tap and vsock sockets from
+ * @loop (started by the caller); all take @lock around device calls. */
 int stdvmm_devices_start(struct stdvmm_devices *d, struct vmm_loop *loop, pthread_mutex_t *lock);
 
-/* Take the backends out of the loop (call after the vCPUs are joined). */
+/* Complete the disks' queued requests and stop their workers, take the
+ * backends out of the loop (call after the vCPUs are joined). */
 void stdvmm_devices_stop(struct stdvmm_devices *d);
 
 /* Log the devices' counters (info; drops and errors as warnings) and close

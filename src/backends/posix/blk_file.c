@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Raw image file block backend; see include/stdvmm/posix_blk.h. */
+/* Raw image file block backend: opening the image and doing one request
+ * (the I/O worker: blk_file_worker.c); see include/stdvmm/posix_blk.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -9,8 +10,8 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include "blk_file_internal.h"
 #include "stdvmm/err.h"
-#include "stdvmm/posix_blk.h"
 
 #define SECTOR 512u
 #define IOV_BATCH 64
@@ -131,19 +132,33 @@ static int try_fallocate(struct blk_file *f, int mode, off_t off, off_t len, boo
     }
 }
 
-/* DISCARD (@zeroes false) or WRITE_ZEROES: see the header for the order tried. */
-static int zero_range(struct blk_file *f, const struct vmm_blk_req *req, bool zeroes)
+/* DISCARD (@zeroes false) or WRITE_ZEROES: see the header for the order
+ * tried. Zeroes written by hand go at most @step bytes per call; *@more
+ * says whether some are left. */
+static int zero_range(struct blk_file *f, struct blk_file_job *job, bool zeroes, uint64_t step,
+                      bool *more)
 {
-    off_t off = (off_t)(req->sector * SECTOR);
-    off_t len = (off_t)(req->nr_sectors * SECTOR);
+    const struct vmm_blk_req *req = job->req;
+    uint64_t start = req->sector * SECTOR, len = req->nr_sectors * SECTOR, chunk;
     int ret = -VMM_ENOTSUP;
 
-    if (!zeroes || req->unmap)
-        ret = try_fallocate(f, FALLOC_FL_PUNCH_HOLE, off, len, &f->no_punch_hole);
-    if (ret == -VMM_ENOTSUP && zeroes)
-        ret = try_fallocate(f, FALLOC_FL_ZERO_RANGE, off, len, &f->no_zero_range);
-    if (ret == -VMM_ENOTSUP)
-        ret = write_zeroes_explicit(f, off, (uint64_t)len);
+    if (!job->by_hand) {
+        if (!zeroes || req->unmap)
+            ret = try_fallocate(f, FALLOC_FL_PUNCH_HOLE, (off_t)start, (off_t)len,
+                                &f->no_punch_hole);
+        if (ret == -VMM_ENOTSUP && zeroes)
+            ret = try_fallocate(f, FALLOC_FL_ZERO_RANGE, (off_t)start, (off_t)len,
+                                &f->no_zero_range);
+        if (ret != -VMM_ENOTSUP)
+            return ret;
+        job->by_hand = true;
+    }
+    chunk = len - job->done < step ? len - job->done : step;
+    ret = write_zeroes_explicit(f, (off_t)(start + job->done), chunk);
+    if (ret == 0) {
+        job->done += chunk;
+        *more = job->done < len;
+    }
     return ret;
 }
 
@@ -181,40 +196,58 @@ static bool request_ok(const struct blk_file *f, const struct vmm_blk_req *req)
     }
 }
 
+int blk_file_step(struct blk_file *f, struct blk_file_job *job, uint64_t zero_step, bool *more)
+{
+    struct vmm_blk_req *req = job->req;
+
+    *more = false;
+    if (f->step_hook != NULL)
+        f->step_hook(f, req);
+    switch (req->op) {
+    case VMM_BLK_READ:
+        return transfer(f, req, false);
+    case VMM_BLK_WRITE:
+        return transfer(f, req, true);
+    case VMM_BLK_FLUSH:
+        return flush(f);
+    case VMM_BLK_DISCARD:
+        return zero_range(f, job, false, zero_step, more);
+    default:
+        return zero_range(f, job, true, zero_step, more);
+    }
+}
+
+void blk_file_account(struct blk_file *f, const struct vmm_blk_req *req, int status)
+{
+    unsigned long *count[] = {
+        [VMM_BLK_READ] = &f->reads,
+        [VMM_BLK_WRITE] = &f->writes,
+        [VMM_BLK_FLUSH] = &f->flushes,
+        [VMM_BLK_DISCARD] = &f->discards,
+        [VMM_BLK_WRITE_ZEROES] = &f->write_zeroes,
+    };
+
+    if (status < 0)
+        f->errors++;
+    else
+        (*count[req->op])++;
+}
+
 static int blk_file_submit(void *ctx, struct vmm_blk_req *req)
 {
     struct blk_file *f = ctx;
-    unsigned long *count;
+    struct blk_file_job job = {.req = req};
+    bool more;
     int ret;
 
     if (f->fd < 0 || !request_ok(f, req))
         return -VMM_EINVAL;
-    switch (req->op) {
-    case VMM_BLK_READ:
-        ret = transfer(f, req, false);
-        count = &f->reads;
-        break;
-    case VMM_BLK_WRITE:
-        ret = transfer(f, req, true);
-        count = &f->writes;
-        break;
-    case VMM_BLK_FLUSH:
-        ret = flush(f);
-        count = &f->flushes;
-        break;
-    case VMM_BLK_DISCARD:
-        ret = zero_range(f, req, false);
-        count = &f->discards;
-        break;
-    default:
-        ret = zero_range(f, req, true);
-        count = &f->write_zeroes;
-        break;
-    }
-    if (ret < 0)
-        f->errors++;
-    else
-        (*count)++;
+    if (f->running)
+        return blk_file_queue(f, req);
+    do { /* no worker: all of it now, on the caller's thread */
+        ret = blk_file_step(f, &job, UINT64_MAX, &more);
+    } while (ret == 0 && more);
+    blk_file_account(f, req, ret);
     req->complete(req, ret < 0 ? ret : 0);
     return 0;
 }
@@ -294,6 +327,7 @@ int blk_file_open(struct blk_file *f, const char *spec, char *err, size_t errlen
 
 void blk_file_close(struct blk_file *f)
 {
+    blk_file_stop(f);
     if (f->fd >= 0)
         close(f->fd);
     f->fd = -1;

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The image's I/O worker: a thread that takes requests from a bounded
+ * queue in submission order, does the I/O without the VM's device lock and
+ * completes each request with the lock held (see include/stdvmm/posix_blk.h).
+ *
+ * Lock order: VM lock, then qlock (submit() runs under the VM lock and
+ * takes qlock). The worker never holds qlock while it does I/O or takes
+ * the VM lock, and a completion may submit again (a write-through FLUSH).
+ */
+#include <errno.h>
+#include <string.h>
+#include "blk_file_internal.h"
+#include "stdvmm/err.h"
+#include "stdvmm/log.h"
+
+static struct blk_file_job *job_at(struct blk_file *f, unsigned i)
+{
+    return &f->queue[(f->q_head + i) % BLK_FILE_QUEUE];
+}
+
+int blk_file_queue(struct blk_file *f, struct vmm_blk_req *req)
+{
+    pthread_mutex_lock(&f->qlock);
+    if (f->q_len == BLK_FILE_QUEUE) {
+        pthread_mutex_unlock(&f->qlock);
+        return -VMM_EBUSY;
+    }
+    *job_at(f, f->q_len++) = (struct blk_file_job){.req = req};
+    if (f->q_len > f->queued_max)
+        f->queued_max = f->q_len;
+    pthread_cond_signal(&f->work);
+    pthread_mutex_unlock(&f->qlock);
+    return 0;
+}
+
+/* Put the unfinished @job back so other requests get a turn: before the
+ * first queued FLUSH (which must wait for it), else at the end. False if
+ * the queue is full (qlock held). */
+static bool requeue(struct blk_file *f, const struct blk_file_job *job)
+{
+    unsigned at = 0;
+
+    if (f->q_len == BLK_FILE_QUEUE)
+        return false;
+    while (at < f->q_len && job_at(f, at)->req->op != VMM_BLK_FLUSH)
+        at++;
+    for (unsigned i = f->q_len; i > at; i--)
+        *job_at(f, i) = *job_at(f, i - 1);
+    *job_at(f, at) = *job;
+    f->q_len++;
+    return true;
+}
+
+static void complete(struct blk_file *f, struct vmm_blk_req *req, int status)
+{
+    if (f->vm_lock != NULL)
+        pthread_mutex_lock(f->vm_lock);
+    blk_file_account(f, req, status);
+    req->complete(req, status < 0 ? status : 0); /* may submit again */
+    if (f->vm_lock != NULL)
+        pthread_mutex_unlock(f->vm_lock);
+}
+
+/* One step of the job at the head of the queue (qlock held on entry and
+ * on return, dropped meanwhile). */
+static void worker_step(struct blk_file *f)
+{
+    struct blk_file_job job = *job_at(f, 0);
+    bool more;
+    int ret;
+
+    f->q_head = (f->q_head + 1) % BLK_FILE_QUEUE;
+    f->q_len--;
+    f->busy = true;
+    pthread_mutex_unlock(&f->qlock);
+    do {
+        ret = blk_file_step(f, &job, BLK_FILE_ZERO_STEP, &more);
+        if (ret == 0 && more) {
+            bool requeued;
+
+            pthread_mutex_lock(&f->qlock);
+            requeued = f->q_len > 0 && requeue(f, &job); /* nobody waits: go on */
+            pthread_mutex_unlock(&f->qlock);
+            if (requeued)
+                break;
+        }
+    } while (ret == 0 && more);
+    if (ret < 0 || !more)
+        complete(f, job.req, ret);
+    pthread_mutex_lock(&f->qlock);
+    f->busy = false;
+    if (f->q_len == 0)
+        pthread_cond_broadcast(&f->idle);
+}
+
+static void *worker(void *arg)
+{
+    struct blk_file *f = arg;
+
+    pthread_mutex_lock(&f->qlock);
+    for (;;) {
+        while (f->q_len == 0 && !f->stopping)
+            pthread_cond_wait(&f->work, &f->qlock);
+        if (f->q_len == 0)
+            break; /* stopping, and everything queued is done */
+        worker_step(f);
+    }
+    pthread_mutex_unlock(&f->qlock);
+    return NULL;
+}
+
+int blk_file_start(struct blk_file *f, pthread_mutex_t *vm_lock)
+{
+    int ret;
+
+    if (f->running)
+        return 0;
+    if (f->fd < 0)
+        return -VMM_EINVAL;
+    f->vm_lock = vm_lock;
+    f->q_head = f->q_len = 0;
+    f->busy = f->stopping = false;
+    ret = pthread_mutex_init(&f->qlock, NULL);
+    if (ret == 0 && (ret = pthread_cond_init(&f->work, NULL)) != 0)
+        pthread_mutex_destroy(&f->qlock);
+    if (ret == 0 && (ret = pthread_cond_init(&f->idle, NULL)) != 0) {
+        pthread_cond_destroy(&f->work);
+        pthread_mutex_destroy(&f->qlock);
+    }
+    if (ret != 0)
+        return -ret;
+    f->running = true; /* before any submit() can see the worker */
+    ret = pthread_create(&f->thread, NULL, worker, f);
+    if (ret != 0) {
+        f->running = false;
+        pthread_cond_destroy(&f->idle);
+        pthread_cond_destroy(&f->work);
+        pthread_mutex_destroy(&f->qlock);
+        return -ret;
+    }
+    return 0;
+}
+
+void blk_file_drain(struct blk_file *f)
+{
+    if (!f->running)
+        return;
+    pthread_mutex_lock(&f->qlock);
+    while (f->q_len > 0 || f->busy)
+        pthread_cond_wait(&f->idle, &f->qlock);
+    pthread_mutex_unlock(&f->qlock);
+}
+
+void blk_file_stop(struct blk_file *f)
+{
+    if (!f->running)
+        return;
+    pthread_mutex_lock(&f->qlock);
+    f->stopping = true;
+    pthread_cond_signal(&f->work);
+    pthread_mutex_unlock(&f->qlock);
+    pthread_join(f->thread, NULL);
+    f->running = false;
+    pthread_cond_destroy(&f->idle);
+    pthread_cond_destroy(&f->work);
+    pthread_mutex_destroy(&f->qlock);
+}
