@@ -59,8 +59,8 @@ enum vmm_blk_op {
 struct vmm_blk_req {
     enum vmm_blk_op op;
     uint64_t sector;
-    uint64_t nr_sectors;        /* DISCARD / WRITE_ZEROES */
-    const struct vmm_iov *iov;  /* READ / WRITE */
+    uint64_t nr_sectors;       /* DISCARD / WRITE_ZEROES */
+    const struct vmm_iov *iov; /* READ / WRITE */
     unsigned nr_iov;
     bool unmap; /* WRITE_ZEROES: the range may also be deallocated */
     void (*complete)(struct vmm_blk_req *req, int status);
@@ -70,7 +70,7 @@ struct vmm_blk_req {
 struct vmm_blk_backend {
     uint64_t nr_sectors; /* capacity */
     bool read_only;
-    bool can_discard;      /* DISCARD and WRITE_ZEROES supported */
+    bool can_discard;                                  /* DISCARD and WRITE_ZEROES supported */
     int (*submit)(void *ctx, struct vmm_blk_req *req); /* <0: refused, complete() not called */
     void *ctx;
 };
@@ -92,7 +92,7 @@ struct vmm_blk_backend {
  * once the guest's features are known (and at every reset), calls
  * set_offloads() with the VMM_NET_OFFLOAD_* kinds the host may now hand it.
  */
-#define VMM_NET_HDR_LEN 12u         /* struct virtio_net_hdr with num_buffers */
+#define VMM_NET_HDR_LEN 12u          /* struct virtio_net_hdr with num_buffers */
 #define VMM_NET_OFFLOAD_CSUM 0x1u    /* partial checksums (NEEDS_CSUM) */
 #define VMM_NET_OFFLOAD_TSO4 0x2u    /* TCP/IPv4 segmentation (GSO_TCPV4) */
 #define VMM_NET_OFFLOAD_TSO6 0x4u    /* TCP/IPv6 segmentation (GSO_TCPV6) */

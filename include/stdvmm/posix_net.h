@@ -61,8 +61,8 @@ struct vmm_tap {
     struct vmm_net_sink sink; /* the device; sink.dev NULL until attached */
     pthread_mutex_t *lock;    /* the VM's device lock, or NULL */
     struct vmm_loop_source src;
-    bool running;      /* a loop source (vmm_tap_start) */
-    bool failed;       /* the tap fd failed: no more reading */
+    bool running;           /* a loop source (vmm_tap_start) */
+    bool failed;            /* the tap fd failed: no more reading */
     atomic_bool tx_blocked; /* a write hit EAGAIN: wait for POLLOUT */
     atomic_bool tx_pending; /* the guest kicked the transmit queue: send (own thread) */
 
@@ -199,7 +199,7 @@ struct vmm_vsock_uds {
     struct vmm_vsock_host host; /* the device; host.dev NULL until attached */
     pthread_mutex_t *lock;
     struct vmm_loop_source src;
-    bool running; /* a loop source (vmm_vsock_uds_start) */
+    bool running;                       /* a loop source (vmm_vsock_uds_start) */
     int poll_slot[VMM_VSOCK_UDS_SLOTS]; /* this round's pollfd 1 + i -> slot */
     unsigned nr_poll;
     int conn_slot[VMM_VSOCK_MAX_CONNS]; /* device connection id -> slot, or -1 */

@@ -413,11 +413,11 @@ static void blk_worker_zeroes_by_hand_in_steps(void **state)
         if (f->steps[i] == VMM_BLK_FLUSH)
             flush_at = i;
     }
-    assert_int_equal(zeroes, 4);                /* four 1 MiB steps */
-    assert_int_equal(read_at, 1);               /* served after the first one */
-    assert_int_equal(flush_at, 5);              /* after every step */
+    assert_int_equal(zeroes, 4);                 /* four 1 MiB steps */
+    assert_int_equal(read_at, 1);                /* served after the first one */
+    assert_int_equal(flush_at, 5);               /* after every step */
     assert_int_equal(f->steps[6], VMM_BLK_READ); /* the read behind the FLUSH */
-    assert_int_equal(f->done_order[0], 1);      /* the read completed first */
+    assert_int_equal(f->done_order[0], 1);       /* the read completed first */
     assert_int_equal(f->done_order[1], 0);
     assert_int_equal(f->done_order[2], 2);
     assert_int_equal(f->done_order[3], 3);

@@ -144,11 +144,11 @@ static int zero_range(struct blk_file *f, struct blk_file_job *job, bool zeroes,
 
     if (!job->by_hand) {
         if (!zeroes || req->unmap)
-            ret = try_fallocate(f, FALLOC_FL_PUNCH_HOLE, (off_t)start, (off_t)len,
-                                &f->no_punch_hole);
+            ret =
+                try_fallocate(f, FALLOC_FL_PUNCH_HOLE, (off_t)start, (off_t)len, &f->no_punch_hole);
         if (ret == -VMM_ENOTSUP && zeroes)
-            ret = try_fallocate(f, FALLOC_FL_ZERO_RANGE, (off_t)start, (off_t)len,
-                                &f->no_zero_range);
+            ret =
+                try_fallocate(f, FALLOC_FL_ZERO_RANGE, (off_t)start, (off_t)len, &f->no_zero_range);
         if (ret != -VMM_ENOTSUP)
             return ret;
         job->by_hand = true;

@@ -188,7 +188,7 @@ static int slot_fd_to_poll(const struct vmm_vsock_uds_slot *s)
 }
 
 static unsigned uds_prepare(struct vmm_loop_source *src, struct pollfd *pfd, unsigned max,
-                           int *timeout_ms)
+                            int *timeout_ms)
 {
     struct vmm_vsock_uds *u = src->ctx;
     unsigned n = 0;
