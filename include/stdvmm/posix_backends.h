@@ -7,14 +7,15 @@
  * Output: the device's writes are queued for a writer thread that writes
  * @out_fd (posix_console.h): a vCPU never waits for the reader; when the
  * 64 KiB queue is full bytes are dropped, counted, and reported by
- * vmm_stdio_stop(), which first gives queued output half a second. Input: a thread polls @in_fd and
- * pushes bytes into the device's rx function under the caller's device lock; bytes the guest had no
- * room for are kept and offered again when the device calls rx_ready (or after 100 ms at the
- * latest). If @in_fd is a terminal it is put in raw mode (output processing kept) and restored by
- * vmm_stdio_stop() and at exit; then Ctrl-A starts a command: Ctrl-A x
- * quits, Ctrl-A a (or Ctrl-A Ctrl-A) sends one Ctrl-A, Ctrl-A h prints the
- * commands. Without a terminal there are no commands, and end of input just
- * stops input: the guest keeps running.
+ * vmm_stdio_stop(), which first gives queued output half a second.
+ * Input: a source of the posix event loop (posix_loop.h) reads @in_fd and
+ * pushes bytes into the device's rx function under the caller's device
+ * lock; bytes the guest had no room for are kept and offered again when
+ * the device calls rx_ready (or after 100 ms at the latest). If @in_fd is a terminal it is put in
+ * raw mode (output processing kept) and restored by vmm_stdio_stop() and at exit; then Ctrl-A
+ * starts a command: Ctrl-A x quits, Ctrl-A a (or Ctrl-A Ctrl-A) sends one Ctrl-A, Ctrl-A h prints
+ * the commands. Without a terminal there are no commands, and end of input just stops input: the
+ * guest keeps running.
  */
 #ifndef STDVMM_POSIX_BACKENDS_H
 #define STDVMM_POSIX_BACKENDS_H
@@ -26,6 +27,7 @@
 #include <stdint.h>
 #include "stdvmm/backend.h"
 #include "stdvmm/posix_console.h"
+#include "stdvmm/posix_loop.h"
 
 /* A console device's input function (e.g. a wrapper of pl011_rx()): offer
  * @len bytes, return how many the guest took. Called with the lock held. */
@@ -50,10 +52,8 @@ struct vmm_stdio {
     void (*quit)(void *ctx); /* Ctrl-A x */
     void *quit_ctx;
 
-    int wake_fd; /* eventfd: rx_ready or stop */
-    pthread_t thread;
-    bool running;
-    atomic_bool stop;
+    struct vmm_loop_source src; /* input, on the event loop */
+    bool serving;
     bool eof;
     struct vmm_stdio_escape esc;
     uint8_t pending[VMM_STDIO_PENDING]; /* bytes read but not yet taken */
@@ -78,12 +78,13 @@ void vmm_stdio_set_input(struct vmm_stdio *s, vmm_stdio_rx_fn rx, void *dev, pth
 /* Call @quit(@ctx) when the user types Ctrl-A x (terminal mode only). */
 void vmm_stdio_set_quit(struct vmm_stdio *s, void (*quit)(void *ctx), void *ctx);
 
-/* Start the output thread, put a terminal in raw mode and start the input
- * thread (if an input target was set). Returns 0 or -errno. */
-int vmm_stdio_start(struct vmm_stdio *s);
+/* Start the output thread, put a terminal in raw mode and serve input from
+ * @loop (if an input target was set and @loop is not NULL). Returns 0 or
+ * a negative VMM_E* code. Not with the device lock held. */
+int vmm_stdio_start(struct vmm_stdio *s, struct vmm_loop *loop);
 
-/* Stop and join the input thread, restore the terminal, close wake_fd,
- * write queued output (for up to 0.5 s) and report dropped output. */
+/* Take input out of the loop, restore the terminal, write queued output
+ * (for up to 0.5 s) and report dropped output. Not with the device lock held. */
 void vmm_stdio_stop(struct vmm_stdio *s);
 
 /* Restore a terminal vmm_stdio_start() changed; idempotent, for exit paths. */

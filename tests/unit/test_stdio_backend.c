@@ -122,7 +122,7 @@ static void stdio_writes_device_output_to_out_fd(void **state)
     assert_int_equal(vmm_stdio_init(&s, -1, out[1]), 0);
     /* queued before start, written once the output thread runs */
     assert_int_equal(s.backend.write(s.backend.ctx, (const uint8_t *)"hel", 3), 3);
-    assert_int_equal(vmm_stdio_start(&s), 0);
+    assert_int_equal(vmm_stdio_start(&s, NULL), 0);
     assert_int_equal(s.backend.write(s.backend.ctx, (const uint8_t *)"lo\r\n", 4), 4);
     assert_true(vmm_stdio_flush(&s, 2000));
     assert_int_equal(read(out[0], buf, sizeof(buf)), 7);
@@ -143,7 +143,7 @@ static void stdio_reports_an_output_error(void **state)
     close(out[0]); /* EPIPE (SIGPIPE ignored below) */
     signal(SIGPIPE, SIG_IGN);
     assert_int_equal(vmm_stdio_init(&s, -1, out[1]), 0);
-    assert_int_equal(vmm_stdio_start(&s), 0);
+    assert_int_equal(vmm_stdio_start(&s, NULL), 0);
     assert_int_equal(s.backend.write(s.backend.ctx, (const uint8_t *)"x", 1), 1);
     assert_true(vmm_stdio_flush(&s, 2000)); /* the thread met EPIPE */
     assert_true(s.backend.write(s.backend.ctx, (const uint8_t *)"y", 1) < 0);
@@ -201,7 +201,7 @@ static void stdio_output_never_blocks_on_a_stalled_reader(void **state)
 
     assert_int_equal(pipe(out), 0);
     assert_int_equal(vmm_stdio_init(&s, -1, out[1]), 0);
-    assert_int_equal(vmm_stdio_start(&s), 0);
+    assert_int_equal(vmm_stdio_start(&s, NULL), 0);
     atomic_init(&f.done, false);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     assert_int_equal(pthread_create(&t, NULL, flood_thread, &f), 0);
@@ -239,7 +239,7 @@ static void stdio_output_resumes_when_the_reader_does(void **state)
 
     assert_int_equal(pipe(out), 0);
     assert_int_equal(vmm_stdio_init(&s, -1, out[1]), 0);
-    assert_int_equal(vmm_stdio_start(&s), 0);
+    assert_int_equal(vmm_stdio_start(&s, NULL), 0);
     for (unsigned i = 0; i < 64; i++) {
         memset(piece, 'A' + (int)(i % 26), sizeof(piece));
         assert_int_equal(s.backend.write(s.backend.ctx, piece, sizeof(piece)), sizeof(piece));
@@ -272,7 +272,7 @@ static void stdio_sanitises_output_when_asked(void **state)
     assert_int_equal(pipe(out), 0);
     assert_int_equal(vmm_stdio_init(&s, -1, out[1]), 0);
     vmm_stdio_set_sanitize(&s, true);
-    assert_int_equal(vmm_stdio_start(&s), 0);
+    assert_int_equal(vmm_stdio_start(&s, NULL), 0);
     assert_int_equal(s.backend.write(s.backend.ctx, (const uint8_t *)in, sizeof(in) - 1),
                      sizeof(in) - 1);
     assert_true(vmm_stdio_flush(&s, 2000));
@@ -291,13 +291,16 @@ static void stdio_keeps_input_until_the_device_has_room(void **state)
     pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
     struct fake_dev dev = {.lock = &lock, .room = 4, .lock_held_ok = 1};
     struct vmm_stdio s;
+    struct vmm_loop loop;
     int in[2];
     (void)state;
 
     assert_int_equal(pipe(in), 0);
     assert_int_equal(vmm_stdio_init(&s, in[0], -1), 0);
     vmm_stdio_set_input(&s, fake_rx, &dev, &lock);
-    assert_int_equal(vmm_stdio_start(&s), 0);
+    assert_int_equal(vmm_loop_init(&loop), 0);
+    assert_int_equal(vmm_stdio_start(&s, &loop), 0);
+    assert_int_equal(vmm_loop_start(&loop), 0);
     assert_false(s.tty);
     assert_int_equal(write(in[1], msg, sizeof(msg) - 1), (ssize_t)sizeof(msg) - 1);
 
@@ -313,6 +316,7 @@ static void stdio_keeps_input_until_the_device_has_room(void **state)
     assert_memory_equal(dev.got, msg, sizeof(msg) - 1);
     assert_int_equal(dev.lock_held_ok, 1);
     vmm_stdio_stop(&s);
+    vmm_loop_close(&loop);
     close(in[0]);
     close(in[1]);
 }
@@ -323,6 +327,7 @@ static void stdio_input_ends_at_eof_after_delivering_everything(void **state)
     pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
     struct fake_dev dev = {.lock = &lock, .room = 2, .lock_held_ok = 1};
     struct vmm_stdio s;
+    struct vmm_loop loop;
     int in[2];
     (void)state;
 
@@ -331,7 +336,9 @@ static void stdio_input_ends_at_eof_after_delivering_everything(void **state)
     vmm_stdio_set_input(&s, fake_rx, &dev, &lock);
     assert_int_equal(write(in[1], "abcdef", 6), 6);
     close(in[1]);
-    assert_int_equal(vmm_stdio_start(&s), 0);
+    assert_int_equal(vmm_loop_init(&loop), 0);
+    assert_int_equal(vmm_stdio_start(&s, &loop), 0);
+    assert_int_equal(vmm_loop_start(&loop), 0);
     assert_int_equal(wait_for_bytes(&lock, &dev, 2), 2);
     pthread_mutex_lock(&lock);
     dev.room = 10; /* no rx_ready: the periodic retry must still deliver */
@@ -339,6 +346,7 @@ static void stdio_input_ends_at_eof_after_delivering_everything(void **state)
     assert_int_equal(wait_for_bytes(&lock, &dev, 6), 6);
     assert_memory_equal(dev.got, "abcdef", 6);
     vmm_stdio_stop(&s);
+    vmm_loop_close(&loop);
     close(in[0]);
 }
 

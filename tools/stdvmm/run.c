@@ -324,14 +324,14 @@ static int run_on_kvm(struct run_machine *m, const struct stdvmm_config *cfg)
     m->loop_open = true;
     if (stdvmm_devices_start(&m->devs, &m->loop, &m->kvm.lock) < 0)
         return STDVMM_EXIT_RUNTIME;
+    ret = vmm_stdio_start(&m->stdio, &m->loop);
+    if (ret < 0) {
+        vmm_err("console: %s", vmm_strerror(ret));
+        return STDVMM_EXIT_RUNTIME;
+    }
     ret = vmm_loop_start(&m->loop);
     if (ret < 0) {
         vmm_err("event loop: cannot start its thread: %s", vmm_strerror(ret));
-        return STDVMM_EXIT_RUNTIME;
-    }
-    ret = vmm_stdio_start(&m->stdio);
-    if (ret < 0) {
-        vmm_err("console input: %s", strerror(-ret));
         return STDVMM_EXIT_RUNTIME;
     }
     vmm_info("booting %s: %u vCPU(s), %lluM RAM, entry 0x%llx, DTB 0x%llx, cmdline \"%s\"",
@@ -399,7 +399,6 @@ int stdvmm_run(const struct stdvmm_config *cfg)
         return STDVMM_EXIT_RUNTIME;
     }
     clock_gettime(CLOCK_REALTIME, &m->started);
-    m->stdio.wake_fd = -1;
     status = run_machine(m, cfg);
     vmm_stdio_stop(&m->stdio);
     if (m->loop_open)

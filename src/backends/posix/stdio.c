@@ -4,7 +4,6 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <termios.h>
 #include <unistd.h>
 #include "stdvmm/err.h"
@@ -104,16 +103,12 @@ static long stdio_write(void *ctx, const uint8_t *buf, size_t len)
     return vmm_console_out_write(s->out, buf, len);
 }
 
-static void stdio_wake(struct vmm_stdio *s)
-{
-    uint64_t one = 1;
-    ssize_t n = write(s->wake_fd, &one, sizeof(one)); /* EAGAIN: already awake */
-    (void)n;
-}
-
+/* The guest has room for input again (lock held): the loop offers it. */
 static void stdio_rx_ready(void *ctx)
 {
-    stdio_wake(ctx);
+    struct vmm_stdio *s = ctx;
+
+    vmm_loop_wake(&s->src);
 }
 
 int vmm_stdio_init(struct vmm_stdio *s, int in_fd, int out_fd)
@@ -124,17 +119,12 @@ int vmm_stdio_init(struct vmm_stdio *s, int in_fd, int out_fd)
     s->backend.write = stdio_write;
     s->backend.rx_ready = stdio_rx_ready;
     s->backend.ctx = s;
-    atomic_init(&s->stop, false);
-    s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (s->wake_fd < 0)
-        return -errno;
+    atomic_init(&s->src.loop, NULL);
+    atomic_init(&s->src.woken, false);
     if (out_fd >= 0) {
         s->out = vmm_console_out_new(out_fd);
-        if (s->out == NULL) {
-            close(s->wake_fd);
-            s->wake_fd = -1;
+        if (s->out == NULL)
             return -VMM_ENOMEM;
-        }
     }
     return 0;
 }
@@ -223,41 +213,42 @@ static void stdio_read_input(struct vmm_stdio *s)
         s->quit(s->quit_ctx);
 }
 
-static void *stdio_input_thread(void *arg)
+/* Wait for stdin only while nothing read is still waiting for the guest;
+ * then look again after STDIO_RETRY_MS at the latest (rx_ready normally
+ * comes first). After end of input only what is pending is handed over. */
+static unsigned stdio_prepare(struct vmm_loop_source *src, struct pollfd *pfd, unsigned max,
+                              int *timeout_ms)
 {
-    struct vmm_stdio *s = arg;
+    struct vmm_stdio *s = src->ctx;
 
-    while (!atomic_load(&s->stop)) {
-        bool pending = s->pending_len > s->pending_off;
-        struct pollfd pfd[2] = {
-            {.fd = s->wake_fd, .events = POLLIN},
-            {.fd = s->in_fd, .events = POLLIN},
-        };
-        nfds_t nfds = pending || s->eof ? 1 : 2;
-        int r = poll(pfd, nfds, pending ? STDIO_RETRY_MS : -1);
-
-        if (r < 0 && errno != EINTR) {
-            vmm_warn("console input: poll: %s (input stopped)", strerror(errno));
-            break;
-        }
-        if (pfd[0].revents & POLLIN) {
-            uint64_t count;
-            ssize_t n = read(s->wake_fd, &count, sizeof(count));
-            (void)n;
-        }
-        if (atomic_load(&s->stop))
-            break;
-        if (nfds == 2 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)))
-            stdio_read_input(s);
-        stdio_deliver(s);
-        /* After end of input, stay only to hand over what is still pending. */
-        if (s->eof && s->pending_len == s->pending_off)
-            break;
+    if (s->pending_len > s->pending_off) {
+        *timeout_ms = STDIO_RETRY_MS;
+        return 0;
     }
-    return NULL;
+    if (s->eof || max == 0)
+        return 0;
+    pfd[0] = (struct pollfd){.fd = s->in_fd, .events = POLLIN};
+    return 1;
 }
 
-int vmm_stdio_start(struct vmm_stdio *s)
+/* Bounded: one read of at most VMM_STDIO_PENDING / 2 bytes, one offer. */
+static void stdio_dispatch(struct vmm_loop_source *src, const struct pollfd *pfd, unsigned n,
+                           bool woken)
+{
+    struct vmm_stdio *s = src->ctx;
+
+    (void)woken;
+    if (n == 1 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
+        stdio_read_input(s);
+    stdio_deliver(s);
+}
+
+static const struct vmm_loop_source_ops stdio_source_ops = {
+    .prepare = stdio_prepare,
+    .dispatch = stdio_dispatch,
+};
+
+int vmm_stdio_start(struct vmm_stdio *s, struct vmm_loop *loop)
 {
     int ret;
 
@@ -274,33 +265,27 @@ int vmm_stdio_start(struct vmm_stdio *s)
             s->tty = true;
         }
     }
-    if (s->rx == NULL)
+    if (s->rx == NULL || loop == NULL)
         return 0;
-    ret = pthread_create(&s->thread, NULL, stdio_input_thread, s);
-    if (ret != 0) {
+    ret = vmm_loop_add(loop, &s->src, &stdio_source_ops, s);
+    if (ret < 0) {
         vmm_stdio_restore_terminal();
         s->tty = false;
-        return -ret;
+        return ret;
     }
-    s->running = true;
+    s->serving = true;
     return 0;
 }
 
 void vmm_stdio_stop(struct vmm_stdio *s)
 {
-    if (s->running) {
-        atomic_store(&s->stop, true);
-        stdio_wake(s);
-        pthread_join(s->thread, NULL);
-        s->running = false;
+    if (s->serving) {
+        vmm_loop_remove(&s->src);
+        s->serving = false;
     }
     if (s->tty) {
         vmm_stdio_restore_terminal();
         s->tty = false;
-    }
-    if (s->wake_fd >= 0) {
-        close(s->wake_fd);
-        s->wake_fd = -1;
     }
     if (s->out != NULL) {
         /* Guest output first, then whatever stdvmm logs about the exit. */
