@@ -111,8 +111,16 @@ static nfds_t loop_prepare(struct vmm_loop *l, int *timeout_ms, uint64_t now)
         for (unsigned j = 0; j < s->nr; j++)
             l->pfd[n + j].revents = 0;
         n += s->nr;
-        s->deadline_ns = t >= 0 ? now + (uint64_t)t * 1000000u : 0;
-        if (t >= 0 && (*timeout_ms < 0 || t < *timeout_ms))
+        if (t < 0) {
+            s->deadline_ns = 0;
+            continue;
+        }
+        /* A deadline stands until the source is dispatched: rounds for
+         * other sources do not push it back. */
+        if (s->deadline_ns == 0 || now + (uint64_t)t * 1000000u < s->deadline_ns)
+            s->deadline_ns = now + (uint64_t)t * 1000000u;
+        t = s->deadline_ns > now ? (int)((s->deadline_ns - now + 999999u) / 1000000u) : 0;
+        if (*timeout_ms < 0 || t < *timeout_ms)
             *timeout_ms = t;
     }
     return n;
@@ -128,8 +136,10 @@ static void loop_dispatch(struct vmm_loop *l, uint64_t now)
 
         for (unsigned j = 0; j < s->nr && !ready; j++)
             ready = l->pfd[s->first + j].revents != 0;
-        if (ready)
-            s->ops->dispatch(s, &l->pfd[s->first], s->nr, woken);
+        if (!ready)
+            continue;
+        s->deadline_ns = 0;
+        s->ops->dispatch(s, &l->pfd[s->first], s->nr, woken);
     }
 }
 
