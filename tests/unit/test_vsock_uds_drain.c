@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include "stdvmm/err.h"
 #include "stdvmm/posix_net.h"
+#include "stdvmm/virtio_vsock.h"
 #include "support/test_driver.h"
 #include "support/test_guest.h"
 
@@ -33,6 +34,7 @@ struct fx {
     struct test_guest g;
     struct virtio_vsock vs;
     struct vmm_vsock_uds uds;
+    struct vmm_loop loop; /* run a round at a time on the test's thread */
     struct test_vq q[3];
     uint64_t rx_gpa[QNUM];
     uint64_t tx_buf; /* header + CHUNK bytes, reused for every packet */
@@ -58,7 +60,10 @@ static int setup(void **state)
                                        &f->uds.backend),
                      0);
     assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_vsock_device(&f->vs)), 0);
-    vmm_vsock_uds_attach(&f->uds, &f->vs, NULL);
+    struct vmm_vsock_host host = virtio_vsock_host(&f->vs);
+    vmm_vsock_uds_attach(&f->uds, &host, NULL);
+    assert_int_equal(vmm_loop_init(&f->loop), 0);
+    assert_int_equal(vmm_vsock_uds_start(&f->uds, &f->loop), 0);
     test_vmmio_bringup(&f->g, BASE, VIRTIO_BIT(VIRTIO_F_VERSION_1), f->q, 3, QNUM);
     for (unsigned i = 0; i < 8; i++) {
         struct test_buf b = {test_guest_alloc(&f->g, 4096, 8), 4096, true};
@@ -77,6 +82,7 @@ static int teardown(void **state)
     for (unsigned i = 0; i < f->nr_host_fd; i++)
         close(f->host_fd[i]);
     vmm_vsock_uds_close(&f->uds);
+    vmm_loop_close(&f->loop);
     rmdir(f->dir);
     test_guest_free(&f->g);
     free(f);
@@ -145,7 +151,7 @@ static void host_occupies_a_slot(struct fx *f)
     memcpy(sa.sun_path, f->path, strlen(f->path) + 1);
     assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
     f->host_fd[f->nr_host_fd++] = fd;
-    assert_true(vmm_vsock_uds_poll_once(&f->uds, 100) >= 0); /* accepts it */
+    assert_true(vmm_loop_run_once(&f->loop, 100) >= 0); /* accepts it */
 }
 
 static unsigned slots_in(const struct fx *f, unsigned state)
@@ -178,7 +184,7 @@ static void vsock_uds_draining_slot_yields_to_a_new_connection(void **state)
         if (VMM_VSOCK_UDS_BUF - (c->rx_cnt - c->fwd_cnt) < CHUNK)
             break;
         guest_send(f, VIRTIO_VSOCK_OP_RW, 5000, 1234, CHUNK);
-        assert_true(vmm_vsock_uds_poll_once(&f->uds, 0) >= 0);
+        assert_true(vmm_loop_run_once(&f->loop, 0) >= 0);
         while (guest_recv_op(f) != 0) /* credit updates */
             ;
     }
