@@ -10,7 +10,7 @@ void vmm_mem_init(struct vmm_mem *mem)
 
 int vmm_mem_add_region(struct vmm_mem *mem, uint64_t gpa, uint64_t size, void *hva)
 {
-    if (size == 0 || hva == NULL || gpa + size < gpa)
+    if (size == 0 || hva == NULL || size > UINT64_MAX - gpa)
         return -VMM_EINVAL;
     if (mem->nr_regions >= VMM_MAX_RAM_REGIONS)
         return -VMM_ENOSPC;

@@ -14,7 +14,8 @@ int vmm_mmio_register(struct vmm_mmio_bus *bus, uint64_t base, uint64_t size,
 {
     unsigned pos = 0;
 
-    if (size == 0 || base + size < base || ops == NULL || ops->read == NULL || ops->write == NULL)
+    if (size == 0 || size > UINT64_MAX - base || ops == NULL || ops->read == NULL ||
+        ops->write == NULL)
         return -VMM_EINVAL;
     if (bus->nr_regions >= VMM_MAX_MMIO_REGIONS)
         return -VMM_ENOSPC;

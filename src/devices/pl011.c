@@ -273,7 +273,7 @@ static int pl011_mmio_write(void *opaque, uint64_t offset, unsigned size, uint64
     struct pl011 *uart = opaque;
     uint64_t reg = offset & ~3ull;
     unsigned shift = (unsigned)(offset & 3) * 8;
-    uint32_t mask = size_mask(size) << shift;
+    uint32_t mask = (uint32_t)((uint64_t)size_mask(size) << shift);
     uint32_t old = 0, val;
 
     if (reg == PL011_DR && shift != 0)
@@ -283,7 +283,7 @@ static int pl011_mmio_write(void *opaque, uint64_t offset, unsigned size, uint64
         warn_bad_access(uart, "write", offset, size);
         return 0;
     }
-    val = (old & ~mask) | (((uint32_t)value << shift) & mask);
+    val = (old & ~mask) | (uint32_t)((value & size_mask(size)) << shift);
     write_reg(uart, reg, val);
     update_irq(uart);
     notify_rx_room(uart);

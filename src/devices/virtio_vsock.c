@@ -5,6 +5,7 @@
  * the connection state machine. See include/stdvmm/virtio_vsock.h.
  */
 #include <string.h>
+#include "stdvmm/compiler.h"
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
 #include "virtio_vsock_internal.h"
@@ -129,7 +130,8 @@ static void guest_request(struct virtio_vsock *vs, const struct virtio_vsock_hdr
 }
 
 /* Guest data (5.10.6.3): within our credit, straight to the backend. */
-static void guest_rw(struct virtio_vsock *vs, const struct virtio_vsock_hdr *h, unsigned id)
+VMM_WRAPS static void guest_rw(struct virtio_vsock *vs, const struct virtio_vsock_hdr *h,
+                               unsigned id)
 {
     const struct vmm_vsock_backend *be = vs->backend;
     struct virtio_vsock_conn *c = &vs->conns[id];

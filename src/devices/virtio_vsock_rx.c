@@ -5,18 +5,20 @@
  * (5.10.6.3) and the functions the backend calls.
  */
 #include <string.h>
+#include "stdvmm/compiler.h"
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
 #include "virtio_vsock_internal.h"
 
-uint32_t vsock_peer_credit(const struct virtio_vsock_conn *c)
+/* The counters run free and wrap (5.10.6.3): differences are what count. */
+VMM_WRAPS uint32_t vsock_peer_credit(const struct virtio_vsock_conn *c)
 {
     uint32_t in_flight = c->tx_cnt - c->peer_fwd_cnt;
 
     return in_flight >= c->peer_buf_alloc ? 0 : c->peer_buf_alloc - in_flight;
 }
 
-void vsock_check_credit_update(struct virtio_vsock *vs, struct virtio_vsock_conn *c)
+VMM_WRAPS void vsock_check_credit_update(struct virtio_vsock *vs, struct virtio_vsock_conn *c)
 {
     if (c->fwd_cnt - c->fwd_cnt_sent >= vs->backend->buf_alloc / 2)
         c->pending |= VIRTIO_VSOCK_PEND_CREDIT_UPDATE;
@@ -251,7 +253,8 @@ int virtio_vsock_host_connect(struct virtio_vsock *vs, uint32_t guest_port, uint
     return (int)id;
 }
 
-long virtio_vsock_host_send(struct virtio_vsock *vs, unsigned conn, const void *buf, size_t len)
+VMM_WRAPS long virtio_vsock_host_send(struct virtio_vsock *vs, unsigned conn, const void *buf,
+                                      size_t len)
 {
     struct virtio_vsock_conn *c = host_conn(vs, conn);
     struct virtq *vq = virtio_mmio_queue(&vs->vdev, VIRTIO_VSOCK_RXQ);
@@ -310,7 +313,7 @@ long virtio_vsock_host_send(struct virtio_vsock *vs, unsigned conn, const void *
     return done > 0 || len == 0 ? (long)done : -VMM_EAGAIN;
 }
 
-void virtio_vsock_host_consumed(struct virtio_vsock *vs, unsigned conn, uint32_t bytes)
+VMM_WRAPS void virtio_vsock_host_consumed(struct virtio_vsock *vs, unsigned conn, uint32_t bytes)
 {
     struct virtio_vsock_conn *c = host_conn(vs, conn);
     uint32_t unconsumed;

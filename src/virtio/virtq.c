@@ -245,7 +245,7 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *chain)
     ret = walk_chain(vq, chain, head);
     if (ret < 0)
         return ret;
-    vq->last_avail++;
+    vq->last_avail = (uint16_t)(vq->last_avail + 1); /* wraps at 2^16 (2.7.6) */
     if (vq->event_idx && !vq->no_notify) {
         ring_store16(vq->used + USED_RING + USED_ELEM_SIZE * vq->num, vq->last_avail);
         /* The next avail idx load must not pass this store, or a kick is lost. */
@@ -265,7 +265,7 @@ int virtq_push_used(struct virtq *vq, uint16_t head, uint32_t written)
     ring_store32(elem + 4, written);
     /* The element must be visible before the index that publishes it. */
     __atomic_thread_fence(__ATOMIC_RELEASE);
-    vq->used_idx++;
+    vq->used_idx = (uint16_t)(vq->used_idx + 1); /* wraps at 2^16 (2.7.8) */
     ring_store16(vq->used + USED_IDX, vq->used_idx);
     return 0;
 }

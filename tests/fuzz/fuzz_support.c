@@ -265,7 +265,7 @@ static uint64_t data_alloc(struct fz_driver *d, uint32_t len)
 static void publish(struct fz_driver *d, struct fz_vq *vq, uint16_t head)
 {
     gw16(d->g, vq->avail + 4 + 2u * (vq->avail_idx & (vq->num - 1u)), head);
-    vq->avail_idx++;
+    vq->avail_idx = (uint16_t)(vq->avail_idx + 1);
     gw16(d->g, vq->avail + 2, vq->avail_idx);
 }
 
