@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "stdvmm/aarch64_emul.h"
+#include "stdvmm/compiler.h"
 #include "stdvmm/err.h"
 
 static unsigned field(uint32_t insn, unsigned lsb, unsigned width)
@@ -16,7 +17,8 @@ static unsigned field(uint32_t insn, unsigned lsb, unsigned width)
     return (insn >> lsb) & ((1u << width) - 1u);
 }
 
-static int64_t sext(uint64_t v, unsigned bits)
+/* Two's complement on purpose: the subtraction wraps for negative values. */
+VMM_WRAPS static int64_t sext(uint64_t v, unsigned bits)
 {
     uint64_t m = UINT64_C(1) << (bits - 1);
 

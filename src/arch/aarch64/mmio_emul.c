@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "stdvmm/aarch64_emul.h"
+#include "stdvmm/compiler.h"
 #include "stdvmm/err.h"
 #include "stdvmm/vm.h"
 
@@ -40,7 +41,7 @@ static uint64_t size_mask(unsigned size)
 }
 
 /* Rm extended and shifted (C6.2 "ExtendReg"). */
-static uint64_t extend_reg(uint64_t rm, unsigned option, unsigned shift)
+VMM_WRAPS static uint64_t extend_reg(uint64_t rm, unsigned option, unsigned shift)
 {
     switch (option) {
     case 2: /* UXTW */
@@ -99,9 +100,10 @@ static int read_base(const struct vmm_a64_regs_ops *ops, void *ctx, uint64_t pst
     return reg_read(ops, ctx, (enum vmm_a64_reg)op->base_reg, base);
 }
 
-/* The data address: base, plus the offset unless post-indexed. */
-static int address(const struct vmm_a64_regs_ops *ops, void *ctx, uint64_t pstate,
-                   struct vmm_a64_mmio *op)
+/* The data address: base, plus the offset unless post-indexed. Addresses
+ * are modulo 2^64, as on the CPU (a negative offset wraps). */
+VMM_WRAPS static int address(const struct vmm_a64_regs_ops *ops, void *ctx, uint64_t pstate,
+                             struct vmm_a64_mmio *op)
 {
     uint64_t base, offset, rm;
     int ret = read_base(ops, ctx, pstate, op, &base);
