@@ -11,6 +11,8 @@
 #            (PSCI SYSTEM_OFF) and stays off
 #   vm4      4 vCPUs: the guest sees 4 CPUs online, powers off
 #   two_vms  two VMs, each with its own VMM PD: console output from both
+#   attack   vm1 booting the attacking guest (tests/attack): its accesses
+#            without a syndrome are emulated, a SIMD load gets an abort
 #
 # Needs MICROKIT_SDK (a Microkit 2.0.1 SDK with qemu_virt_aarch64); without
 # it prints one SKIPPED line and exits 0. SEL4_TIMEOUT (s) bounds each boot.
@@ -126,6 +128,30 @@ for vm in vm-a vm-b; do
     expect two_vms "$vm powers off" "stdvmm[$vm]: VM $vm stopped: $off" 1
 done
 no_vmm_errors two_vms
+
+# The attacking guest (tests/attack) as vm1's kernel, in its own build
+# directory: accesses without a syndrome (tests/attack/isv0.c) must be
+# emulated on seL4 too, and a SIMD load must come back as an external abort.
+# Its other verdicts assume stdvmm's KVM setup (64 MiB of RAM, blk and rng).
+# BUILD reaches the core's sub-make too: DEPS and FS_DIR keep that one on
+# the repository's build directory (its freestanding core is already built).
+echo "sel4: building vm1 with the attacking guest as its kernel"
+if make -s attack-guest >"$OUT.attack.log" 2>&1 &&
+    make -s -C examples/sel4 MICROKIT_SDK="$MICROKIT_SDK" BUILD="$PWD/$OUT/attack" \
+        DEPS="$PWD/build/deps" FS_DIR="$PWD/build/freestanding" \
+        GUEST_KERNEL="$PWD/build/attack/Image" vm1 >>"$OUT.attack.log" 2>&1; then
+    boot attack/vm1 "stdvmm[vm1]: VM vm1 stopped: $off"
+    expect attack/vm1 "attacking guest finishes" "vm1| ATTACK: done" 1
+    expect attack/vm1 "LDP emulated" "vm1| ATTACK-PASS: isv0: ldp-reads-magic-and-version" 1
+    expect attack/vm1 "SIMD load gets an external abort" \
+        "vm1| ATTACK-PASS: isv0: simd-load-gets-external-abort" 1
+    expect attack/vm1 "no ISV=0 case fails" "vm1| ATTACK-FAIL: isv0:" 0
+    no_vmm_errors attack/vm1
+else
+    tail -n 20 "$OUT.attack.log"
+    echo "FAIL sel4 attack build (log: $OUT.attack.log)"
+    failed=$((failed + 1))
+fi
 
 echo "sel4: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
