@@ -18,7 +18,8 @@ CSTD := -std=c11
 INC := -Iinclude -Isrc
 
 # Portable code: no hypervisor, no libc beyond <string.h>, freestanding-safe.
-CORE_SRCS := $(sort $(wildcard src/core/*.c src/arch/aarch64/*.c src/virtio/*.c src/devices/*.c))
+CORE_SRCS := $(sort $(wildcard src/core/*.c src/arch/aarch64/*.c src/virtio/*.c src/devices/*.c \
+	src/machine/*.c))
 # Hosted (POSIX/Linux) backends: files, fds, tap, sockets.
 POSIX_SRCS := $(sort $(wildcard src/backends/posix/*.c))
 # The KVM port and the command-line program.
@@ -33,7 +34,7 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 HOST_CFLAGS := $(CSTD) $(WARN) $(INC) -Itests/unit -g -O1 $(SAN) -D_GNU_SOURCE
 HOST_LDLIBS := -lcmocka -lfdt -pthread
 # Hosted parts of the stdvmm program that unit tests exercise on the build host.
-HOSTED_SRCS := tools/stdvmm/config.c
+HOSTED_SRCS := tools/stdvmm/config.c tools/stdvmm/help.c tools/stdvmm/backends.c
 # The KVM port's seccomp filter builds (and is tested) on any Linux host.
 HOSTED_SRCS += tools/stdvmm/isolate.c ports/kvm/seccomp.c ports/kvm/seccomp_table.c
 HOST_LIB_OBJS := $(patsubst %.c,$(HOST_DIR)/%.o,$(CORE_SRCS) $(POSIX_SRCS) $(HOSTED_SRCS))

@@ -49,7 +49,7 @@ echo "BENCH-NOTE transparent huge pages: $(cat /sys/kernel/mm/transparent_hugepa
 
 stdvmm_cmd() {
     echo stdvmm run --kernel /guest/Image --initrd /guest/initrd.gz --mem ${mem}M \
-        --log-level info --disk /tmp/disk.img --net tap=tap0
+        --log-level info --disk /tmp/disk.img --net tap=tap0 --boot-timer
 }
 
 qemu_cmd() {

@@ -3,7 +3,8 @@
  * A device as the VM sees it: an MMIO window, an optional interrupt line and
  * what the device tree says about it. The architecture's device-tree builder
  * writes the node "<node_name>@<base>" with compatible, reg and interrupts
- * for every device, then calls fdt_props for anything device specific.
+ * for every device, then calls fdt_props for anything device specific
+ * (virtio-mmio's adds dma-coherent, the PL011's its clocks).
  */
 #ifndef STDVMM_DEVICE_H
 #define STDVMM_DEVICE_H
@@ -13,8 +14,8 @@
 #include "stdvmm/mmio.h"
 
 struct vmm_device {
-    const char *name;      /* unique, for logs and IRQ ownership: "virtio-blk0" */
-    const char *node_name; /* device-tree node name: "virtio_mmio", "pl011" */
+    const char *name;       /* unique, for logs and IRQ ownership: "virtio-blk0" */
+    const char *node_name;  /* device-tree node name: "virtio_mmio", "pl011" */
     const char *compatible; /* "\0"-separated list; length in compatible_len */
     size_t compatible_len;
     uint64_t base; /* MMIO window */
@@ -25,6 +26,9 @@ struct vmm_device {
     /* Optional: add device specific properties inside the open node
      * (libfdt sequential-write). Return 0 or a negative libfdt error. */
     int (*fdt_props)(const struct vmm_device *dev, void *fdt);
+    /* Optional: back to the power-on state (a guest reset); host-side
+     * connections (backends) stay. */
+    void (*reset)(struct vmm_device *dev);
 };
 
 #endif

@@ -68,6 +68,7 @@ struct pl011 {
     struct vmm_device dev; /* add to the VM with vmm_vm_add_device(vm, &uart->dev) */
     struct vmm_vm *vm;
     const struct vmm_stream_backend *backend; /* may be NULL: output dropped */
+    uint32_t clk_phandle; /* the device tree's 24 MHz clock for uartclk and apb_pclk */
 
     uint8_t rx_fifo[PL011_FIFO_DEPTH];
     unsigned rx_head, rx_count;
@@ -83,10 +84,11 @@ struct pl011 {
 /*
  * Reset @uart and describe it as a device at @base on SPI @irq (or
  * VMM_IRQ_NONE) called @name: node "pl011@<base>", compatible
- * "arm,pl011\0arm,primecell", clocks = the generated apb-pclk node.
+ * "arm,pl011\0arm,primecell", clocks = <@clk_phandle @clk_phandle> (the
+ * platform's fixed clock node, e.g. VMM_ARM64_PHANDLE_APB_PCLK).
  */
 void pl011_init(struct pl011 *uart, struct vmm_vm *vm, const char *name, uint64_t base,
-                unsigned irq, const struct vmm_stream_backend *backend);
+                unsigned irq, uint32_t clk_phandle, const struct vmm_stream_backend *backend);
 
 /* Back to the power-on state (DDI 0183 reset values); the FIFO is emptied. */
 void pl011_reset(struct pl011 *uart);

@@ -147,6 +147,9 @@ static inline struct vmm_device *virtio_mmio_device(struct virtio_mmio *vdev)
  * needing reset, queue ready), else NULL. */
 struct virtq *virtio_mmio_queue(struct virtio_mmio *vdev, unsigned q);
 
+/* The transport's device-tree hook (dev->fdt_props): "dma-coherent". */
+int virtio_mmio_fdt_props(const struct vmm_device *dev, void *fdt);
+
 /* After pushing used buffers on @q: interrupt the driver unless it asked
  * not to be (virtq_need_interrupt). */
 void virtio_mmio_notify_used(struct virtio_mmio *vdev, unsigned q);

@@ -6,7 +6,8 @@
  * Which syscalls: those the run loop makes once set-up is over. vCPU
  * threads: KVM_RUN, KVM_IRQ_LINE, KVM_SET_VCPU_EVENTS, KVM_GET/SET_ONE_REG
  * (accesses emulated from their instruction), futex (the device
- * lock), signals to stop. Backends: read/write/readv/writev on the console,
+ * lock), signals to stop; a guest reset: KVM_ARM_PREFERRED_TARGET,
+ * KVM_ARM_VCPU_INIT, KVM_SET_ONE_REG (main thread, vCPUs stopped). Backends: read/write/readv/writev on the console,
  * tap and sockets, TUNSETOFFLOAD on the tap when the guest (re)negotiates
  * virtio-net offloads, preadv/pwritev/fdatasync/fallocate on disk images,
  * getrandom, and for vsock accept4/connect/sendmsg/recvmsg on UNIX sockets
@@ -102,6 +103,10 @@ static const uint32_t native_ioctls[] = {
     (uint32_t)KVM_RUN, (uint32_t)KVM_IRQ_LINE, (uint32_t)KVM_SET_VCPU_EVENTS,
     /* registers of an access emulated from its instruction (kvm_nisv.c) */
     (uint32_t)KVM_GET_ONE_REG, (uint32_t)KVM_SET_ONE_REG,
+#if defined(__aarch64__)
+    /* a guest reset: every vCPU back to its reset state (then SET_ONE_REG) */
+    (uint32_t)KVM_ARM_PREFERRED_TARGET, (uint32_t)KVM_ARM_VCPU_INIT,
+#endif
     (uint32_t)TCGETS, /* isatty(), tcgetattr() */
     (uint32_t)TCSETS, /* tcsetattr(): the console's raw mode is undone at exit */
     (uint32_t)TCSETSW, (uint32_t)TCSETSF,

@@ -119,7 +119,7 @@ static bool fault_mmio(struct sel4_vmm *s, unsigned vcpu)
         return fault_advance(vcpu, &regs, d.insn_len);
     xt = sel4_regs_x(&regs, d.rt);
     vmm_dabt_to_access(&d, ipa, vcpu, xt != NULL ? *xt : 0, &acc);
-    vmm_vm_mmio(&s->vm, &acc); /* errors are logged by the bus and read as 0 */
+    vmm_vm_mmio(&s->machine.vm, &acc); /* errors are logged by the bus and read as 0 */
     if (!acc.write && vmm_dabt_read_result(&d, acc.value, &value) && xt != NULL)
         *xt = value;
     return fault_advance(vcpu, &regs, d.insn_len);

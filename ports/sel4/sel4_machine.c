@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The machine one VMM runs: guest RAM (the guest_ram memory region, mapped
- * in the VM and in this PD), a GICv2 whose distributor the vGIC emulates
- * and whose CPU interface is the hardware's GICV, the PL011 and a
- * virtio-console, and the Linux boot placement of the portable core. On
- * PSCI SYSTEM_RESET everything here is built again from the images.
+ * The machine one VMM runs: the example's machine description, completed
+ * with the guest images linked into this program, built by the portable
+ * machine builder (src/machine) through this port's struct vmm_port_ops.
+ * The port itself adds only what seL4 leaves to the VMM: a GICv2 whose
+ * distributor the vGIC emulates (its CPU interface is the hardware's
+ * GICV) and PSCI. Guest RAM is the guest_ram memory region, mapped in the
+ * VM and in this PD. On PSCI SYSTEM_RESET the builder resets the machine.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,8 +25,64 @@ static int sel4_irq_set(void *port, unsigned line, bool level)
     return vmm_vgic_set_irq(&s->gic, 0, VMM_VGIC_SPI(line), level);
 }
 
-static const struct vmm_port_ops sel4_port_ops = {.irq_set = sel4_irq_set};
+/* RAM is the guest_ram region the .system file maps; it cannot move. */
+static int sel4_map_ram(void *port, uint64_t gpa, uint64_t size, void **hva)
+{
+    struct sel4_vmm *s = port;
 
+    if (s->ram == NULL)
+        return -VMM_ENOENT;
+    *hva = s->ram;
+    return vmm_vm_add_ram(&s->machine.vm, gpa, size, s->ram);
+}
+
+static int sel4_vcpu_start(void *port, unsigned vcpu, uint64_t pc, uint64_t x0)
+{
+    return sel4_vcpu_boot(port, vcpu, pc, x0) < 0 ? -VMM_EIO : 0;
+}
+
+static void sel4_vcpu_stop_op(void *port, unsigned vcpu)
+{
+    sel4_vcpu_stop(port, vcpu);
+}
+
+static int sel4_add_gic(struct sel4_vmm *s);
+
+static void sel4_stop_all(struct sel4_vmm *s)
+{
+    for (unsigned i = 0; i < s->cfg->nr_vcpus; i++) {
+        sel4_vcpu_stop(s, i);
+        if (s->vtimer.gic != NULL) /* built at least once */
+            vmm_vtimer_reset(&s->vtimer, i);
+    }
+}
+
+/* Every vCPU stopped, the vGIC, the timer PPIs and PSCI back in reset
+ * state; the command line tells the guest which boot this is. */
+static int sel4_reset(void *port)
+{
+    struct sel4_vmm *s = port;
+    int ret;
+
+    sel4_stop_all(s);
+    ret = sel4_add_gic(s);
+    if (ret == 0)
+        ret = vmm_psci_init(&s->psci, s->cfg->nr_vcpus, &s->machine.vm.mem);
+    sel4_snprintf(s->cmdline, sizeof(s->cmdline), "%s stdvmm.boot=%u",
+                  sel4_vmm_config.machine.cmdline != NULL ? sel4_vmm_config.machine.cmdline : "",
+                  s->machine.boots + 1);
+    return ret;
+}
+
+static const struct vmm_port_ops sel4_port_ops = {
+    .irq_set = sel4_irq_set,
+    .map_ram = sel4_map_ram,
+    .vcpu_start = sel4_vcpu_start,
+    .vcpu_stop = sel4_vcpu_stop_op,
+    .reset = sel4_reset,
+};
+
+/* ------------------------------------------------------------------- vGIC */
 /* The vGIC writes a list register: seL4_ARM_VCPU_InjectIRQ. Its priority
  * is the 5-bit field of GICH_LR (IHI 0048B 5.3.10: priority bits [7:3]),
  * so the distributor's 8-bit priority loses its low three bits. seL4
@@ -65,7 +123,8 @@ static void sel4_vtimer_ack(void *ctx, unsigned vcpu)
     microkit_vcpu_arm_ack_vppi(vcpu, VMM_VGIC_VTIMER_INTID);
 }
 
-/* ---------------------------------------------------------------- building */
+/* The vGIC and the timer PPIs in reset state (the distributor's MMIO
+ * window is registered once, by sel4_machine_start). */
 static int sel4_add_gic(struct sel4_vmm *s)
 {
     const struct vmm_vgic_config cfg = {
@@ -80,105 +139,62 @@ static int sel4_add_gic(struct sel4_vmm *s)
 
     if (ret == 0)
         ret = vmm_vtimer_init(&s->vtimer, &s->gic, VMM_VGIC_VTIMER_INTID, sel4_vtimer_ack, s);
-    if (ret == 0)
-        ret = vmm_mmio_register_vcpu(&s->vm.bus, s->layout.gicd_base, VMM_VGIC_V2_DIST_SIZE,
-                                     &vmm_vgic_v2_dist_mmio_ops, &vmm_vgic_v2_dist_vcpu_ops,
-                                     &s->gic, "gicd");
     return ret;
 }
 
-static int sel4_add_devices(struct sel4_vmm *s)
+/* --------------------------------------------------------------- backends */
+/* Only the console exists on seL4 so far; other classes need a backend
+ * here (e.g. sDDF queues, docs/ARCHITECTURE.md). */
+static int sel4_backend_open(void *ctx, struct vmm_machine *m, struct vmm_machine_dev *d)
 {
-    uint64_t base;
-    unsigned irq;
-    int ret;
-
-    pl011_init(&s->uart, &s->vm, "pl011", s->layout.uart_base, s->layout.uart_irq,
-               &s->console.backend);
-    ret = vmm_vm_add_device(&s->vm, &s->uart.dev);
-    if (ret == 0)
-        ret = vmm_arm64_device_path(&s->uart.dev, s->stdout_path, sizeof(s->stdout_path));
-    if (ret < 0 || !s->cfg->virtio_console)
-        return ret;
-    ret = vmm_arm64_virtio_slot(&s->layout, 0, &base, &irq);
-    if (ret == 0)
-        ret = virtio_console_init(&s->vcon, &s->vm, "virtio-console0", base, irq,
-                                  &s->console.backend);
-    if (ret == 0)
-        ret = vmm_vm_add_device(&s->vm, virtio_console_device(&s->vcon));
-    return ret;
+    (void)ctx;
+    (void)m;
+    vmm_err("%s: no seL4 backend for device class \"%s\"", d->name, d->cls->name);
+    return -VMM_ENOTSUP;
 }
 
-/* Build the VM from nothing: every device and the vGIC in reset state, the
- * kernel, initrd and a fresh device tree copied into guest RAM. */
-static int sel4_machine_build(struct sel4_vmm *s)
-{
-    const struct sel4_vmm_config *cfg = s->cfg;
-    struct vmm_arm64_boot boot;
-    int ret;
-
-    vmm_arm64_default_layout_gicv2(&s->layout);
-    s->layout.ram_base = cfg->ram_gpa;
-    ret = vmm_vm_init(&s->vm, cfg->name, cfg->nr_vcpus);
-    if (ret == 0) {
-        vmm_vm_set_port(&s->vm, &sel4_port_ops, s);
-        ret = vmm_vm_add_ram(&s->vm, cfg->ram_gpa, cfg->ram_size, s->ram);
-    }
-    if (ret == 0)
-        ret = sel4_add_gic(s);
-    if (ret == 0)
-        ret = sel4_add_devices(s);
-    if (ret == 0)
-        ret = vmm_psci_init(&s->psci, cfg->nr_vcpus, &s->vm.mem);
-    if (ret < 0) {
-        vmm_err("building the VM: %s", vmm_strerror(ret));
-        return ret;
-    }
-    sel4_snprintf(s->cmdline, sizeof(s->cmdline), "%s stdvmm.boot=%u",
-                  cfg->cmdline != NULL ? cfg->cmdline : "", s->boots + 1);
-    boot = (struct vmm_arm64_boot){
-        .kernel = sel4_guest_kernel,
-        .kernel_size = (size_t)(sel4_guest_kernel_end - sel4_guest_kernel),
-        .initrd = sel4_guest_initrd,
-        .initrd_size = (size_t)(sel4_guest_initrd_end - sel4_guest_initrd),
-        .cmdline = s->cmdline,
-        .stdout_path = s->stdout_path,
-    };
-    if (boot.initrd_size == 0)
-        boot.initrd = NULL;
-    ret = vmm_arm64_boot_prepare(&s->vm, &s->layout, &boot, &s->info);
-    if (ret < 0)
-        vmm_err("placing the guest in %llu MiB of RAM: %s",
-                (unsigned long long)(cfg->ram_size >> 20), vmm_strerror(ret));
-    return ret;
-}
-
+/* ---------------------------------------------------------------- building */
 int sel4_machine_start(struct sel4_vmm *s)
 {
-    int ret = sel4_machine_build(s);
+    int ret;
 
+    s->desc = sel4_vmm_config.machine;
+    s->cfg = &s->desc;
+    s->desc.gic_version = 2; /* seL4's QEMU virt platform has a GICv2 */
+    s->desc.kernel = sel4_guest_kernel;
+    s->desc.kernel_size = (size_t)(sel4_guest_kernel_end - sel4_guest_kernel);
+    s->desc.initrd = sel4_guest_initrd;
+    s->desc.initrd_size = (size_t)(sel4_guest_initrd_end - sel4_guest_initrd);
+    sel4_snprintf(s->cmdline, sizeof(s->cmdline), "%s stdvmm.boot=1",
+                  s->desc.cmdline != NULL ? s->desc.cmdline : "");
+    s->desc.cmdline = s->cmdline;
+    s->provider = (struct vmm_backend_provider){
+        .open = sel4_backend_open,
+        .console = &s->console.backend,
+        .ctx = s,
+    };
+    ret = vmm_machine_init(&s->machine, &s->desc, &s->provider, s->storage, sizeof(s->storage));
+    if (ret == 0) {
+        vmm_vm_set_port(&s->machine.vm, &sel4_port_ops, s);
+        ret = sel4_add_gic(s);
+    }
+    if (ret == 0)
+        ret = vmm_mmio_register_vcpu(&s->machine.vm.bus, s->machine.layout.gicd_base,
+                                     VMM_VGIC_V2_DIST_SIZE, &vmm_vgic_v2_dist_mmio_ops,
+                                     &vmm_vgic_v2_dist_vcpu_ops, &s->gic, "gicd");
+    if (ret == 0)
+        ret = vmm_psci_init(&s->psci, s->cfg->nr_vcpus, &s->machine.vm.mem);
+    if (ret == 0)
+        ret = vmm_machine_build(&s->machine);
     if (ret < 0) {
         sel4_machine_halt(s, "the VM could not be built");
         return ret;
     }
-    s->boots++;
-    vmm_info("boot %u: %u vCPU(s), %llu MiB RAM, kernel at 0x%llx, DTB at 0x%llx", s->boots,
+    vmm_info("boot %u: %u vCPU(s), %llu MiB RAM, kernel at 0x%llx, DTB at 0x%llx", s->machine.boots,
              s->cfg->nr_vcpus, (unsigned long long)(s->cfg->ram_size >> 20),
-             (unsigned long long)s->info.kernel_gpa, (unsigned long long)s->info.dtb_gpa);
-    if (sel4_vcpu_boot(s, 0, s->info.entry, s->info.dtb_gpa) < 0) {
-        sel4_machine_halt(s, "vCPU 0 could not be started");
-        return -VMM_EIO;
-    }
+             (unsigned long long)s->machine.info.kernel_gpa,
+             (unsigned long long)s->machine.info.dtb_gpa);
     return 0;
-}
-
-static void sel4_stop_all(struct sel4_vmm *s)
-{
-    for (unsigned i = 0; i < s->cfg->nr_vcpus; i++) {
-        sel4_vcpu_stop(s, i);
-        if (s->vtimer.gic != NULL) /* built at least once */
-            vmm_vtimer_reset(&s->vtimer, i);
-    }
 }
 
 void sel4_machine_halt(struct sel4_vmm *s, const char *why)
@@ -190,7 +206,16 @@ void sel4_machine_halt(struct sel4_vmm *s, const char *why)
 
 int sel4_machine_reset(struct sel4_vmm *s)
 {
-    sel4_stop_all(s);
+    int ret;
+
     vmm_info("VM %s: system reset, booting again", s->cfg->name);
-    return sel4_machine_start(s);
+    ret = vmm_machine_reset(&s->machine);
+    if (ret < 0) {
+        sel4_machine_halt(s, "the VM could not be reset");
+        return ret;
+    }
+    vmm_info("boot %u: kernel at 0x%llx, DTB at 0x%llx", s->machine.boots,
+             (unsigned long long)s->machine.info.kernel_gpa,
+             (unsigned long long)s->machine.info.dtb_gpa);
+    return 0;
 }

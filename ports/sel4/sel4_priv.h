@@ -9,19 +9,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "stdvmm/arm64.h"
 #include "stdvmm/backend.h"
-#include "stdvmm/pl011.h"
+#include "stdvmm/machine.h"
 #include "stdvmm/psci.h"
 #include "stdvmm/vgic.h"
-#include "stdvmm/virtio_console.h"
-#include "stdvmm/vm.h"
 #include "stdvmm_sel4.h"
 
 /* QEMU virt's GICv2 has 4 list registers per CPU interface (GICH_VTR). */
 #define SEL4_VMM_NR_LRS 4
 #define SEL4_VMM_NR_SPIS 64
 #define SEL4_CONSOLE_LINE 256
+/* Device state of the machine builder (the console devices are part of
+ * struct vmm_machine; classes with a seL4 backend need room here). */
+#define SEL4_MACHINE_STORAGE 4096
 
 /* Guest output on the seL4 debug console, one whole line at a time with
  * the VM's name in front, so two VMs sharing the serial port stay readable. */
@@ -33,21 +33,18 @@ struct sel4_console {
 };
 
 struct sel4_vmm {
-    const struct sel4_vmm_config *cfg;
-    uint8_t *ram; /* guest_ram in this PD (setvar_vaddr) */
-    struct vmm_vm vm;
-    struct vmm_arm64_layout layout;
+    const struct vmm_machine_desc *cfg; /* &desc */
+    uint8_t *ram;                       /* guest_ram in this PD (setvar_vaddr) */
+    struct vmm_machine_desc desc;       /* the example's, with the linked images */
+    struct vmm_machine machine;         /* machine.vm is the VM */
+    struct vmm_backend_provider provider;
+    _Alignas(16) uint8_t storage[SEL4_MACHINE_STORAGE];
     struct vmm_vgic gic;
     struct vmm_vtimer vtimer;
     struct vmm_psci psci;
-    struct pl011 uart;
-    struct virtio_console vcon;
     struct sel4_console console;
-    struct vmm_arm64_boot_info info;
-    char stdout_path[64];
     char cmdline[512];
-    unsigned boots; /* how many times the guest was started */
-    bool halted;    /* stopped for good (SYSTEM_OFF or an error) */
+    bool halted; /* stopped for good (SYSTEM_OFF or an error) */
     bool running[VMM_MAX_VCPUS];
     struct vmm_ratelimit rl_sysreg, rl_inject;
     struct vmm_ratelimit rl_undef, rl_abort; /* exceptions injected instead of emulating */
@@ -57,7 +54,7 @@ struct sel4_vmm {
 void sel4_console_init(struct sel4_console *con, const char *prefix);
 void sel4_log_init(const char *name);
 
-/* sel4_machine.c: build the VM (again, on reset) and start vCPU 0. */
+/* sel4_machine.c: describe and build the VM and start vCPU 0. */
 int sel4_machine_start(struct sel4_vmm *s);
 /* Stop every vCPU; @why is logged. The VM stays stopped. */
 void sel4_machine_halt(struct sel4_vmm *s, const char *why);

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The seL4 Microkit port of stdvmm: one VMM protection domain per VM. What
- * an example system provides to the port, as plain data. No seL4 or Microkit
- * header is needed to write one (examples/sel4/<system>/config_*.c).
+ * an example system provides to the port, as plain data: a machine
+ * description (include/stdvmm/machine.h), which the port completes with
+ * the guest images linked into the program and builds with the machine
+ * builder, as `stdvmm run` does on KVM. No seL4 or Microkit header is
+ * needed to write one (examples/sel4/<system>/config_*.c).
  */
 #ifndef STDVMM_SEL4_H
 #define STDVMM_SEL4_H
@@ -10,15 +13,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "stdvmm/vcpu.h"
+#include "stdvmm/machine.h"
 
+/*
+ * machine.name: for logs and the console prefix ("vm1"); nr_vcpus:
+ * 1..VMM_MAX_VCPUS, <vcpu id="0..n-1"/> in the .system; ram_base/ram_size:
+ * the guest_ram memory region as the VM sees it (the .system's VM map);
+ * gic_version 2 (seL4 on QEMU virt); cmdline: the port appends
+ * stdvmm.boot=<n>; console: VMM_CONSOLE_VIRTIO adds a virtio-console; the
+ * devices need classes whose backend kind this port provides (the console
+ * stream only, so far). kernel and initrd are left empty: the port fills
+ * them in from guest_images.S.
+ */
 struct sel4_vmm_config {
-    const char *name;    /* for logs and the console prefix: "vm1" */
-    unsigned nr_vcpus;   /* 1..VMM_MAX_VCPUS; <vcpu id="0..n-1"/> in the .system */
-    uint64_t ram_gpa;    /* guest_ram as the VM sees it (the .system's VM map) */
-    uint64_t ram_size;   /* size of the guest_ram memory region */
-    const char *cmdline; /* kernel command line; the port appends stdvmm.boot=<n> */
-    bool virtio_console; /* add a virtio-console next to the PL011 */
+    struct vmm_machine_desc machine;
 };
 
 /* The example's configuration (one per VMM program). */

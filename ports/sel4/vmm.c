@@ -21,12 +21,13 @@ void init(void)
 {
     struct sel4_vmm *s = &sel4_vmm;
 
-    s->cfg = &sel4_vmm_config;
+    s->cfg = &sel4_vmm_config.machine;
     s->ram = (uint8_t *)guest_ram_vaddr;
     sel4_log_init(s->cfg->name);
     sel4_console_init(&s->console, s->cfg->name);
     if (s->cfg->nr_vcpus == 0 || s->cfg->nr_vcpus > VMM_MAX_VCPUS || s->ram == NULL) {
         vmm_err("bad configuration: %u vCPUs, guest RAM at %p", s->cfg->nr_vcpus, (void *)s->ram);
+        s->halted = true;
         return;
     }
     sel4_vcpu_init_ids(s);

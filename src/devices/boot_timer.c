@@ -42,6 +42,14 @@ const struct vmm_mmio_ops boot_timer_mmio_ops = {
     .write = boot_timer_write,
 };
 
+/* A guest reset: the next boot may signal again. */
+static void boot_timer_reset(struct vmm_device *dev)
+{
+    struct boot_timer *bt = dev->opaque;
+
+    bt->fired = false;
+}
+
 void boot_timer_init(struct boot_timer *bt, const char *name, uint64_t base,
                      void (*signalled)(void *ctx), void *ctx)
 {
@@ -58,5 +66,6 @@ void boot_timer_init(struct boot_timer *bt, const char *name, uint64_t base,
         .irq = VMM_IRQ_NONE,
         .ops = &boot_timer_mmio_ops,
         .opaque = bt,
+        .reset = boot_timer_reset,
     };
 }

@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <string.h>
 #include <libfdt.h>
-#include "stdvmm/arm64.h"
 #include "stdvmm/err.h"
 #include "stdvmm/irq.h"
 #include "stdvmm/log.h"
@@ -300,11 +299,10 @@ const struct vmm_mmio_ops pl011_mmio_ops = {
 static int pl011_fdt_props(const struct vmm_device *dev, void *fdt)
 {
     static const char clock_names[] = "uartclk\0apb_pclk";
-    fdt32_t clocks[2] = {cpu_to_fdt32(VMM_ARM64_PHANDLE_APB_PCLK),
-                         cpu_to_fdt32(VMM_ARM64_PHANDLE_APB_PCLK)};
+    const struct pl011 *uart = dev->opaque;
+    fdt32_t clocks[2] = {cpu_to_fdt32(uart->clk_phandle), cpu_to_fdt32(uart->clk_phandle)};
     int ret;
 
-    (void)dev;
     ret = fdt_property(fdt, "clocks", clocks, sizeof(clocks));
     if (ret < 0)
         return ret;
@@ -327,11 +325,17 @@ void pl011_reset(struct pl011 *uart)
     notify_rx_room(uart);
 }
 
+static void pl011_dev_reset(struct vmm_device *dev)
+{
+    pl011_reset(dev->opaque);
+}
+
 void pl011_init(struct pl011 *uart, struct vmm_vm *vm, const char *name, uint64_t base,
-                unsigned irq, const struct vmm_stream_backend *backend)
+                unsigned irq, uint32_t clk_phandle, const struct vmm_stream_backend *backend)
 {
     memset(uart, 0, sizeof(*uart));
     uart->vm = vm;
+    uart->clk_phandle = clk_phandle;
     uart->backend = backend;
     uart->dev = (struct vmm_device){
         .name = name ? name : "pl011",
@@ -344,6 +348,7 @@ void pl011_init(struct pl011 *uart, struct vmm_vm *vm, const char *name, uint64_
         .ops = &pl011_mmio_ops,
         .opaque = uart,
         .fdt_props = pl011_fdt_props,
+        .reset = pl011_dev_reset,
     };
     pl011_reset(uart);
 }

@@ -5,6 +5,7 @@
  * Device behaviour lives behind struct virtio_dev_ops (virtio.h).
  */
 #include <string.h>
+#include <libfdt.h>
 #include "stdvmm/err.h"
 #include "stdvmm/irq.h"
 #include "stdvmm/log.h"
@@ -387,6 +388,19 @@ static const struct vmm_mmio_ops virtio_mmio_ops = {
     .write = virtio_mmio_write,
 };
 
+/* The transport's device-tree properties: the device reads and writes
+ * guest RAM coherently with the vCPUs (no cache maintenance needed). */
+int virtio_mmio_fdt_props(const struct vmm_device *dev, void *fdt)
+{
+    (void)dev;
+    return fdt_property(fdt, "dma-coherent", NULL, 0);
+}
+
+static void virtio_mmio_dev_reset(struct vmm_device *dev)
+{
+    device_reset(dev->opaque);
+}
+
 int virtio_mmio_init(struct virtio_mmio *v, const struct virtio_dev_ops *ops, void *priv,
                      struct vmm_vm *vm, const char *name, uint64_t base, unsigned irq)
 {
@@ -410,6 +424,8 @@ int virtio_mmio_init(struct virtio_mmio *v, const struct virtio_dev_ops *ops, vo
         .irq = irq,
         .ops = &virtio_mmio_ops,
         .opaque = v,
+        .fdt_props = virtio_mmio_fdt_props,
+        .reset = virtio_mmio_dev_reset,
     };
     for (unsigned q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
         virtq_reset(&v->vqs[q], q < ops->nr_queues ? ops->queue_num_max : 0);

@@ -122,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (opt & 2) {
         pl011_init(&f->uart, &f->vm, "uart", VMM_ARM64_UART_BASE, VMM_ARM64_UART_IRQ,
-                   &null_backend);
+                   VMM_ARM64_PHANDLE_APB_PCLK, &null_backend);
         FZ_CHECK(vmm_vm_add_device(&f->vm, &f->uart.dev) == 0);
     }
     if ((opt & 4) && virtio_console_init(&f->con, &f->vm, "con", VMM_ARM64_VIRTIO_BASE,

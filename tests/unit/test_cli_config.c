@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include "../../tools/stdvmm/config.h"
@@ -45,10 +46,8 @@ static void config_defaults_with_only_a_kernel(void **state)
     assert_int_equal(cfg.console, STDVMM_CONSOLE_SERIAL);
     assert_int_equal(cfg.log_level, VMM_LOG_WARN);
     assert_string_equal(stdvmm_config_cmdline(&cfg), "console=ttyAMA0");
-    assert_int_equal(cfg.nr_disks, 0);
-    assert_false(cfg.net);
-    assert_false(cfg.rng);
-    assert_false(cfg.vsock);
+    assert_int_equal(cfg.nr_devices, 0);
+    assert_false(cfg.no_reboot);
 }
 
 static void config_parses_every_run_option_in_both_spellings(void **state)
@@ -242,6 +241,15 @@ static void config_recognises_help_and_version(void **state)
     assert_int_equal(cfg.command, STDVMM_CMD_RUN_HELP);
 }
 
+/* The options of the @n-th device of class @cls, or NULL. */
+static const char *dev_opts(const struct stdvmm_config *cfg, const char *cls, unsigned n)
+{
+    for (unsigned i = 0; i < cfg->nr_devices; i++)
+        if (strcmp(cfg->devices[i].cls, cls) == 0 && n-- == 0)
+            return cfg->devices[i].options;
+    return NULL;
+}
+
 static void config_collects_disks_in_order_with_their_ro_flag(void **state)
 {
     struct stdvmm_config cfg;
@@ -251,19 +259,37 @@ static void config_collects_disks_in_order_with_their_ro_flag(void **state)
     assert_int_equal(PARSE(&cfg, err, "run", "--kernel", "K", "--disk", "a.img", "--disk=b.img,ro",
                            "--disk", "c,d.img,rw", "--disk", "/dev/sdb,ro"),
                      0);
-    assert_int_equal(cfg.nr_disks, 4);
-    assert_string_equal(cfg.disks[0].spec, "a.img");
-    assert_false(cfg.disks[0].read_only);
-    assert_string_equal(cfg.disks[1].spec, "b.img,ro");
-    assert_true(cfg.disks[1].read_only);
-    assert_string_equal(cfg.disks[2].spec, "c,d.img,rw");
-    assert_false(cfg.disks[2].read_only);
-    assert_true(cfg.disks[3].read_only);
+    assert_int_equal(stdvmm_config_count(&cfg, "disk"), 4);
+    assert_string_equal(dev_opts(&cfg, "disk", 0), "a.img");
+    assert_string_equal(dev_opts(&cfg, "disk", 1), "b.img,ro");
+    assert_string_equal(dev_opts(&cfg, "disk", 2), "c,d.img,rw");
+    assert_string_equal(dev_opts(&cfg, "disk", 3), "/dev/sdb,ro");
+}
+
+static void config_keeps_device_options_in_command_line_order(void **state)
+{
+    struct stdvmm_config cfg;
+    char err[256];
+    (void)state;
+
+    assert_int_equal(PARSE(&cfg, err, "run", "--kernel", "K", "--rng", "--disk", "a.img",
+                           "--net=tap=t0", "--boot-timer", "--no-reboot"),
+                     0);
+    assert_int_equal(cfg.nr_devices, 4);
+    assert_string_equal(cfg.devices[0].cls, "rng");
+    assert_null(cfg.devices[0].options);
+    assert_string_equal(cfg.devices[1].cls, "disk");
+    assert_string_equal(cfg.devices[2].cls, "net");
+    assert_string_equal(cfg.devices[2].options, "tap=t0");
+    assert_string_equal(cfg.devices[3].cls, "boot-timer");
+    assert_true(cfg.no_reboot);
+    EXPECT_ERROR("--no-reboot takes no value", "run", "--kernel", "K", "--no-reboot=1");
+    EXPECT_ERROR("--boot-timer takes no value", "run", "--kernel", "K", "--boot-timer=1");
 }
 
 static void config_rejects_empty_disks_and_more_than_the_maximum(void **state)
 {
-    char *argv[3 + 2 * (STDVMM_MAX_DISKS + 1)];
+    char *argv[3 + 2 * (8 + 1)];
     int argc = 0;
     (void)state;
 
@@ -273,42 +299,32 @@ static void config_rejects_empty_disks_and_more_than_the_maximum(void **state)
     argv[argc++] = "stdvmm";
     argv[argc++] = "run";
     argv[argc++] = "--kernel=K";
-    for (unsigned i = 0; i < STDVMM_MAX_DISKS + 1; i++) {
+    for (unsigned i = 0; i < 8 + 1; i++) {
         argv[argc++] = "--disk";
         argv[argc++] = "d.img";
     }
-    expect_error(argc, argv, "--disk d.img: at most 8 disks");
+    expect_error(argc, argv, "--disk d.img: at most 8 --disk devices");
     /* exactly the maximum is fine */
     {
         struct stdvmm_config cfg;
         char err[256];
 
         assert_int_equal(stdvmm_config_parse(&cfg, argc - 2, argv, err, sizeof(err)), 0);
-        assert_int_equal(cfg.nr_disks, STDVMM_MAX_DISKS);
+        assert_int_equal(stdvmm_config_count(&cfg, "disk"), 8);
     }
 }
 
-static void config_parses_net_tap_with_given_or_derived_mac(void **state)
+static void config_takes_net_tap_with_or_without_mac(void **state)
 {
-    static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0xab};
     struct stdvmm_config cfg;
-    uint8_t derived[6];
     char err[256];
     (void)state;
 
     assert_int_equal(PARSE(&cfg, err, "run", "--kernel", "K", "--net", "tap=tap0"), 0);
-    assert_true(cfg.net);
-    assert_string_equal(cfg.net_opts.ifname, "tap0");
-    assert_false(cfg.net_opts.mac_given);
-    vmm_tap_default_mac("tap0", derived);
-    assert_memory_equal(cfg.net_opts.mac, derived, 6);
-    assert_int_equal(cfg.net_opts.mac[0] & 3, 2); /* locally administered unicast */
-
+    assert_string_equal(dev_opts(&cfg, "net", 0), "tap=tap0");
     assert_int_equal(
         PARSE(&cfg, err, "run", "--kernel", "K", "--net=tap=vm1,mac=52:54:00:12:34:AB"), 0);
-    assert_string_equal(cfg.net_opts.ifname, "vm1");
-    assert_true(cfg.net_opts.mac_given);
-    assert_memory_equal(cfg.net_opts.mac, mac, 6);
+    assert_string_equal(dev_opts(&cfg, "net", 0), "tap=vm1,mac=52:54:00:12:34:AB");
 }
 
 static void config_rejects_bad_net_values_and_a_second_net(void **state)
@@ -331,7 +347,7 @@ static void config_rng_is_a_flag_without_value(void **state)
     (void)state;
 
     assert_int_equal(PARSE(&cfg, err, "run", "--rng", "--kernel", "K"), 0);
-    assert_true(cfg.rng);
+    assert_int_equal(stdvmm_config_count(&cfg, "rng"), 1);
     assert_string_equal(cfg.kernel, "K"); /* --rng did not eat the next word */
     EXPECT_ERROR("--rng takes no value", "run", "--kernel", "K", "--rng=1");
 }
@@ -344,12 +360,9 @@ static void config_parses_vsock_cid_and_socket_path(void **state)
 
     assert_int_equal(PARSE(&cfg, err, "run", "--kernel", "K", "--vsock", "cid=3,uds=/tmp/v.sock"),
                      0);
-    assert_true(cfg.vsock);
-    assert_int_equal(cfg.vsock_opts.cid, 3);
-    assert_string_equal(cfg.vsock_opts.path, "/tmp/v.sock");
+    assert_string_equal(dev_opts(&cfg, "vsock", 0), "cid=3,uds=/tmp/v.sock");
     assert_int_equal(PARSE(&cfg, err, "run", "--kernel", "K", "--vsock=uds=v,cid=4294967294"), 0);
-    assert_int_equal(cfg.vsock_opts.cid, 4294967294u);
-    assert_string_equal(cfg.vsock_opts.path, "v");
+    assert_string_equal(dev_opts(&cfg, "vsock", 0), "uds=v,cid=4294967294");
 }
 
 static void config_rejects_bad_vsock_values_and_a_second_vsock(void **state)
@@ -364,6 +377,28 @@ static void config_rejects_bad_vsock_values_and_a_second_vsock(void **state)
                  "cid=3,uds=v,port=1");
     EXPECT_ERROR("only one --vsock", "run", "--kernel", "K", "--vsock", "cid=3,uds=a", "--vsock",
                  "cid=4,uds=b");
+}
+
+static void help_lists_every_device_class_and_no_reboot(void **state)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    (void)state;
+
+    assert_non_null(out);
+    stdvmm_print_run_help(out);
+    fclose(out);
+    for (unsigned i = 0; i < vmm_nr_device_classes; i++) {
+        char opt[64];
+        snprintf(opt, sizeof(opt), "  --%s%s%s", vmm_device_classes[i].name,
+                 vmm_device_classes[i].arg ? " " : "",
+                 vmm_device_classes[i].arg ? vmm_device_classes[i].arg : "");
+        if (strstr(text, opt) == NULL)
+            fail_msg("--help lacks \"%s\"", opt);
+    }
+    assert_non_null(strstr(text, "  --no-reboot"));
+    free(text);
 }
 
 int main(void)
@@ -386,11 +421,13 @@ int main(void)
         cmocka_unit_test(config_recognises_help_and_version),
         cmocka_unit_test(config_collects_disks_in_order_with_their_ro_flag),
         cmocka_unit_test(config_rejects_empty_disks_and_more_than_the_maximum),
-        cmocka_unit_test(config_parses_net_tap_with_given_or_derived_mac),
+        cmocka_unit_test(config_keeps_device_options_in_command_line_order),
+        cmocka_unit_test(config_takes_net_tap_with_or_without_mac),
         cmocka_unit_test(config_rejects_bad_net_values_and_a_second_net),
         cmocka_unit_test(config_rng_is_a_flag_without_value),
         cmocka_unit_test(config_parses_vsock_cid_and_socket_path),
         cmocka_unit_test(config_rejects_bad_vsock_values_and_a_second_vsock),
+        cmocka_unit_test(help_lists_every_device_class_and_no_reboot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,7 +49,7 @@ static int setup(void **state)
     assert_int_equal(vmm_vm_init(&f->vm, "pl011-test", 1), 0);
     f->backend =
         (struct vmm_stream_backend){.write = capture_write, .rx_ready = count_rx_ready, .ctx = f};
-    pl011_init(&f->uart, &f->vm, "uart0", BASE, LINE, &f->backend);
+    pl011_init(&f->uart, &f->vm, "uart0", BASE, LINE, 2, &f->backend);
     assert_int_equal(vmm_vm_add_device(&f->vm, &f->uart.dev), 0);
     *state = f;
     return 0;

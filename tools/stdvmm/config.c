@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "config.h"
+#include "backends.h"
 #include "isolate.h"
 #include "stdvmm/err.h"
 #include "stdvmm/vm.h"
@@ -169,39 +170,38 @@ static int parse_path(const char **dst, const char *opt, const char *v, char *er
     return 0;
 }
 
-/* --disk PATH[,ro]: the file itself is opened later (blk_file_open). */
-static int parse_disk(struct stdvmm_config *cfg, const char *v, char *err, size_t errlen)
+/* A device class option (--disk, --net, ...): the class's own check, the
+ * host backend's check, and one more {class, options} in the description. */
+static int parse_device(struct stdvmm_config *cfg, const struct vmm_device_class *cls,
+                        const char *v, char *err, size_t errlen)
 {
-    size_t len = strlen(v);
-    bool ro = len > 3 && strcmp(v + len - 3, ",ro") == 0;
+    unsigned n = stdvmm_config_count(cfg, cls->name);
 
-    if (len == 0 || strcmp(v, ",ro") == 0 || strcmp(v, ",rw") == 0)
-        return config_error(err, errlen, "--disk %s: empty file name (use --disk PATH[,ro])", v);
-    if (cfg->nr_disks >= STDVMM_MAX_DISKS)
-        return config_error(err, errlen, "--disk %s: at most %u disks", v,
-                            (unsigned)STDVMM_MAX_DISKS);
-    cfg->disks[cfg->nr_disks++] = (struct stdvmm_disk){.spec = v, .read_only = ro};
+    if (n >= cls->max && cls->max == 1)
+        return config_error(err, errlen, "--%s %s: only one --%s is supported", cls->name,
+                            v ? v : "", cls->name);
+    if (n >= cls->max)
+        return config_error(err, errlen, "--%s %s: at most %u --%s devices", cls->name, v ? v : "",
+                            cls->max, cls->name);
+    if (cfg->nr_devices >= VMM_MACHINE_MAX_DEVICES)
+        return config_error(err, errlen, "--%s %s: at most %u devices in all", cls->name,
+                            v ? v : "", (unsigned)VMM_MACHINE_MAX_DEVICES);
+    if (v != NULL && cls->parse != NULL && cls->parse(v, err, errlen) < 0)
+        return -VMM_EINVAL;
+    if (v != NULL && stdvmm_backend_check(cls, v, err, errlen) < 0)
+        return -VMM_EINVAL;
+    cfg->devices[cfg->nr_devices++] =
+        (struct vmm_machine_device_desc){.cls = cls->name, .options = v};
     return 0;
 }
 
-static int parse_net(struct stdvmm_config *cfg, const char *v, char *err, size_t errlen)
+unsigned stdvmm_config_count(const struct stdvmm_config *cfg, const char *cls)
 {
-    if (cfg->net)
-        return config_error(err, errlen, "--net %s: only one --net is supported", v);
-    if (vmm_tap_parse(v, &cfg->net_opts, err, errlen) < 0)
-        return -VMM_EINVAL;
-    cfg->net = true;
-    return 0;
-}
+    unsigned n = 0;
 
-static int parse_vsock(struct stdvmm_config *cfg, const char *v, char *err, size_t errlen)
-{
-    if (cfg->vsock)
-        return config_error(err, errlen, "--vsock %s: only one --vsock is supported", v);
-    if (vmm_vsock_uds_parse(v, &cfg->vsock_opts, err, errlen) < 0)
-        return -VMM_EINVAL;
-    cfg->vsock = true;
-    return 0;
+    for (unsigned i = 0; i < cfg->nr_devices; i++)
+        n += strcmp(cfg->devices[i].cls, cls) == 0;
+    return n;
 }
 
 /* One "run" option with its value. */
@@ -226,12 +226,8 @@ static int parse_run_option(struct stdvmm_config *cfg, const char *opt, const ch
         return parse_console(cfg, v, err, errlen);
     if (strcmp(opt, "--console-filter") == 0)
         return parse_console_filter(cfg, v, err, errlen);
-    if (strcmp(opt, "--disk") == 0)
-        return parse_disk(cfg, v, err, errlen);
-    if (strcmp(opt, "--net") == 0)
-        return parse_net(cfg, v, err, errlen);
-    if (strcmp(opt, "--vsock") == 0)
-        return parse_vsock(cfg, v, err, errlen);
+    if (vmm_device_class_find(opt + 2) != NULL)
+        return parse_device(cfg, vmm_device_class_find(opt + 2), v, err, errlen);
     if (stdvmm_isolation_option_known(opt))
         return stdvmm_isolation_option(cfg, opt, v, err, errlen);
     return parse_log_level(cfg, v, err, errlen);
@@ -239,14 +235,15 @@ static int parse_run_option(struct stdvmm_config *cfg, const char *opt, const ch
 
 static bool run_option_known(const char *opt)
 {
-    static const char *const opts[] = {"--kernel", "--initrd",  "--cmdline",  "--cpus",
-                                       "--mem",    "--console", "--dump-dtb", "--log-level",
-                                       "--disk",   "--net",     "--vsock",    "--console-filter"};
+    static const char *const opts[] = {"--kernel",   "--initrd",    "--cmdline",
+                                       "--cpus",     "--mem",       "--console",
+                                       "--dump-dtb", "--log-level", "--console-filter"};
 
     for (unsigned i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
         if (strcmp(opt, opts[i]) == 0)
             return true;
-    return stdvmm_isolation_option_known(opt);
+    return stdvmm_isolation_option_known(opt) ||
+           (strncmp(opt, "--", 2) == 0 && vmm_device_class_find(opt + 2) != NULL);
 }
 
 static int parse_run(struct stdvmm_config *cfg, int argc, char *const argv[], char *err,
@@ -262,6 +259,7 @@ static int parse_run(struct stdvmm_config *cfg, int argc, char *const argv[], ch
     for (int i = 2; i < argc; i++) {
         char opt[32];
         const char *arg = argv[i], *value, *eq;
+        const struct vmm_device_class *cls;
         int ret;
 
         if (strncmp(arg, "--", 2) != 0)
@@ -276,16 +274,22 @@ static int parse_run(struct stdvmm_config *cfg, int argc, char *const argv[], ch
         } else {
             snprintf(opt, sizeof(opt), "%s", arg);
         }
-        if (strcmp(opt, "--rng") == 0) { /* --rng and --no-seccomp take no value */
+        cls = vmm_device_class_find(opt + 2);
+        if (cls != NULL && cls->arg == NULL) { /* a device class without a value: --rng */
             if (eq != NULL)
-                return config_error(err, errlen, "--rng takes no value");
-            cfg->rng = true;
+                return config_error(err, errlen, "%s takes no value", opt);
+            ret = parse_device(cfg, cls, NULL, err, errlen);
+            if (ret < 0)
+                return ret;
             continue;
         }
-        if (strcmp(opt, "--no-seccomp") == 0) {
+        if (strcmp(opt, "--no-seccomp") == 0 || strcmp(opt, "--no-reboot") == 0) {
             if (eq != NULL)
-                return config_error(err, errlen, "--no-seccomp takes no value");
-            cfg->no_seccomp = true;
+                return config_error(err, errlen, "%s takes no value", opt);
+            if (strcmp(opt, "--no-seccomp") == 0)
+                cfg->no_seccomp = true;
+            else
+                cfg->no_reboot = true;
             continue;
         }
         if (!run_option_known(opt))

@@ -10,8 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "stdvmm/log.h"
-#include "stdvmm/posix_net.h"
+#include "stdvmm/machine.h"
 
 #define STDVMM_MIB (1024ull * 1024)
 #define STDVMM_GIB (1024ull * STDVMM_MIB)
@@ -19,12 +20,21 @@
 #define STDVMM_MEM_MIN (32 * STDVMM_MIB)
 #define STDVMM_MEM_MAX (512 * STDVMM_GIB) /* stays below the 40-bit default IPA space */
 #define STDVMM_MEM_ALIGN (2 * STDVMM_MIB)
-#define STDVMM_MAX_DISKS 8
 
 /* Exit codes of the program (also printed by --help). */
 #define STDVMM_EXIT_OK 0
 #define STDVMM_EXIT_RUNTIME 1 /* KVM, file, image or guest-crash errors */
 #define STDVMM_EXIT_USAGE 2   /* bad command line */
+/* --console-filter: how guest console output reaches stdout. */
+enum stdvmm_console_filter {
+    STDVMM_CONSOLE_FILTER_AUTO,     /* sanitize unless stdout is a terminal */
+    STDVMM_CONSOLE_FILTER_RAW,      /* every byte as the guest wrote it */
+    STDVMM_CONSOLE_FILTER_SANITIZE, /* control bytes escaped (posix_console.h) */
+};
+
+/* The guest asked for a reset and --no-reboot was given: stdvmm exits with
+ * this status instead of booting the guest again. */
+#define STDVMM_EXIT_REBOOT 0
 
 enum stdvmm_command {
     STDVMM_CMD_RUN,
@@ -38,19 +48,6 @@ enum stdvmm_console {
     STDVMM_CONSOLE_VIRTIO, /* virtio-console, hvc0 (the PL011 stays for earlycon) */
 };
 
-/* --console-filter: how guest console output reaches stdout. */
-enum stdvmm_console_filter {
-    STDVMM_CONSOLE_FILTER_AUTO,     /* sanitize unless stdout is a terminal */
-    STDVMM_CONSOLE_FILTER_RAW,      /* every byte as the guest wrote it */
-    STDVMM_CONSOLE_FILTER_SANITIZE, /* control bytes escaped (posix_console.h) */
-};
-
-/* One --disk: the value as given, for blk_file_open(), and whether it ends in ",ro". */
-struct stdvmm_disk {
-    const char *spec;
-    bool read_only;
-};
-
 struct stdvmm_config {
     enum stdvmm_command command;
     const char *kernel;   /* required for run */
@@ -62,13 +59,12 @@ struct stdvmm_config {
     enum stdvmm_console console;
     enum stdvmm_console_filter console_filter;
     enum vmm_log_level log_level;
-    struct stdvmm_disk disks[STDVMM_MAX_DISKS]; /* virtio-blk, in command-line order */
-    unsigned nr_disks;
-    bool net; /* --net given: virtio-net on net_opts' tap */
-    struct vmm_tap_opts net_opts;
-    bool rng;   /* --rng: virtio-rng fed by getrandom(2) */
-    bool vsock; /* --vsock given: virtio-vsock over vsock_opts' UNIX socket */
-    struct vmm_vsock_uds_opts vsock_opts;
+    bool no_reboot; /* --no-reboot: exit when the guest resets */
+    /* Device options (--disk, --net, ... from the device class table), in
+     * command-line order: {class, name, backend, options} of the machine
+     * description. */
+    struct vmm_machine_device_desc devices[VMM_MACHINE_MAX_DEVICES];
+    unsigned nr_devices;
     /* Isolation after set-up (isolate.h, docs/SECURITY.md). */
     bool no_seccomp;        /* --no-seccomp: run without the syscall filter */
     const char *chroot_dir; /* --chroot DIR; NULL: none */
@@ -96,5 +92,12 @@ const char *stdvmm_default_cmdline(enum stdvmm_console console);
 
 /* The cmdline the guest gets for @cfg. */
 const char *stdvmm_config_cmdline(const struct stdvmm_config *cfg);
+
+/* How many devices of class @cls the command line asks for. */
+unsigned stdvmm_config_count(const struct stdvmm_config *cfg, const char *cls);
+
+/* `stdvmm run --help`: the fixed options, then one entry per device class
+ * of the table, generated (help.c). */
+void stdvmm_print_run_help(FILE *out);
 
 #endif

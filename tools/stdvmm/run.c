@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * `stdvmm run`: read the kernel and initrd, build the platform (PL011,
- * optional virtio-console, the virtio devices of devices.c, RAM, device
- * tree) and run it on KVM, or with --dump-dtb write the device tree and stop
- * before touching /dev/kvm.
+ * `stdvmm run`: map the kernel and initrd, fill a machine description from
+ * the command line, let the machine builder (src/machine) build it on KVM
+ * and run it; on a guest reset, reset the machine and run it again. With
+ * --dump-dtb the machine is built on a RAM-only port instead and only its
+ * device tree is written, before /dev/kvm is touched.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,88 +12,107 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-#include "devices.h"
+#include "backends.h"
 #include "isolate.h"
 #include "run.h"
 #include "stdvmm/arm64.h"
-#include "stdvmm/boot_timer.h"
 #include "stdvmm/err.h"
 #include "stdvmm/kvm.h"
 #include "stdvmm/log.h"
-#include "stdvmm/pl011.h"
+#include "stdvmm/machine.h"
 #include "stdvmm/posix_backends.h"
-#include "stdvmm/virtio_console.h"
 
+/* A boot image, mapped from its file: the builder copies it into guest RAM
+ * at every boot; between boots its pages are given back (MADV_DONTNEED)
+ * and come from the page cache again on a reset. */
 struct run_file {
+    const char *opt, *path;
+    int fd;
     void *data;
     size_t size;
 };
 
 /* Everything one VM needs; heap allocated, it is large. */
 struct run_machine {
-    struct vmm_vm vm;
-    struct vmm_arm64_layout layout;
-    struct pl011 uart;
-    struct virtio_console vcon;
+    struct vmm_machine machine;
+    struct vmm_machine_desc desc;
+    struct stdvmm_backends backends;
     struct vmm_stdio stdio;
-    struct stdvmm_devices devs;
     struct vmm_loop loop; /* the backends' I/O thread */
     bool loop_open;
     struct vmm_kvm kvm;
     bool kvm_open;
     struct run_file kernel, initrd;
-    char stdout_path[64];
-    struct vmm_arm64_boot_info info;
-    struct boot_timer boot_timer;
-    struct timespec started; /* CLOCK_REALTIME when stdvmm_run() began */
+    void *storage;
 };
 
-/* Read a whole regular file; errors name the option and the file. */
-static int run_read_file(const char *opt, const char *path, struct run_file *f)
+static int run_map_file(struct run_file *f, const char *opt, const char *path)
 {
     struct stat st;
-    size_t done = 0;
-    int fd, err;
+    int err;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    f->opt = opt;
+    f->path = path;
+    f->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (f->fd < 0) {
         err = errno;
         vmm_err("%s %s: %s", opt, path, strerror(err));
-        return -err;
+        return err == ENOENT ? -VMM_ENOENT : err == EACCES ? -VMM_EACCES : -VMM_EIO;
     }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        err = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-        vmm_err("%s %s: %s", opt, path, err == EISDIR ? strerror(err) : "not a regular file");
-        close(fd);
-        return -err;
+    if (fstat(f->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        vmm_err("%s %s: %s", opt, path,
+                S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file");
+        return -VMM_EINVAL;
     }
     if ((uint64_t)st.st_size > STDVMM_MEM_MAX) {
         vmm_err("%s %s: too large (%lld bytes)", opt, path, (long long)st.st_size);
-        close(fd);
         return -VMM_E2BIG;
     }
     f->size = (size_t)st.st_size;
-    f->data = malloc(f->size ? f->size : 1);
-    if (f->data == NULL) {
-        vmm_err("%s %s: out of memory", opt, path);
-        close(fd);
+    if (f->size == 0)
+        return 0;
+    f->data = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, f->fd, 0);
+    if (f->data == MAP_FAILED) {
+        f->data = NULL;
+        vmm_err("%s %s: mmap: %s", opt, path, strerror(errno));
         return -VMM_ENOMEM;
     }
-    while (done < f->size) {
-        ssize_t n = read(fd, (uint8_t *)f->data + done, f->size - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            vmm_err("%s %s: %s", opt, path, n < 0 ? strerror(errno) : "file shrank while read");
-            close(fd);
-            return n < 0 ? -errno : -VMM_EIO;
-        }
-        done += (size_t)n;
-    }
-    close(fd);
     return 0;
+}
+
+/* The guest has its copy: give the pages back (resident memory stays
+ * small, docs/PERFORMANCE.md); a reset reads them again. */
+static void run_release_file(struct run_file *f)
+{
+    if (f->data != NULL)
+        madvise(f->data, f->size, MADV_DONTNEED);
+}
+
+/* Before a reboot: the file must still be as large as when it was mapped
+ * (a shorter one would fault on the missing pages). */
+static int run_check_file(const struct run_file *f)
+{
+    struct stat st;
+
+    if (f->fd < 0)
+        return 0;
+    if (fstat(f->fd, &st) < 0 || (uint64_t)st.st_size != f->size) {
+        vmm_err("%s %s changed size since stdvmm started: cannot reboot the guest", f->opt,
+                f->path);
+        return -VMM_EIO;
+    }
+    return 0;
+}
+
+static void run_unmap_file(struct run_file *f)
+{
+    if (f->data != NULL)
+        munmap(f->data, f->size);
+    if (f->fd >= 0)
+        close(f->fd);
+    f->data = NULL;
+    f->fd = -1;
 }
 
 static int run_write_file(const char *opt, const char *path, const void *data, size_t size)
@@ -122,21 +142,18 @@ static int run_write_file(const char *opt, const char *path, const void *data, s
     return 0;
 }
 
-/* Load the files and reject a kernel that is not an arm64 Image early. */
+/* Map the files and reject a kernel that is not an arm64 Image early. */
 static int run_load(struct run_machine *m, const struct stdvmm_config *cfg)
 {
     struct vmm_arm64_image img;
     const uint8_t *k;
     int ret;
 
-    ret = run_read_file("--kernel", cfg->kernel, &m->kernel);
+    ret = run_map_file(&m->kernel, "--kernel", cfg->kernel);
+    if (ret == 0 && cfg->initrd != NULL)
+        ret = run_map_file(&m->initrd, "--initrd", cfg->initrd);
     if (ret < 0)
         return ret;
-    if (cfg->initrd != NULL) {
-        ret = run_read_file("--initrd", cfg->initrd, &m->initrd);
-        if (ret < 0)
-            return ret;
-    }
     if (vmm_arm64_parse_image(m->kernel.data, m->kernel.size, &img) == 0)
         return 0;
     k = m->kernel.data;
@@ -153,115 +170,76 @@ static int run_load(struct run_machine *m, const struct stdvmm_config *cfg)
     return -VMM_ENOEXEC;
 }
 
-static size_t run_pl011_rx(void *dev, const uint8_t *buf, size_t len)
+/* The machine description `stdvmm run` asks for. */
+static void run_describe(struct run_machine *m, const struct stdvmm_config *cfg)
 {
-    return pl011_rx(dev, buf, len);
-}
+    struct vmm_machine_desc *d = &m->desc;
 
-static size_t run_virtio_console_rx(void *dev, const uint8_t *buf, size_t len)
-{
-    return virtio_console_rx(dev, buf, len);
-}
-
-/* The guest wrote the boot timer (bench/: at the start of its /init). */
-static void run_boot_timer_signalled(void *ctx)
-{
-    const struct run_machine *m = ctx;
-    struct timespec now;
-    double ms;
-
-    clock_gettime(CLOCK_REALTIME, &now);
-    ms = (double)(now.tv_sec - m->started.tv_sec) * 1e3 +
-         (double)(now.tv_nsec - m->started.tv_nsec) / 1e6;
-    vmm_info("boot-timer: guest signalled at realtime %lld.%06ld, %.3f ms after stdvmm started",
-             (long long)now.tv_sec, now.tv_nsec / 1000, ms);
-}
-
-/* The devices: a PL011 always (earlycon, ttyAMA0), virtio-console on request
- * (virtio slot 0), then disks, network, rng and vsock in the next slots. */
-static int run_add_devices(struct run_machine *m, const struct stdvmm_config *cfg)
-{
-    unsigned next_slot = 0;
-    int ret;
-
-    pl011_init(&m->uart, &m->vm, "pl011", m->layout.uart_base, m->layout.uart_irq,
-               &m->stdio.backend);
-    ret = vmm_vm_add_device(&m->vm, &m->uart.dev);
-    if (ret < 0) {
-        vmm_err("pl011: %s", vmm_strerror(ret));
-        return ret;
-    }
-    ret = vmm_arm64_device_path(&m->uart.dev, m->stdout_path, sizeof(m->stdout_path));
-    if (ret < 0)
-        return ret;
-    /* Always there, at a fixed address outside the virtio slots (bench/). */
-    boot_timer_init(&m->boot_timer, "boot-timer", BOOT_TIMER_DEFAULT_BASE, run_boot_timer_signalled,
-                    m);
-    ret = vmm_vm_add_device(&m->vm, &m->boot_timer.dev);
-    if (ret < 0) {
-        vmm_err("boot-timer: %s", vmm_strerror(ret));
-        return ret;
-    }
-    if (cfg->console == STDVMM_CONSOLE_VIRTIO) {
-        uint64_t base;
-        unsigned irq;
-
-        ret = vmm_arm64_virtio_slot(&m->layout, next_slot++, &base, &irq);
-        if (ret == 0)
-            ret = virtio_console_init(&m->vcon, &m->vm, "virtio-console0", base, irq,
-                                      &m->stdio.backend);
-        if (ret == 0)
-            ret = vmm_vm_add_device(&m->vm, virtio_console_device(&m->vcon));
-        if (ret < 0) {
-            vmm_err("virtio-console: %s", vmm_strerror(ret));
-            return ret;
-        }
-    }
-    return stdvmm_devices_add(&m->devs, &m->vm, &m->layout, next_slot, cfg, cfg->dump_dtb != NULL);
-}
-
-/* Guest RAM without KVM, for --dump-dtb. */
-static int run_add_plain_ram(struct run_machine *m, uint64_t size)
-{
-    void *hva = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-    if (hva == MAP_FAILED) {
-        vmm_err("guest RAM: mmap of %llu bytes: %s", (unsigned long long)size, strerror(errno));
-        return -VMM_ENOMEM;
-    }
-    return vmm_vm_add_ram(&m->vm, m->layout.ram_base, size, hva);
-}
-
-static int run_place_boot(struct run_machine *m, const struct stdvmm_config *cfg)
-{
-    struct vmm_arm64_boot boot = {
+    *d = (struct vmm_machine_desc){
+        .name = "stdvmm",
+        .gic_version = 3,
+        .ram_base = VMM_ARM64_RAM_BASE,
+        .ram_size = cfg->mem,
+        .nr_vcpus = cfg->cpus,
+        .console = cfg->console == STDVMM_CONSOLE_VIRTIO ? VMM_CONSOLE_VIRTIO : VMM_CONSOLE_SERIAL,
         .kernel = m->kernel.data,
         .kernel_size = m->kernel.size,
         .initrd = m->initrd.data,
         .initrd_size = m->initrd.size,
         .cmdline = stdvmm_config_cmdline(cfg),
-        .stdout_path = m->stdout_path,
+        .nr_devices = cfg->nr_devices,
     };
-    int ret = vmm_arm64_boot_prepare(&m->vm, &m->layout, &boot, &m->info);
-
-    if (ret == -VMM_E2BIG)
-        vmm_err("kernel, initrd and device tree do not fit in %lluM of RAM (try a larger --mem)",
-                (unsigned long long)(cfg->mem / STDVMM_MIB));
-    else if (ret < 0)
-        vmm_err("cannot prepare the guest: %s", vmm_strerror(ret));
-    return ret;
+    for (unsigned i = 0; i < VMM_MAX_VCPUS; i++)
+        d->vcpus[i].core = -1; /* Linux schedules the vCPU threads */
+    memcpy(d->devices, cfg->devices, sizeof(d->devices));
 }
+
+/* --dump-dtb: a port with RAM and nothing else (no /dev/kvm). */
+static int plain_irq_set(void *port, unsigned line, bool level)
+{
+    (void)port;
+    (void)line;
+    (void)level;
+    return 0;
+}
+
+static int plain_map_ram(void *port, uint64_t gpa, uint64_t size, void **hva)
+{
+    struct run_machine *m = port;
+    void *p = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+    if (p == MAP_FAILED)
+        return -VMM_ENOMEM;
+    *hva = p;
+    return vmm_vm_add_ram(&m->machine.vm, gpa, size, p);
+}
+
+static int plain_vcpu_start(void *port, unsigned vcpu, uint64_t pc, uint64_t x0)
+{
+    (void)port;
+    (void)vcpu;
+    (void)pc;
+    (void)x0;
+    return 0;
+}
+
+static const struct vmm_port_ops plain_port_ops = {
+    .irq_set = plain_irq_set,
+    .map_ram = plain_map_ram,
+    .vcpu_start = plain_vcpu_start,
+};
 
 static int run_dump_dtb(struct run_machine *m, const struct stdvmm_config *cfg)
 {
-    const void *dtb = vmm_gpa_to_hva(&m->vm.mem, m->info.dtb_gpa, m->info.dtb_size);
+    const struct vmm_arm64_boot_info *info = &m->machine.info;
+    const void *dtb = vmm_gpa_to_hva(&m->machine.vm.mem, info->dtb_gpa, info->dtb_size);
 
     if (dtb == NULL)
         return -VMM_EFAULT;
-    if (run_write_file("--dump-dtb", cfg->dump_dtb, dtb, m->info.dtb_size) < 0)
+    if (run_write_file("--dump-dtb", cfg->dump_dtb, dtb, info->dtb_size) < 0)
         return -VMM_EIO;
-    vmm_info("device tree (%u bytes) written to %s", m->info.dtb_size, cfg->dump_dtb);
+    vmm_info("device tree (%u bytes) written to %s", info->dtb_size, cfg->dump_dtb);
     return 0;
 }
 
@@ -278,8 +256,8 @@ static int run_exit_status(enum vmm_kvm_stop why)
         vmm_info("the guest powered off");
         return STDVMM_EXIT_OK;
     case VMM_KVM_STOP_RESET:
-        vmm_warn("the guest asked for a reset; stdvmm does not emulate reset yet and exits");
-        return STDVMM_EXIT_OK;
+        vmm_info("the guest asked for a reset; --no-reboot: exiting");
+        return STDVMM_EXIT_REBOOT;
     case VMM_KVM_STOP_QUIT:
         vmm_info("quit (Ctrl-A x)");
         return STDVMM_EXIT_OK;
@@ -301,20 +279,38 @@ static int run_exit_status(enum vmm_kvm_stop why)
     return STDVMM_EXIT_RUNTIME;
 }
 
+/* PSCI SYSTEM_RESET: every vCPU thread is joined. The backends stop
+ * (queued disk requests complete first, the tap and sockets leave the
+ * event loop) so nothing writes guest memory while the images are placed
+ * again; the console input still runs and takes the lock, so the devices
+ * are reset under it. Then the backends start again. */
+static int run_reboot(struct run_machine *m)
+{
+    int ret = run_check_file(&m->kernel);
+
+    if (ret == 0)
+        ret = run_check_file(&m->initrd);
+    if (ret < 0)
+        return ret;
+    vmm_machine_stop(&m->machine);
+    pthread_mutex_lock(&m->kvm.lock);
+    ret = vmm_machine_reset(&m->machine);
+    pthread_mutex_unlock(&m->kvm.lock);
+    run_release_file(&m->kernel);
+    run_release_file(&m->initrd);
+    if (ret == 0)
+        ret = vmm_machine_start(&m->machine);
+    if (ret == 0)
+        vmm_info("the guest rebooted (boot %u)", m->machine.boots);
+    return ret;
+}
+
 static int run_on_kvm(struct run_machine *m, const struct stdvmm_config *cfg)
 {
     enum vmm_kvm_stop why;
     int ret;
 
-    ret = vmm_kvm_create_vcpus(&m->kvm, m->layout.gicd_base, m->layout.gicr_base);
-    if (ret == 0)
-        ret = m->vm.port_ops->vcpu_start(m->vm.port, 0, m->info.entry, m->info.dtb_gpa);
-    if (ret < 0)
-        return STDVMM_EXIT_RUNTIME;
-    if (cfg->console == STDVMM_CONSOLE_VIRTIO)
-        vmm_stdio_set_input(&m->stdio, run_virtio_console_rx, &m->vcon, &m->kvm.lock);
-    else
-        vmm_stdio_set_input(&m->stdio, run_pl011_rx, &m->uart, &m->kvm.lock);
+    vmm_stdio_set_input(&m->stdio, vmm_machine_console_rx, &m->machine, &m->kvm.lock);
     vmm_stdio_set_quit(&m->stdio, run_quit, &m->kvm);
     ret = vmm_loop_init(&m->loop);
     if (ret < 0) {
@@ -322,7 +318,9 @@ static int run_on_kvm(struct run_machine *m, const struct stdvmm_config *cfg)
         return STDVMM_EXIT_RUNTIME;
     }
     m->loop_open = true;
-    if (stdvmm_devices_start(&m->devs, &m->loop, &m->kvm.lock) < 0)
+    m->backends.lock = &m->kvm.lock;
+    m->backends.loop = &m->loop;
+    if (vmm_machine_start(&m->machine) < 0)
         return STDVMM_EXIT_RUNTIME;
     ret = vmm_stdio_start(&m->stdio, &m->loop);
     if (ret < 0) {
@@ -336,29 +334,35 @@ static int run_on_kvm(struct run_machine *m, const struct stdvmm_config *cfg)
     }
     vmm_info("booting %s: %u vCPU(s), %lluM RAM, entry 0x%llx, DTB 0x%llx, cmdline \"%s\"",
              cfg->kernel, cfg->cpus, (unsigned long long)(cfg->mem / STDVMM_MIB),
-             (unsigned long long)m->info.entry, (unsigned long long)m->info.dtb_gpa,
+             (unsigned long long)m->machine.info.entry, (unsigned long long)m->machine.info.dtb_gpa,
              stdvmm_config_cmdline(cfg));
     /* Everything is open: from here on only the run loop's syscalls. */
     if (stdvmm_isolate(cfg) < 0)
         return STDVMM_EXIT_RUNTIME;
-    why = vmm_kvm_run(&m->kvm);
+    for (;;) {
+        why = vmm_kvm_run(&m->kvm);
+        if (why != VMM_KVM_STOP_RESET || cfg->no_reboot)
+            break;
+        if (run_reboot(m) < 0) {
+            why = VMM_KVM_STOP_ERROR;
+            break;
+        }
+    }
     /* vCPUs are joined: no device calls rx_ready any more */
     vmm_stdio_stop(&m->stdio);
+    vmm_machine_stop(&m->machine);
     vmm_loop_stop(&m->loop);
-    stdvmm_devices_stop(&m->devs);
     return run_exit_status(why);
 }
 
 static int run_machine(struct run_machine *m, const struct stdvmm_config *cfg)
 {
+    size_t storage_size;
     int ret;
 
     if (run_load(m, cfg) < 0)
         return STDVMM_EXIT_RUNTIME;
-    ret = vmm_vm_init(&m->vm, "stdvmm", cfg->cpus);
-    if (ret < 0)
-        return STDVMM_EXIT_USAGE;
-    vmm_arm64_default_layout(&m->layout);
+    run_describe(m, cfg);
     ret = vmm_stdio_init(&m->stdio, STDIN_FILENO, STDOUT_FILENO);
     if (ret < 0) {
         vmm_err("console: %s", strerror(-ret));
@@ -367,23 +371,31 @@ static int run_machine(struct run_machine *m, const struct stdvmm_config *cfg)
     vmm_stdio_set_sanitize(&m->stdio, cfg->console_filter == STDVMM_CONSOLE_FILTER_SANITIZE ||
                                           (cfg->console_filter == STDVMM_CONSOLE_FILTER_AUTO &&
                                            !isatty(STDOUT_FILENO)));
-    if (run_add_devices(m, cfg) < 0)
+    stdvmm_backends_init(&m->backends, &m->stdio.backend, cfg->dump_dtb != NULL);
+    storage_size = vmm_machine_storage_size(&m->desc);
+    m->storage = calloc(1, storage_size ? storage_size : 1);
+    if (m->storage == NULL) {
+        vmm_err("out of memory");
         return STDVMM_EXIT_RUNTIME;
+    }
+    if (vmm_machine_init(&m->machine, &m->desc, &m->backends.provider, m->storage, storage_size) <
+        0)
+        return STDVMM_EXIT_USAGE;
     if (cfg->dump_dtb != NULL) {
-        ret = run_add_plain_ram(m, cfg->mem);
+        vmm_vm_set_port(&m->machine.vm, &plain_port_ops, m);
     } else {
-        ret = vmm_kvm_open(&m->kvm, &m->vm);
+        ret = vmm_kvm_open(&m->kvm, &m->machine.vm);
         m->kvm_open = true;
         if (ret == 0)
-            ret = vmm_kvm_add_ram(&m->kvm, m->layout.ram_base, cfg->mem);
+            ret = vmm_kvm_create_vcpus(&m->kvm, m->machine.layout.gicd_base,
+                                       m->machine.layout.gicr_base);
+        if (ret < 0)
+            return STDVMM_EXIT_RUNTIME;
     }
-    if (ret < 0 || run_place_boot(m, cfg) < 0)
+    if (vmm_machine_build(&m->machine) < 0)
         return STDVMM_EXIT_RUNTIME;
-    /* The guest has its own copy now: return the file buffers (about the
-     * kernel's size of resident memory, see docs/PERFORMANCE.md). */
-    free(m->kernel.data);
-    free(m->initrd.data);
-    m->kernel.data = m->initrd.data = NULL;
+    run_release_file(&m->kernel);
+    run_release_file(&m->initrd);
     if (cfg->dump_dtb != NULL)
         return run_dump_dtb(m, cfg) < 0 ? STDVMM_EXIT_RUNTIME : STDVMM_EXIT_OK;
     return run_on_kvm(m, cfg);
@@ -398,18 +410,20 @@ int stdvmm_run(const struct stdvmm_config *cfg)
         vmm_err("out of memory");
         return STDVMM_EXIT_RUNTIME;
     }
-    clock_gettime(CLOCK_REALTIME, &m->started);
+    m->kernel.fd = m->initrd.fd = -1;
     status = run_machine(m, cfg);
     vmm_stdio_stop(&m->stdio);
     if (m->loop_open)
         vmm_loop_stop(&m->loop);
-    stdvmm_devices_close(&m->devs);
+    if (m->machine.desc != NULL)
+        vmm_machine_close(&m->machine);
     if (m->loop_open)
         vmm_loop_close(&m->loop);
     if (m->kvm_open)
         vmm_kvm_close(&m->kvm);
-    free(m->kernel.data);
-    free(m->initrd.data);
+    run_unmap_file(&m->kernel);
+    run_unmap_file(&m->initrd);
+    free(m->storage);
     free(m);
     return status;
 }

@@ -3,10 +3,14 @@
 #include "stdvmm_sel4.h"
 
 const struct sel4_vmm_config sel4_vmm_config = {
-    .name = "vm-a",
-    .nr_vcpus = 1,
-    .ram_gpa = 0x40000000,
-    .ram_size = 0x10000000,
-    .cmdline = "console=ttyAMA0 earlycon rdinit=/init panic=-1 loglevel=4 stdvmm.test=off",
-    .virtio_console = true,
+    .machine =
+        {
+            .name = "vm-a",
+            .gic_version = 2,
+            .ram_base = 0x40000000, /* guest_ram in the .system's VM map */
+            .ram_size = 0x10000000,
+            .nr_vcpus = 1,
+            .console = VMM_CONSOLE_VIRTIO,
+            .cmdline = "console=ttyAMA0 earlycon rdinit=/init panic=-1 loglevel=4 stdvmm.test=off",
+        },
 };

@@ -196,12 +196,6 @@ static int add_chosen(void *fdt, const struct vmm_arm64_boot *boot, uint64_t ini
     return fdt_end_node(fdt);
 }
 
-static bool is_virtio_mmio(const struct vmm_device *dev)
-{
-    return strcmp(dev->node_name, "virtio_mmio") == 0 ||
-           (dev->compatible != NULL && strcmp(dev->compatible, "virtio,mmio") == 0);
-}
-
 static int add_device(void *fdt, const struct vmm_device *dev)
 {
     FDT_TRY(begin_unit_node(fdt, dev->node_name, dev->base));
@@ -219,8 +213,6 @@ static int add_device(void *fdt, const struct vmm_device *dev)
 
         FDT_TRY(fdt_property(fdt, "interrupts", irq, sizeof(irq)));
     }
-    if (is_virtio_mmio(dev))
-        FDT_TRY(fdt_property(fdt, "dma-coherent", NULL, 0));
     if (dev->fdt_props != NULL)
         FDT_TRY(dev->fdt_props(dev, fdt));
     return fdt_end_node(fdt);
