@@ -287,7 +287,7 @@ int vmm_machine_reset(struct vmm_machine *m)
             m->devs[i].cls->reset(&m->devs[i]);
     ret = machine_boot(m);
     if (ret == 0)
-        vmm_info("%s: reset, boot %u", m->desc->name, m->boots);
+        vmm_info("guest reset: boot %u placed", m->boots);
     return ret;
 }
 

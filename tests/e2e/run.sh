@@ -105,6 +105,7 @@ user_mode_checks() {
         rc=$?
         if [ $rc -ne 0 ] || ! why=$(cli_help_ok "$out" --kernel --initrd --cmdline --cpus \
             --mem --console --dump-dtb "--disk PATH" "--net tap=NAME" --rng "--vsock cid=N" \
+            --no-reboot --boot-timer \
             "Example: --disk" "Example: --net" "Example: --rng" "Example: --vsock"); then
             e2e_result cli-help 1 "stdvmm run --help: status $rc, ${why:-}"
         else
@@ -185,7 +186,8 @@ kvm_checks() {
     [ $rc -eq 124 ] && echo "e2e: TIMEOUT after $outer_secs s"
     e2e_check "$log" outer-kvm boot-serial-cpus1 input-serial poweroff-exit0 boot-cpus4 \
         boot-virtio-console input-virtio err-missing-kernel err-bad-image err-bad-cpus \
-        err-bad-mem err-unknown-option err-device-options
+        err-bad-mem err-unknown-option err-device-options reboot-keeps-disk-data reboot-exit0 \
+        no-reboot-exits
     [ "${E2E_VERBOSE:-0}" = 1 ] && tr -d '\r' <"$log"
 }
 

@@ -17,7 +17,7 @@ C=$E2E_GUEST_CMDLINE
 if ! command -v stdvmm >/dev/null; then
     for t in boot-serial-cpus1 input-serial poweroff-exit0 boot-cpus4 boot-virtio-console \
         input-virtio err-missing-kernel err-bad-image err-bad-cpus err-bad-mem err-unknown-option \
-        err-device-options; do
+        err-device-options reboot-keeps-disk-data reboot-exit0 no-reboot-exits; do
         e2e_fail $t "stdvmm is not built (make stdvmm)"
     done
     return 0
@@ -56,6 +56,39 @@ e2e_expect boot-virtio-console /tmp/virtio.log "GUEST: on hvc0" \
     "no 'GUEST: on hvc0' line from the guest (exit status $E2E_RC)"
 e2e_expect input-virtio /tmp/virtio.log "GUEST: got input: hello-over-virtio" \
     "the guest did not echo the line written to stdin over hvc0"
+
+# Guest reboot (PSCI SYSTEM_RESET) in the same process: the guest writes to
+# its disk and reboots; the second boot reads the data back and powers off.
+dd if=/dev/zero of=/tmp/reboot.img bs=1M count=4 2>/dev/null
+e2e_vmm reboot 150 /tmp/reboot.log run --kernel $K --initrd $I --cpus 2 --mem 256M \
+    --log-level info --disk /tmp/reboot.img --cmdline "$C e2e.test=reboot"
+rc=$E2E_RC
+wrote=$(tr -d '\r' </tmp/reboot.log | sed -n 's/.*GUEST: reboot-wrote //p' | head -n1)
+read_back=$(tr -d '\r' </tmp/reboot.log | sed -n 's/.*GUEST: reboot-read //p' | head -n1)
+if [ -z "$wrote" ] || ! grep -q "GUEST: reboot-boot second" /tmp/reboot.log; then
+    e2e_fail reboot-keeps-disk-data "no write then second boot from the guest (exit status $rc)"
+elif [ "$wrote" != "$read_back" ]; then
+    e2e_fail reboot-keeps-disk-data "data read after the reboot differs: wrote $wrote, read '$read_back'"
+else
+    e2e_pass reboot-keeps-disk-data
+fi
+if [ $rc -eq 0 ] && grep -q "GUEST: poweroff" /tmp/reboot.log &&
+    [ "$(grep -c "GUEST: reboot-boot" /tmp/reboot.log)" -eq 2 ]; then
+    e2e_pass reboot-exit0
+else
+    e2e_fail reboot-exit0 "expected two boots, a poweroff and exit 0 (exit status $rc)"
+fi
+# --no-reboot: the same guest's reboot ends stdvmm (status 0) after one boot.
+dd if=/dev/zero of=/tmp/reboot.img bs=1M count=4 2>/dev/null
+e2e_vmm no-reboot 90 /tmp/no-reboot.log run --kernel $K --initrd $I --mem 256M --no-reboot \
+    --disk /tmp/reboot.img --cmdline "$C e2e.test=reboot"
+rc=$E2E_RC
+if [ $rc -eq 0 ] && grep -q "GUEST: rebooting" /tmp/no-reboot.log &&
+    ! grep -q "GUEST: reboot-boot second" /tmp/no-reboot.log; then
+    e2e_pass no-reboot-exits
+else
+    e2e_fail no-reboot-exits "expected one boot and exit 0 after the guest's reboot (exit status $rc)"
+fi
 
 # Error paths: each must exit non-zero with one line naming the option.
 # cli_error NAME OPTION ARGS...
