@@ -60,9 +60,9 @@ static bool fault_nisv(struct sel4_vmm *s, unsigned vcpu, uint64_t ipa, uint64_t
 
     if (sel4_regs_read(vcpu, &e.regs) < 0)
         return false;
-    ret = vmm_a64_mmio_prepare(&s->vm.mem, &sel4_emul_regs_ops, &e, ipa, vcpu, &op);
+    ret = vmm_a64_mmio_prepare(&s->machine.vm.mem, &sel4_emul_regs_ops, &e, ipa, vcpu, &op);
     if (ret == 0) {
-        vmm_a64_mmio_run(&s->vm, &op);
+        vmm_a64_mmio_run(&s->machine.vm, &op);
         ret = vmm_a64_mmio_complete(&sel4_emul_regs_ops, &e, &op);
         if (ret == 0)
             return sel4_regs_write(vcpu, &e.regs, false) == 0;

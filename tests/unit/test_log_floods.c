@@ -426,7 +426,7 @@ static void log_flood_pl011(void **state)
     struct fx *f = *state;
 
     f->stream_be = (struct vmm_stream_backend){.write = refuse_write};
-    pl011_init(&f->dev.uart, &f->g.vm, "uart0", BASE, LINE, &f->stream_be);
+    pl011_init(&f->dev.uart, &f->g.vm, "uart0", BASE, LINE, 2, &f->stream_be);
     assert_int_equal(vmm_vm_add_device(&f->g.vm, &f->dev.uart.dev), 0);
     test_mmio_write(&f->g, BASE + PL011_CR, 4, PL011_CR_UARTEN | PL011_CR_TXE);
     for (unsigned i = 0; i < HOSTILE_OPS; i++) {
