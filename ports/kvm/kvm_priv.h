@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "stdvmm/kvm.h"
+#include "stdvmm/kvm/port.h"
 
 /* Create the vGICv3 device and set its distributor/redistributor bases. */
 int kvm_gic_create(struct vmm_kvm *kvm, uint64_t gicd, uint64_t gicr);

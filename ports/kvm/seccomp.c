@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The seccomp-BPF filter of the stdvmm process (kvm_seccomp.h): building the
+ * The seccomp-BPF filter of the stdvmm process (kvm/seccomp.h): building the
  * program from a table, installing it, and the SIGSYS handler that names a
  * blocked syscall. The native table is in seccomp_table.c.
  */
@@ -16,7 +16,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 #include "stdvmm/err.h"
-#include "stdvmm/kvm_seccomp.h"
+#include "stdvmm/kvm/seccomp.h"
 #include "stdvmm/log.h"
 
 /* ---- the BPF program */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The run loop's syscall allow-list for the architecture stdvmm is built
- * for (kvm_seccomp.h; the filter itself is built in seccomp.c).
+ * for (kvm/seccomp.h; the filter itself is built in seccomp.c).
  *
  * Which syscalls: those the run loop makes once set-up is over. vCPU
  * threads: KVM_RUN, KVM_IRQ_LINE, KVM_SET_VCPU_EVENTS, KVM_GET/SET_ONE_REG
@@ -26,7 +26,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <termios.h>
-#include "stdvmm/kvm_seccomp.h"
+#include "stdvmm/kvm/seccomp.h"
 
 #if defined(__aarch64__)
 #define SECCOMP_NATIVE_ARCH AUDIT_ARCH_AARCH64

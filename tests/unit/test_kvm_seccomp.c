@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "stdvmm/err.h"
-#include "stdvmm/kvm_seccomp.h"
+#include "stdvmm/kvm/seccomp.h"
 
 #define CHILD_OK 42
 

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include "isolate.h"
 #include "stdvmm/err.h"
-#include "stdvmm/kvm_seccomp.h"
+#include "stdvmm/kvm/seccomp.h"
 #include "stdvmm/posix_backends.h"
 #include "stdvmm/log.h"
 

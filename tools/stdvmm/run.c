@@ -18,7 +18,7 @@
 #include "run.h"
 #include "stdvmm/arm64.h"
 #include "stdvmm/err.h"
-#include "stdvmm/kvm.h"
+#include "stdvmm/kvm/port.h"
 #include "stdvmm/log.h"
 #include "stdvmm/machine.h"
 #include "stdvmm/posix_backends.h"
