@@ -4,6 +4,7 @@
  * what is offered and how each malformed request is answered.
  */
 #include <string.h>
+#include "stdvmm/bytes.h"
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
 #include "stdvmm/virtio_blk.h"
@@ -14,28 +15,6 @@
 static struct virtio_blk *to_blk(struct virtio_mmio *vdev)
 {
     return vdev->priv;
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-    return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    for (unsigned i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-    put_le32(p, (uint32_t)v);
-    put_le32(p + 4, (uint32_t)(v >> 32));
 }
 
 /* Guest mistakes that get a status: log the first, count the rest. */
@@ -168,9 +147,9 @@ static uint8_t start_discard(struct virtio_blk *blk, struct virtio_blk_slot *s, 
     if (seg_bytes > VIRTIO_BLK_DISCARD_SEG_SIZE)
         return bad_request(blk, VIRTIO_BLK_S_UNSUPP, "more than one discard/write-zeroes segment");
     virtq_chain_gather(c, VIRTIO_BLK_HDR_SIZE, seg, sizeof(seg));
-    sector = get_le64(seg);
-    nr = get_le32(seg + 8);
-    flags = get_le32(seg + 12);
+    sector = vmm_get_le64(seg);
+    nr = vmm_get_le32(seg + 8);
+    flags = vmm_get_le32(seg + 12);
     /* 5.2.6.2: unknown flags, and UNMAP on a discard, are UNSUPP. */
     if ((flags & ~VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP) != 0 || (!zeroes && flags != 0))
         return bad_request(blk, VIRTIO_BLK_S_UNSUPP, "discard/write-zeroes flags");
@@ -197,8 +176,8 @@ static uint8_t start_request(struct virtio_blk *blk, struct virtio_blk_slot *s)
     if (blk->chain.readable_len < VIRTIO_BLK_HDR_SIZE)
         return bad_request(blk, VIRTIO_BLK_S_IOERR, "header shorter than 16 readable bytes");
     virtq_chain_gather(&blk->chain, 0, hdr, sizeof(hdr));
-    type = get_le32(hdr);
-    sector = get_le64(hdr + 8);
+    type = vmm_get_le32(hdr);
+    sector = vmm_get_le64(hdr + 8);
     switch (type) {
     case VIRTIO_BLK_T_IN:
         return start_rw(blk, s, sector, false);
@@ -362,16 +341,16 @@ static void blk_config_read(struct virtio_mmio *vdev, uint32_t offset, uint8_t *
     const struct virtio_blk *blk = to_blk(vdev);
     uint8_t cfg[VIRTIO_BLK_CONFIG_SIZE] = {0};
 
-    put_le64(cfg + VIRTIO_BLK_CFG_CAPACITY, blk->backend->nr_sectors);
-    put_le32(cfg + VIRTIO_BLK_CFG_SIZE_MAX, VIRTIO_BLK_SIZE_MAX);
-    put_le32(cfg + VIRTIO_BLK_CFG_SEG_MAX, VIRTIO_BLK_SEG_MAX);
-    put_le32(cfg + VIRTIO_BLK_CFG_BLK_SIZE, VIRTIO_BLK_SECTOR_SIZE);
+    vmm_put_le64(cfg + VIRTIO_BLK_CFG_CAPACITY, blk->backend->nr_sectors);
+    vmm_put_le32(cfg + VIRTIO_BLK_CFG_SIZE_MAX, VIRTIO_BLK_SIZE_MAX);
+    vmm_put_le32(cfg + VIRTIO_BLK_CFG_SEG_MAX, VIRTIO_BLK_SEG_MAX);
+    vmm_put_le32(cfg + VIRTIO_BLK_CFG_BLK_SIZE, VIRTIO_BLK_SECTOR_SIZE);
     if (blk->backend->can_discard) {
-        put_le32(cfg + VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS, VIRTIO_BLK_MAX_DISCARD_SECTORS);
-        put_le32(cfg + VIRTIO_BLK_CFG_MAX_DISCARD_SEG, 1);
-        put_le32(cfg + VIRTIO_BLK_CFG_DISCARD_SECTOR_ALIGNMENT, VIRTIO_BLK_DISCARD_ALIGNMENT);
-        put_le32(cfg + VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SECTORS, VIRTIO_BLK_MAX_DISCARD_SECTORS);
-        put_le32(cfg + VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SEG, 1);
+        vmm_put_le32(cfg + VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS, VIRTIO_BLK_MAX_DISCARD_SECTORS);
+        vmm_put_le32(cfg + VIRTIO_BLK_CFG_MAX_DISCARD_SEG, 1);
+        vmm_put_le32(cfg + VIRTIO_BLK_CFG_DISCARD_SECTOR_ALIGNMENT, VIRTIO_BLK_DISCARD_ALIGNMENT);
+        vmm_put_le32(cfg + VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SECTORS, VIRTIO_BLK_MAX_DISCARD_SECTORS);
+        vmm_put_le32(cfg + VIRTIO_BLK_CFG_MAX_WRITE_ZEROES_SEG, 1);
         cfg[VIRTIO_BLK_CFG_WRITE_ZEROES_MAY_UNMAP] = 1;
     }
     memcpy(buf, cfg + offset, len); /* the transport keeps offset + len in range */

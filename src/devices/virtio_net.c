@@ -6,6 +6,7 @@
  * include/stdvmm/virtio_net.h for what is kept, dropped and counted.
  */
 #include <string.h>
+#include "stdvmm/bytes.h"
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
 #include "stdvmm/virtio_net.h"
@@ -21,12 +22,6 @@
 static struct virtio_net *to_net(struct virtio_mmio *vdev)
 {
     return vdev->priv;
-}
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
 }
 
 /* ------------------------------------------------------------------ transmit */
@@ -214,9 +209,9 @@ static void net_config_read(struct virtio_mmio *vdev, uint32_t offset, uint8_t *
     uint8_t cfg[NET_CONFIG_SIZE] = {0};
 
     memcpy(cfg, net->mac, sizeof(net->mac));
-    put_le16(cfg + NET_CONFIG_STATUS, net->link_up ? VIRTIO_NET_S_LINK_UP : 0);
-    put_le16(cfg + NET_CONFIG_MAX_PAIRS, 1);
-    put_le16(cfg + NET_CONFIG_MTU, net->mtu);
+    vmm_put_le16(cfg + NET_CONFIG_STATUS, net->link_up ? VIRTIO_NET_S_LINK_UP : 0);
+    vmm_put_le16(cfg + NET_CONFIG_MAX_PAIRS, 1);
+    vmm_put_le16(cfg + NET_CONFIG_MTU, net->mtu);
     memcpy(buf, cfg + offset, len);
 }
 

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 #include "virtio_net_hdr.h"
+#include "stdvmm/bytes.h"
 
 #define HDR_FLAGS 0u
 #define HDR_GSO_TYPE 1u
@@ -15,17 +16,6 @@
 #define HDR_GSO_SIZE 4u
 #define HDR_CSUM_START 6u
 #define HDR_CSUM_OFFSET 8u
-
-static uint16_t get_le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
 
 static bool has(uint64_t features, unsigned bit)
 {
@@ -71,9 +61,9 @@ const char *virtio_net_hdr_check(const uint8_t in[VIRTIO_NET_HDR_LEN], size_t fr
 {
     const struct hdr_rules *r = &rules[dir];
     uint8_t flags = in[HDR_FLAGS], gso_type = in[HDR_GSO_TYPE];
-    uint32_t csum_start = get_le16(in + HDR_CSUM_START);
-    uint32_t csum_offset = get_le16(in + HDR_CSUM_OFFSET);
-    uint16_t hdr_len = get_le16(in + HDR_HDR_LEN), gso_size = get_le16(in + HDR_GSO_SIZE);
+    uint32_t csum_start = vmm_get_le16(in + HDR_CSUM_START);
+    uint32_t csum_offset = vmm_get_le16(in + HDR_CSUM_OFFSET);
+    uint16_t hdr_len = vmm_get_le16(in + HDR_HDR_LEN), gso_size = vmm_get_le16(in + HDR_GSO_SIZE);
     const char *why;
     uint8_t keep;
 
@@ -88,8 +78,8 @@ const char *virtio_net_hdr_check(const uint8_t in[VIRTIO_NET_HDR_LEN], size_t fr
         /* The 16-bit checksum field at csum_start + csum_offset must be in the frame. */
         if (csum_start + csum_offset + 2u > frame_len)
             return "csum_start + csum_offset beyond the frame";
-        put_le16(out + HDR_CSUM_START, (uint16_t)csum_start);
-        put_le16(out + HDR_CSUM_OFFSET, (uint16_t)csum_offset);
+        vmm_put_le16(out + HDR_CSUM_START, (uint16_t)csum_start);
+        vmm_put_le16(out + HDR_CSUM_OFFSET, (uint16_t)csum_offset);
     }
     if (gso_type != VIRTIO_NET_HDR_GSO_NONE) {
         if (gso_size == 0)
@@ -97,8 +87,8 @@ const char *virtio_net_hdr_check(const uint8_t in[VIRTIO_NET_HDR_LEN], size_t fr
         if (hdr_len > frame_len)
             return "hdr_len beyond the frame";
         out[HDR_GSO_TYPE] = gso_type;
-        put_le16(out + HDR_HDR_LEN, hdr_len);
-        put_le16(out + HDR_GSO_SIZE, gso_size);
+        vmm_put_le16(out + HDR_HDR_LEN, hdr_len);
+        vmm_put_le16(out + HDR_GSO_SIZE, gso_size);
         *gso = true;
     }
     /* The driver only sets NEEDS_CSUM (5.1.6.2); DATA_VALID goes to the guest

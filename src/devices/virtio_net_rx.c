@@ -5,6 +5,7 @@
  * deferred over a batch. See include/stdvmm/virtio_net.h.
  */
 #include <string.h>
+#include "stdvmm/bytes.h"
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
 #include "virtio_net_hdr.h"
@@ -13,12 +14,6 @@
 #define NET_RX_L2_OVERHEAD (VIRTIO_NET_ETH_HLEN + 4u)
 /* Offset of num_buffers in struct virtio_net_hdr. */
 #define NET_HDR_NUM_BUFFERS 10u
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
 
 /* No more chains fit the segment pool until some are released. */
 static bool rx_seg_full(const struct virtio_net *net)
@@ -154,7 +149,7 @@ static int rx_fill(struct virtio_net *net, struct virtq *vq, unsigned nbufs, con
     memcpy(hdr, vhdr, sizeof(hdr));
 
     /* 5.1.6.4: num_buffers is 1 without MRG_RXBUF, else the chains used. */
-    put_le16(hdr + NET_HDR_NUM_BUFFERS, (uint16_t)nbufs);
+    vmm_put_le16(hdr + NET_HDR_NUM_BUFFERS, (uint16_t)nbufs);
     for (unsigned i = 0; i < nbufs; i++) {
         const struct virtio_net_rx_buf *b = &net->rx_bufs[i];
         size_t n = b->len < total - done ? b->len : total - done;

@@ -5,6 +5,7 @@
  * the connection state machine. See include/stdvmm/virtio_vsock.h.
  */
 #include <string.h>
+#include "stdvmm/bytes.h"
 #include "stdvmm/compiler.h"
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
@@ -21,47 +22,32 @@ static struct virtio_vsock *to_vsock(struct virtio_mmio *vdev)
     return vdev->priv;
 }
 
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    for (unsigned i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 void virtio_vsock_hdr_decode(const uint8_t raw[VIRTIO_VSOCK_HDR_LEN], struct virtio_vsock_hdr *h)
 {
-    h->src_cid = get_le32(raw) | (uint64_t)get_le32(raw + 4) << 32;
-    h->dst_cid = get_le32(raw + 8) | (uint64_t)get_le32(raw + 12) << 32;
-    h->src_port = get_le32(raw + 16);
-    h->dst_port = get_le32(raw + 20);
-    h->len = get_le32(raw + 24);
-    h->type = (uint16_t)(raw[28] | raw[29] << 8);
-    h->op = (uint16_t)(raw[30] | raw[31] << 8);
-    h->flags = get_le32(raw + 32);
-    h->buf_alloc = get_le32(raw + 36);
-    h->fwd_cnt = get_le32(raw + 40);
+    h->src_cid = vmm_get_le64(raw);
+    h->dst_cid = vmm_get_le64(raw + 8);
+    h->src_port = vmm_get_le32(raw + 16);
+    h->dst_port = vmm_get_le32(raw + 20);
+    h->len = vmm_get_le32(raw + 24);
+    h->type = vmm_get_le16(raw + 28);
+    h->op = vmm_get_le16(raw + 30);
+    h->flags = vmm_get_le32(raw + 32);
+    h->buf_alloc = vmm_get_le32(raw + 36);
+    h->fwd_cnt = vmm_get_le32(raw + 40);
 }
 
 void virtio_vsock_hdr_encode(const struct virtio_vsock_hdr *h, uint8_t raw[VIRTIO_VSOCK_HDR_LEN])
 {
-    put_le32(raw, (uint32_t)h->src_cid);
-    put_le32(raw + 4, (uint32_t)(h->src_cid >> 32));
-    put_le32(raw + 8, (uint32_t)h->dst_cid);
-    put_le32(raw + 12, (uint32_t)(h->dst_cid >> 32));
-    put_le32(raw + 16, h->src_port);
-    put_le32(raw + 20, h->dst_port);
-    put_le32(raw + 24, h->len);
-    raw[28] = (uint8_t)h->type;
-    raw[29] = (uint8_t)(h->type >> 8);
-    raw[30] = (uint8_t)h->op;
-    raw[31] = (uint8_t)(h->op >> 8);
-    put_le32(raw + 32, h->flags);
-    put_le32(raw + 36, h->buf_alloc);
-    put_le32(raw + 40, h->fwd_cnt);
+    vmm_put_le64(raw, h->src_cid);
+    vmm_put_le64(raw + 8, h->dst_cid);
+    vmm_put_le32(raw + 16, h->src_port);
+    vmm_put_le32(raw + 20, h->dst_port);
+    vmm_put_le32(raw + 24, h->len);
+    vmm_put_le16(raw + 28, h->type);
+    vmm_put_le16(raw + 30, h->op);
+    vmm_put_le32(raw + 32, h->flags);
+    vmm_put_le32(raw + 36, h->buf_alloc);
+    vmm_put_le32(raw + 40, h->fwd_cnt);
 }
 
 static void bad_packet(struct virtio_vsock *vs, const char *why)
@@ -337,8 +323,7 @@ static void vsock_config_read(struct virtio_mmio *vdev, uint32_t offset, uint8_t
     struct virtio_vsock *vs = to_vsock(vdev);
     uint8_t cfg[VSOCK_CONFIG_SIZE];
 
-    put_le32(cfg, (uint32_t)vs->guest_cid);
-    put_le32(cfg + 4, (uint32_t)(vs->guest_cid >> 32));
+    vmm_put_le64(cfg, vs->guest_cid);
     memcpy(buf, cfg + offset, len);
 }
 

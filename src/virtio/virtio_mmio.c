@@ -6,6 +6,7 @@
  */
 #include <string.h>
 #include <libfdt.h>
+#include "stdvmm/bytes.h"
 #include "stdvmm/err.h"
 #include "stdvmm/irq.h"
 #include "stdvmm/log.h"
@@ -343,16 +344,13 @@ static int config_access(struct virtio_mmio *v, uint64_t offset, unsigned size, 
         return 0;
     }
     if (write) {
-        for (unsigned i = 0; i < size; i++)
-            buf[i] = (uint8_t)(*value >> (8 * i)); /* little endian (2.4) */
+        vmm_put_le(buf, *value, size); /* little endian (2.4) */
         if (v->ops->config_write)
             v->ops->config_write(v, (uint32_t)off, buf, size);
         return 0;
     }
     v->ops->config_read(v, (uint32_t)off, buf, size);
-    *value = 0;
-    for (unsigned i = 0; i < size; i++)
-        *value |= (uint64_t)buf[i] << (8 * i);
+    *value = vmm_get_le(buf, size);
     return 0;
 }
 

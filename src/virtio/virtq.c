@@ -6,18 +6,9 @@
  * virtq_enable()); descriptors are copied out once and only the copy is used.
  */
 #include <string.h>
+#include "stdvmm/bytes.h"
 #include "stdvmm/err.h"
 #include "stdvmm/virtq.h"
-
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-#define le16(x) __builtin_bswap16(x)
-#define le32(x) __builtin_bswap32(x)
-#define le64(x) __builtin_bswap64(x)
-#else
-#define le16(x) (x)
-#define le32(x) (x)
-#define le64(x) (x)
-#endif
 
 /* Offsets inside the rings (2.7.6, 2.7.8). */
 #define AVAIL_FLAGS 0u
@@ -37,17 +28,17 @@ struct virtq_desc {
 
 static uint16_t ring_load16(const uint8_t *p)
 {
-    return le16(__atomic_load_n((const uint16_t *)(const void *)p, __ATOMIC_RELAXED));
+    return vmm_le16_to_cpu(__atomic_load_n((const uint16_t *)(const void *)p, __ATOMIC_RELAXED));
 }
 
 static void ring_store16(uint8_t *p, uint16_t v)
 {
-    __atomic_store_n((uint16_t *)(void *)p, le16(v), __ATOMIC_RELAXED);
+    __atomic_store_n((uint16_t *)(void *)p, vmm_cpu_to_le16(v), __ATOMIC_RELAXED);
 }
 
 static void ring_store32(uint8_t *p, uint32_t v)
 {
-    __atomic_store_n((uint32_t *)(void *)p, le32(v), __ATOMIC_RELAXED);
+    __atomic_store_n((uint32_t *)(void *)p, vmm_cpu_to_le32(v), __ATOMIC_RELAXED);
 }
 
 /* One copy of a descriptor; the guest may rewrite it while we look. */
@@ -56,14 +47,10 @@ static void desc_read(const uint8_t *p, struct virtq_desc *d)
     uint8_t raw[VIRTQ_DESC_SIZE];
 
     memcpy(raw, p, sizeof(raw));
-    memcpy(&d->addr, raw, 8);
-    memcpy(&d->len, raw + 8, 4);
-    memcpy(&d->flags, raw + 12, 2);
-    memcpy(&d->next, raw + 14, 2);
-    d->addr = le64(d->addr);
-    d->len = le32(d->len);
-    d->flags = le16(d->flags);
-    d->next = le16(d->next);
+    d->addr = vmm_get_le64(raw);
+    d->len = vmm_get_le32(raw + 8);
+    d->flags = vmm_get_le16(raw + 12);
+    d->next = vmm_get_le16(raw + 14);
 }
 
 int virtq_fail(struct virtq *vq, int err, const char *why)

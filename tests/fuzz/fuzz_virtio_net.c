@@ -31,6 +31,7 @@
  */
 #include <string.h>
 #include "fuzz_support.h"
+#include "stdvmm/bytes.h"
 #include "stdvmm/err.h"
 #include "stdvmm/virtio_net.h"
 
@@ -74,17 +75,6 @@ struct fx {
 
 static struct fx fx;
 
-static uint16_t get_le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
 static bool has(const struct fx *f, unsigned bit)
 {
     return virtio_mmio_has_feature(&f->net.vdev, bit);
@@ -111,7 +101,8 @@ static bool hdr_allowed(const struct fx *f, const uint8_t *h, size_t frame_len,
 
     if (h[H_FLAGS] & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
         if (!has(f, b->csum) ||
-            (size_t)get_le16(h + H_CSUM_START) + get_le16(h + H_CSUM_OFFSET) + 2 > frame_len)
+            (size_t)vmm_get_le16(h + H_CSUM_START) + vmm_get_le16(h + H_CSUM_OFFSET) + 2 >
+                frame_len)
             return false;
     }
     if (gso == VIRTIO_NET_HDR_GSO_NONE)
@@ -122,7 +113,7 @@ static bool hdr_allowed(const struct fx *f, const uint8_t *h, size_t frame_len,
           (base == VIRTIO_NET_HDR_GSO_TCPV6 && has(f, b->tso6)) ||
           (base == VIRTIO_NET_HDR_GSO_UDP && has(f, b->ufo))))
         return false;
-    return get_le16(h + H_GSO_SIZE) != 0 && get_le16(h + H_HDR_LEN) <= frame_len;
+    return vmm_get_le16(h + H_GSO_SIZE) != 0 && vmm_get_le16(h + H_HDR_LEN) <= frame_len;
 }
 
 /* The header a vnet_hdr backend gets: allowed, and nothing but what the
@@ -132,10 +123,10 @@ static void check_tx_hdr(const struct fx *f, const uint8_t *h, size_t frame_len)
     FZ_CHECK(hdr_allowed(f, h, frame_len, &tx_bits));
     FZ_CHECK((h[H_FLAGS] & ~VIRTIO_NET_HDR_F_NEEDS_CSUM) == 0);
     if (!(h[H_FLAGS] & VIRTIO_NET_HDR_F_NEEDS_CSUM))
-        FZ_CHECK(get_le16(h + H_CSUM_START) == 0 && get_le16(h + H_CSUM_OFFSET) == 0);
+        FZ_CHECK(vmm_get_le16(h + H_CSUM_START) == 0 && vmm_get_le16(h + H_CSUM_OFFSET) == 0);
     if (h[H_GSO_TYPE] == VIRTIO_NET_HDR_GSO_NONE)
-        FZ_CHECK(get_le16(h + H_HDR_LEN) == 0 && get_le16(h + H_GSO_SIZE) == 0);
-    FZ_CHECK(get_le16(h + H_NUM_BUFFERS) == 0);
+        FZ_CHECK(vmm_get_le16(h + H_HDR_LEN) == 0 && vmm_get_le16(h + H_GSO_SIZE) == 0);
+    FZ_CHECK(vmm_get_le16(h + H_NUM_BUFFERS) == 0);
 }
 
 static int be_tx(void *ctx, const struct vmm_iov *iov, unsigned nr_iov)
@@ -239,10 +230,10 @@ static void gen_hdr(struct fz_in *in, uint8_t h[VIRTIO_NET_HDR_LEN])
     }
     h[H_FLAGS] = (m >> 2) & 3; /* NEEDS_CSUM, DATA_VALID */
     h[H_GSO_TYPE] = ((m >> 4) & 7) == 7 ? fz_u8(in) : gso_types[(m >> 4) & 7];
-    put_le16(h + H_HDR_LEN, wide ? fz_u16(in) : fz_u8(in));
-    put_le16(h + H_GSO_SIZE, fz_u16(in));
-    put_le16(h + H_CSUM_START, wide ? fz_u16(in) : fz_u8(in));
-    put_le16(h + H_CSUM_OFFSET, wide ? fz_u16(in) : fz_u8(in) % 32);
+    vmm_put_le16(h + H_HDR_LEN, wide ? fz_u16(in) : fz_u8(in));
+    vmm_put_le16(h + H_GSO_SIZE, fz_u16(in));
+    vmm_put_le16(h + H_CSUM_START, wide ? fz_u16(in) : fz_u8(in));
+    vmm_put_le16(h + H_CSUM_OFFSET, wide ? fz_u16(in) : fz_u8(in) % 32);
 }
 
 /* A frame from the host; with vnet_hdr after a header from the input. */

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <libfdt.h>
 #include "stdvmm/arm64.h"
+#include "stdvmm/bytes.h"
 #include "stdvmm/err.h"
 #include "stdvmm/vm.h"
 
@@ -25,12 +26,6 @@ struct fixture {
     struct vmm_arm64_boot boot;
 };
 
-static void put_le64(uint8_t *p, uint64_t v)
-{
-    for (unsigned i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static struct fixture *setup(uint64_t ram_size, uint64_t text_offset, uint64_t image_size)
 {
     struct fixture *f = calloc(1, sizeof(*f));
@@ -45,9 +40,9 @@ static struct fixture *setup(uint64_t ram_size, uint64_t text_offset, uint64_t i
     for (size_t i = 0; i < sizeof(f->kernel); i++)
         f->kernel[i] = (uint8_t)(i * 7 + 1);
     memset(f->kernel, 0, 64);
-    put_le64(f->kernel + 8, text_offset);
-    put_le64(f->kernel + 16, image_size);
-    put_le64(f->kernel + 24, 0xa);
+    vmm_put_le64(f->kernel + 8, text_offset);
+    vmm_put_le64(f->kernel + 16, image_size);
+    vmm_put_le64(f->kernel + 24, 0xa);
     memcpy(f->kernel + 56, "ARM\x64", 4);
     for (size_t i = 0; i < sizeof(f->initrd); i++)
         f->initrd[i] = (uint8_t)(i * 13 + 5);
@@ -162,8 +157,8 @@ static void boot_rejects_kernel_larger_than_ram(void **state)
 
     assert_int_equal(vmm_arm64_boot_prepare(&f->vm, &f->layout, &f->boot, &info), -VMM_E2BIG);
     /* text_offset alone past the end of RAM. */
-    put_le64(f->kernel + 8, 8 * MiB);
-    put_le64(f->kernel + 16, 0x10000);
+    vmm_put_le64(f->kernel + 8, 8 * MiB);
+    vmm_put_le64(f->kernel + 16, 0x10000);
     assert_int_equal(vmm_arm64_boot_prepare(&f->vm, &f->layout, &f->boot, &info), -VMM_E2BIG);
     teardown(f);
 }
@@ -181,10 +176,10 @@ static void boot_rejects_initrd_or_dtb_not_fitting(void **state)
     f->boot.initrd_size = 0;
     assert_int_equal(vmm_arm64_boot_prepare(&f->vm, &f->layout, &f->boot, &info), 0);
     /* With 256 bytes left, it is not. */
-    put_le64(f->kernel + 16, 4 * MiB - 0x100);
+    vmm_put_le64(f->kernel + 16, 4 * MiB - 0x100);
     assert_int_equal(vmm_arm64_boot_prepare(&f->vm, &f->layout, &f->boot, &info), -VMM_E2BIG);
     /* And with none left at all. */
-    put_le64(f->kernel + 16, 4 * MiB);
+    vmm_put_le64(f->kernel + 16, 4 * MiB);
     assert_int_equal(vmm_arm64_boot_prepare(&f->vm, &f->layout, &f->boot, &info), -VMM_E2BIG);
     teardown(f);
 }

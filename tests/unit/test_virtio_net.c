@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "stdvmm/bytes.h"
 #include "stdvmm/err.h"
 #include "stdvmm/virtio_net.h"
 #include "support/test_driver.h"
@@ -138,11 +139,6 @@ static void fill_pattern(uint8_t *p, size_t len, uint8_t seed)
         p[i] = (uint8_t)(seed + i * 7);
 }
 
-static uint16_t le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
 static bool needs_reset(struct fx *f)
 {
     return test_vmmio_read(&f->g, BASE, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET;
@@ -168,8 +164,8 @@ static void net_offers_mac_mtu_status_and_mergeable(void **state)
     for (unsigned i = 0; i < sizeof(cfg); i++)
         cfg[i] = (uint8_t)test_mmio_read(&f->g, BASE + VIRTIO_MMIO_CONFIG + i, 1);
     assert_memory_equal(cfg, test_mac, 6);
-    assert_int_equal(le16(cfg + 6), VIRTIO_NET_S_LINK_UP);
-    assert_int_equal(le16(cfg + 10), 1400);
+    assert_int_equal(vmm_get_le16(cfg + 6), VIRTIO_NET_S_LINK_UP);
+    assert_int_equal(vmm_get_le16(cfg + 10), 1400);
 }
 
 static void net_link_change_updates_status_and_interrupts(void **state)
@@ -359,7 +355,7 @@ static void net_rx_fills_one_buffer_with_header(void **state)
     test_guest_read(&f->g, gpa, got, sizeof(got));
     assert_int_equal(got[0], 0); /* flags */
     assert_int_equal(got[1], VIRTIO_NET_HDR_GSO_NONE);
-    assert_int_equal(le16(got + 10), 1); /* num_buffers */
+    assert_int_equal(vmm_get_le16(got + 10), 1); /* num_buffers */
     assert_memory_equal(got + VIRTIO_NET_HDR_LEN, frame, sizeof(frame));
     assert_int_equal(virtio_net_stats(&f->net).rx_frames, 1);
     assert_true(test_guest_irq(&f->g, LINE));
@@ -387,7 +383,7 @@ static void net_rx_merges_frame_across_buffers(void **state)
     assert_int_equal(len[0], 64);
     assert_int_equal(len[1], 64);
     assert_int_equal(len[2], VIRTIO_NET_HDR_LEN + sizeof(frame) - 128);
-    assert_int_equal(le16(got + 10), 3);
+    assert_int_equal(vmm_get_le16(got + 10), 3);
     assert_memory_equal(got + VIRTIO_NET_HDR_LEN, frame, sizeof(frame));
 }
 
@@ -428,7 +424,7 @@ static void net_rx_insufficient_merged_room_keeps_buffers(void **state)
     assert_true(test_vq_get_used(&f->q[0], &id, &len));
     assert_int_equal(id, 0); /* the buffer kept from the first try comes first */
     test_guest_read(&f->g, first, got, sizeof(got));
-    assert_int_equal(le16(got + 10), 3);
+    assert_int_equal(vmm_get_le16(got + 10), 3);
     assert_memory_equal(got + VIRTIO_NET_HDR_LEN, frame, 64 - VIRTIO_NET_HDR_LEN);
 }
 
@@ -748,7 +744,7 @@ static void net_rx_host_header_not_negotiated_is_dropped_and_counted(void **stat
     assert_int_equal(rx_vnet(f, h, frame, 100), 0);
     test_guest_read(&f->g, gpa, got, sizeof(got));
     assert_int_equal(got[0], 0);
-    assert_int_equal(le16(got + 10), 1);
+    assert_int_equal(vmm_get_le16(got + 10), 1);
 }
 
 static void net_rx_batch_interrupts_once_at_end(void **state)

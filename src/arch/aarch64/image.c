@@ -9,21 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "stdvmm/arm64.h"
+#include "stdvmm/bytes.h"
 #include "stdvmm/err.h"
-
-static uint64_t le64_at(const uint8_t *p)
-{
-    uint64_t v = 0;
-
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static uint32_t le32_at(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 /* The checks of booting.rst; returns NULL or what is wrong with the Image. */
 static const char *check_image(const void *data, size_t size, struct vmm_arm64_image *out)
@@ -33,11 +20,11 @@ static const char *check_image(const void *data, size_t size, struct vmm_arm64_i
 
     if (data == NULL || size < VMM_ARM64_IMAGE_HEADER_SIZE)
         return "shorter than the 64-byte arm64 Image header";
-    if (le32_at(hdr + 56) != VMM_ARM64_IMAGE_MAGIC)
+    if (vmm_get_le32(hdr + 56) != VMM_ARM64_IMAGE_MAGIC)
         return "no \"ARM\\x64\" magic at offset 56 (not an uncompressed arm64 Image)";
-    text_offset = le64_at(hdr + 8);
-    image_size = le64_at(hdr + 16);
-    flags = le64_at(hdr + 24);
+    text_offset = vmm_get_le64(hdr + 8);
+    image_size = vmm_get_le64(hdr + 16);
+    flags = vmm_get_le64(hdr + 24);
     if (image_size == 0) {
         /* Pre-3.17 kernel: fields of unspecified endianness; booting.rst says
          * text_offset may then be assumed to be 0x80000, and the kernel needs

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "stdvmm/aarch64_emul.h"
+#include "stdvmm/bytes.h"
 #include "stdvmm/compiler.h"
 #include "stdvmm/err.h"
 #include "stdvmm/vm.h"
@@ -81,7 +82,7 @@ static int fetch(const struct vmm_mem *mem, const struct vmm_a64_s1 *s1, uint64_
     if (vmm_a64_s1_translate(mem, s1, pc, false, &ipa) < 0 ||
         vmm_guest_read(mem, ipa, b, sizeof(b)) < 0)
         return -VMM_EFAULT;
-    *insn = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    *insn = vmm_get_le32(b);
     return 0;
 }
 

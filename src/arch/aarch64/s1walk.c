@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "stdvmm/aarch64_emul.h"
+#include "stdvmm/bytes.h"
 #include "stdvmm/err.h"
 #include "stdvmm/mem.h"
 
@@ -53,13 +54,10 @@ static bool block_allowed(unsigned gshift, unsigned level)
 static int read_desc(const struct vmm_mem *mem, uint64_t gpa, uint64_t *desc)
 {
     uint8_t b[8];
-    uint64_t v = 0;
 
     if (vmm_guest_read(mem, gpa, b, sizeof(b)) < 0)
         return -VMM_EFAULT;
-    for (unsigned i = 0; i < 8; i++)
-        v |= (uint64_t)b[i] << (8 * i); /* descriptors are little-endian (SCTLR.EE = 0) */
-    *desc = v;
+    *desc = vmm_get_le64(b); /* descriptors are little-endian (SCTLR.EE = 0) */
     return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include "stdvmm/bytes.h"
 #include "stdvmm/virtio.h"
 #include "stdvmm/virtq.h"
 #include "support/test_driver.h"
@@ -12,26 +13,34 @@
 /* Little-endian stores and loads into guest RAM (virtio 1.x is LE). */
 static void put16(struct test_guest *g, uint64_t gpa, uint16_t v)
 {
-    uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
-    test_guest_write(g, gpa, b, 2);
+    uint8_t b[2];
+
+    vmm_put_le16(b, v);
+    test_guest_write(g, gpa, b, sizeof(b));
 }
 
 static void put32(struct test_guest *g, uint64_t gpa, uint32_t v)
 {
-    put16(g, gpa, (uint16_t)v);
-    put16(g, gpa + 2, (uint16_t)(v >> 16));
+    uint8_t b[4];
+
+    vmm_put_le32(b, v);
+    test_guest_write(g, gpa, b, sizeof(b));
 }
 
 static uint16_t get16(struct test_guest *g, uint64_t gpa)
 {
     uint8_t b[2];
-    test_guest_read(g, gpa, b, 2);
-    return (uint16_t)(b[0] | b[1] << 8);
+
+    test_guest_read(g, gpa, b, sizeof(b));
+    return vmm_get_le16(b);
 }
 
 static uint32_t get32(struct test_guest *g, uint64_t gpa)
 {
-    return get16(g, gpa) | (uint32_t)get16(g, gpa + 2) << 16;
+    uint8_t b[4];
+
+    test_guest_read(g, gpa, b, sizeof(b));
+    return vmm_get_le32(b);
 }
 
 static void put_desc(struct test_guest *g, uint64_t gpa, uint64_t addr, uint32_t len,
