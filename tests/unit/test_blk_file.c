@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "stdvmm/err.h"
-#include "stdvmm/posix_blk.h"
+#include "stdvmm/posix/blk.h"
 
 #define SECTORS 16u
 #define BYTES (SECTORS * 512u)

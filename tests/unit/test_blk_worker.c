@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "stdvmm/err.h"
-#include "stdvmm/posix_blk.h"
+#include "stdvmm/posix/blk.h"
 #include "stdvmm/virtio_blk.h"
 #include "support/test_driver.h"
 #include "support/test_guest.h"

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "stdvmm/posix_console.h"
+#include "stdvmm/posix/console.h"
 
 static long elapsed_ms(const struct timespec *t0)
 {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "stdvmm/posix_console.h"
+#include "stdvmm/posix/console.h"
 
 /* Sanitise @in in pieces of @piece bytes (0: in one call), then end. */
 static void check(const char *in, size_t len, size_t piece, const char *want)

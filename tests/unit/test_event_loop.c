@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The hosted backends' event loop (posix_loop.h): when sources are
+/* The hosted backends' event loop (posix/loop.h): when sources are
  * dispatched, wakes from other threads, timeouts, removal and stop. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "stdvmm/err.h"
-#include "stdvmm/posix_loop.h"
+#include "stdvmm/posix/loop.h"
 
 struct src {
     struct vmm_loop_source s;

@@ -12,7 +12,7 @@
 #include "machine/machine_internal.h"
 #include "stdvmm/err.h"
 #include "stdvmm/machine.h"
-#include "stdvmm/posix_net.h"
+#include "stdvmm/posix/net.h"
 #include "stdvmm/virtio.h"
 
 #define RAM_SIZE (64u << 20)

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 #include <linux/if_tun.h>
 #include "stdvmm/err.h"
-#include "stdvmm/posix_net.h"
+#include "stdvmm/posix/net.h"
 #include "stdvmm/virtio_net.h"
 #include "stdvmm/virtio_vsock.h"
 #include "support/test_driver.h"

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "stdvmm/posix_backends.h"
+#include "stdvmm/posix/backends.h"
 
 /* A console device that takes at most `room` bytes until rx_ready. */
 struct fake_dev {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "stdvmm/err.h"
-#include "stdvmm/posix_entropy.h"
+#include "stdvmm/posix/entropy.h"
 #include "stdvmm/virtio_rng.h"
 #include "support/test_driver.h"
 #include "support/test_guest.h"

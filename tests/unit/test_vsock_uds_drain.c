@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "stdvmm/err.h"
-#include "stdvmm/posix_net.h"
+#include "stdvmm/posix/net.h"
 #include "stdvmm/virtio_vsock.h"
 #include "support/test_driver.h"
 #include "support/test_guest.h"

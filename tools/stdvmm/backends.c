@@ -6,9 +6,9 @@
 #include "backends.h"
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
-#include "stdvmm/posix_blk.h"
-#include "stdvmm/posix_entropy.h"
-#include "stdvmm/posix_net.h"
+#include "stdvmm/posix/blk.h"
+#include "stdvmm/posix/entropy.h"
+#include "stdvmm/posix/net.h"
 #include "stdvmm/virtio_net.h"
 #include "stdvmm/virtio_vsock.h"
 

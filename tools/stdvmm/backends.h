@@ -11,7 +11,7 @@
  * the disk I/O without the VM's device lock and takes it to complete a
  * request; the entropy backend is synchronous (it runs on the vCPU thread
  * that kicked the queue); the tap and the vsock sockets are sources of the
- * one event loop (posix_loop.h), whose thread takes the VM's device lock
+ * one event loop (posix/loop.h), whose thread takes the VM's device lock
  * before touching a device and is woken when the guest posts buffers.
  */
 #ifndef STDVMM_TOOL_BACKENDS_H
@@ -23,7 +23,7 @@
 #include <time.h>
 #include "stdvmm/backend.h"
 #include "stdvmm/machine.h"
-#include "stdvmm/posix_loop.h"
+#include "stdvmm/posix/loop.h"
 
 struct stdvmm_backends {
     struct vmm_backend_provider provider; /* give &b->provider to vmm_machine_init() */

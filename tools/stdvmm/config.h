@@ -29,7 +29,7 @@
 enum stdvmm_console_filter {
     STDVMM_CONSOLE_FILTER_AUTO,     /* sanitize unless stdout is a terminal */
     STDVMM_CONSOLE_FILTER_RAW,      /* every byte as the guest wrote it */
-    STDVMM_CONSOLE_FILTER_SANITIZE, /* control bytes escaped (posix_console.h) */
+    STDVMM_CONSOLE_FILTER_SANITIZE, /* control bytes escaped (posix/console.h) */
 };
 
 /* The guest asked for a reset and --no-reboot was given: stdvmm exits with

@@ -9,7 +9,7 @@
 #include "isolate.h"
 #include "stdvmm/err.h"
 #include "stdvmm/kvm/seccomp.h"
-#include "stdvmm/posix_backends.h"
+#include "stdvmm/posix/backends.h"
 #include "stdvmm/log.h"
 
 bool stdvmm_isolation_option_known(const char *opt)

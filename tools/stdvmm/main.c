@@ -9,7 +9,7 @@
 #include "config.h"
 #include "run.h"
 #include "stdvmm/log.h"
-#include "stdvmm/posix_console.h"
+#include "stdvmm/posix/console.h"
 
 #ifndef STDVMM_VERSION
 #define STDVMM_VERSION "unknown"
@@ -30,7 +30,7 @@ static const char main_help[] =
 
 /* Where log lines go. For a run, stderr reopened so that a stalled reader
  * (a terminal on hold, a full pipe) drops log lines instead of blocking the
- * vCPU thread that logs them (posix_console.h). */
+ * vCPU thread that logs them (posix/console.h). */
 static struct vmm_console_wfd main_log_w = {STDERR_FILENO, VMM_CONSOLE_W_FILE};
 
 /* One write per message so lines from several threads do not interleave. */

@@ -21,7 +21,7 @@
 #include "stdvmm/kvm/port.h"
 #include "stdvmm/log.h"
 #include "stdvmm/machine.h"
-#include "stdvmm/posix_backends.h"
+#include "stdvmm/posix/backends.h"
 
 /* A boot image, mapped from its file: the builder copies it into guest RAM
  * at every boot; between boots its pages are given back (MADV_DONTNEED)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Raw image file block backend: opening the image and doing one request
- * (the I/O worker: blk_file_worker.c); see include/stdvmm/posix_blk.h. */
+ * (the I/O worker: blk_file_worker.c); see include/stdvmm/posix/blk.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>

@@ -4,7 +4,7 @@
 #ifndef STDVMM_BLK_FILE_INTERNAL_H
 #define STDVMM_BLK_FILE_INTERNAL_H
 
-#include "stdvmm/posix_blk.h"
+#include "stdvmm/posix/blk.h"
 
 /* Do @job, or for zeroes written by hand the next @zero_step bytes of it
  * (*@more: some are left). 0 or a negative VMM_E* code. No lock needed. */

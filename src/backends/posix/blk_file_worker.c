@@ -2,7 +2,7 @@
 /*
  * The image's I/O worker: a thread that takes requests from a bounded
  * queue in submission order, does the I/O without the VM's device lock and
- * completes each request with the lock held (see include/stdvmm/posix_blk.h).
+ * completes each request with the lock held (see include/stdvmm/posix/blk.h).
  *
  * Lock order: VM lock, then qlock (submit() runs under the VM lock and
  * takes qlock). The worker never holds qlock while it does I/O or takes

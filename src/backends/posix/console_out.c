@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The console output queue (include/stdvmm/posix_console.h): a bounded ring
+ * The console output queue (include/stdvmm/posix/console.h): a bounded ring
  * filled by vCPU threads and drained by one writer thread, so that a reader
  * who stops reading costs guest output, never a vCPU.
  */
@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
-#include "stdvmm/posix_console.h"
+#include "stdvmm/posix/console.h"
 
 static int64_t out_now_ns(void)
 {

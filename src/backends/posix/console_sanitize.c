@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The console sanitiser (include/stdvmm/posix_console.h): guest output made
+ * The console sanitiser (include/stdvmm/posix/console.h): guest output made
  * safe for a terminal or a log that an operator reads. What passes: \n, \r,
  * \t, printable ASCII and well-formed UTF-8 that is not a C1 or bidi control.
  * Everything else is written as "\xNN" per byte, which the guest cannot turn
  * back into a control byte.
  */
 #include <string.h>
-#include "stdvmm/posix_console.h"
+#include "stdvmm/posix/console.h"
 
 static const char san_marker[] = "stdvmm"; /* how stdvmm's own log lines start */
 #define SAN_MARKER_LEN (sizeof(san_marker) - 1)

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Entropy backend over getrandom(2); see include/stdvmm/posix_entropy.h. */
+/* Entropy backend over getrandom(2); see include/stdvmm/posix/entropy.h. */
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <sys/random.h>
-#include "stdvmm/posix_entropy.h"
+#include "stdvmm/posix/entropy.h"
 
 long posix_entropy_fill(void *ctx, void *buf, size_t len)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The hosted backends' event loop; see include/stdvmm/posix_loop.h. */
+/* The hosted backends' event loop; see include/stdvmm/posix/loop.h. */
 #include <errno.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
-#include "stdvmm/posix_loop.h"
+#include "stdvmm/posix/loop.h"
 
 static uint64_t loop_now_ns(void)
 {

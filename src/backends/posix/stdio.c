@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
-#include "stdvmm/posix_backends.h"
+#include "stdvmm/posix/backends.h"
 
 #define STDIO_FLUSH_MS 500 /* at stop: how long queued output may take */
 #define STDIO_RETRY_MS 100

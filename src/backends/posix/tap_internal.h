@@ -4,7 +4,7 @@
 #ifndef STDVMM_TAP_INTERNAL_H
 #define STDVMM_TAP_INTERNAL_H
 
-#include "stdvmm/posix_net.h"
+#include "stdvmm/posix/net.h"
 
 /* Take / drop the VM lock (if one was attached). */
 void tap_lock(struct vmm_tap *t);

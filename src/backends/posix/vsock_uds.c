@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The vsock backend over UNIX sockets (the Firecracker convention, see
- * include/stdvmm/posix_net.h). Device callbacks run on vCPU threads under the
+ * include/stdvmm/posix/net.h). Device callbacks run on vCPU threads under the
  * VM lock; the event-loop source takes the same lock around everything it
  * touches, so slot state needs no lock of its own.
  */
@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
-#include "stdvmm/posix_net.h"
+#include "stdvmm/posix/net.h"
 #include "vsock_uds_internal.h"
 
 #define UDS_PORT_SUFFIX 11 /* "_4294967295" */

@@ -4,7 +4,7 @@
 #ifndef STDVMM_VSOCK_UDS_INTERNAL_H
 #define STDVMM_VSOCK_UDS_INTERNAL_H
 
-#include "stdvmm/posix_net.h"
+#include "stdvmm/posix/net.h"
 
 /* Take / drop the VM lock (if one was attached). */
 void vsock_uds_lock(struct vmm_vsock_uds *u);

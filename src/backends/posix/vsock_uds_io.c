@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The vsock UNIX-socket backend's event-loop source: host sockets to and
- * from the device (see include/stdvmm/posix_net.h). Prepare and dispatch
+ * from the device (see include/stdvmm/posix/net.h). Prepare and dispatch
  * run with the VM lock held; the loop's poll() without it.
  */
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
-#include "stdvmm/posix_net.h"
+#include "stdvmm/posix/net.h"
 #include "vsock_uds_internal.h"
 
 /* Write what the ring holds; false if the socket failed. */

@@ -5,10 +5,10 @@
  * stdin/stdout.
  *
  * Output: the device's writes are queued for a writer thread that writes
- * @out_fd (posix_console.h): a vCPU never waits for the reader; when the
+ * @out_fd (posix/console.h): a vCPU never waits for the reader; when the
  * 64 KiB queue is full bytes are dropped, counted, and reported by
  * vmm_stdio_stop(), which first gives queued output half a second.
- * Input: a source of the posix event loop (posix_loop.h) reads @in_fd and
+ * Input: a source of the posix event loop (posix/loop.h) reads @in_fd and
  * pushes bytes into the device's rx function under the caller's device
  * lock; bytes the guest had no room for are kept and offered again when
  * the device calls rx_ready (or after 100 ms at the latest). If @in_fd is a terminal it is put in
@@ -26,8 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "stdvmm/backend.h"
-#include "stdvmm/posix_console.h"
-#include "stdvmm/posix_loop.h"
+#include "stdvmm/posix/console.h"
+#include "stdvmm/posix/loop.h"
 
 /* A console device's input function (e.g. a wrapper of pl011_rx()): offer
  * @len bytes, return how many the guest took. Called with the lock held. */
@@ -66,7 +66,7 @@ struct vmm_stdio {
  * Nothing is read and the terminal is untouched until vmm_stdio_start(). */
 int vmm_stdio_init(struct vmm_stdio *s, int in_fd, int out_fd);
 
-/* Sanitise guest output (posix_console.h); call before vmm_stdio_start(). */
+/* Sanitise guest output (posix/console.h); call before vmm_stdio_start(). */
 void vmm_stdio_set_sanitize(struct vmm_stdio *s, bool on);
 
 /* Wait up to @timeout_ms until queued output is written; true if it was. */

@@ -11,7 +11,7 @@
  * and follow what the guest negotiated (backend set_offloads), so the host
  * hands the guest 64 KiB TCP frames instead of MTU-sized ones. A kernel
  * without IFF_VNET_HDR gets plain frames and no offloads.
- * The backend runs as a source of the posix event loop (posix_loop.h,
+ * The backend runs as a source of the posix event loop (posix/loop.h,
  * vmm_tap_start): a transmit-queue kick only wakes it (backend tx_kick);
  * on the loop thread it copies the frames into a ring under the device
  * lock, which completes them for the guest at once, and writes them out
@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "stdvmm/backend.h"
-#include "stdvmm/posix_loop.h"
+#include "stdvmm/posix/loop.h"
 
 #define VMM_TAP_IFNAMSIZ 16 /* IFNAMSIZ, with the NUL */
 /* Largest host frame read: a 64 KiB GSO frame with Ethernet and VLAN
