@@ -5,8 +5,8 @@
  * steps, a bounded queue, drain and stop, and virtio-blk's reset with a
  * request still at the worker. Threads stand in for vCPUs; the VM lock is
  * the test's own mutex, taken around every MMIO access as the KVM port
- * does. Time bounds are generous (the slow disk takes 500 ms, MMIO on
- * another device must take less than 200 ms).
+ * does. Time bounds are generous (the slow disk takes 1 s, MMIO on
+ * another device must take less than 400 ms).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,8 +34,8 @@
 #define LINE_B 17u
 #define QNUM 16
 #define SECTORS 16384u /* 8 MiB */
-#define SLOW_MS 500
-#define MMIO_BOUND_MS 200
+#define SLOW_MS 1000
+#define MMIO_BOUND_MS 400
 #define MAX_STEPS 256
 
 #define FEATURES                                                                                   \

@@ -134,7 +134,7 @@ static void loop_timeout_is_not_pushed_back_by_other_sources(void **state)
     vmm_loop_run_once(&l, 0);
     a.dispatched = 0;
     t0 = now_ms();
-    end = t0 + 2000;
+    end = t0 + 3000;
     while (a.dispatched == 0 && now_ms() < end) {
         vmm_loop_wake(&busy.s); /* a round every 10 ms or so */
         vmm_loop_run_once(&l, -1);
@@ -142,7 +142,7 @@ static void loop_timeout_is_not_pushed_back_by_other_sources(void **state)
     }
     assert_int_equal(a.dispatched, 1);
     assert_true(now_ms() - t0 >= 90);
-    assert_true(now_ms() - t0 < 400);
+    assert_true(now_ms() - t0 < 1500); /* pushed back each round, it never comes */
     vmm_loop_close(&l);
 }
 
