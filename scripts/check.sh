@@ -54,12 +54,18 @@ if [ -x bench/run.sh ]; then
 else
     skip "benchmark smoke run" "bench/run.sh missing"
 fi
+stage "seL4 system generator (tools/sel4gen, host)" make -s sel4gen-test
 if [ -x tests/sel4/run.sh ]; then
     if [ -n "${MICROKIT_SDK:-}" ]; then
         stage "seL4 Microkit examples" tests/sel4/run.sh
     else
         echo "SKIPPED: seL4 end-to-end tests: set MICROKIT_SDK=/path/to/microkit-sdk-2.0.1 to run them"
         skip "seL4 Microkit examples" "MICROKIT_SDK not set"
+    fi
+    # The io examples (console through sDDF) run inside tests/sel4/run.sh.
+    if [ -z "${SDDF:-}" ]; then
+        echo "SKIPPED: seL4 sDDF I/O examples: set SDDF=/path/to/sddf (commit 5febd61c, docs/SEL4.md) to run them"
+        skip "seL4 sDDF I/O examples" "SDDF not set"
     fi
 fi
 

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The console path on seL4: the guest's PL011 and virtio-console output go
- * to the kernel's debug console (seL4_DebugPutChar, via microkit_dbg_puts;
- * debug kernels only), a line at a time, prefixed "<vm>| ". The same path
- * carries the VMM's own log lines ("stdvmm[<vm>]: ..."). There is no input
- * path: the debug console is output-only.
+ * The console path on seL4 without sDDF: the guest's PL011 and
+ * virtio-console output go to the kernel's debug console (seL4_DebugPutChar,
+ * via microkit_dbg_puts; debug kernels only), a line at a time, prefixed
+ * "<vm>| ". The same path carries the VMM's own log lines ("stdvmm[<vm>]:
+ * ..."). The debug console is output-only. With an sDDF serial client
+ * (ports/sel4/sddf) the console's hooks take over both output and the log.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include "stdvmm/log.h"
 
 static const char *log_name = "vmm";
+static struct sel4_console *log_con;
 
 static void console_flush(struct sel4_console *con)
 {
@@ -48,9 +50,9 @@ static long console_write(void *ctx, const uint8_t *buf, size_t len)
 
 void sel4_console_init(struct sel4_console *con, const char *prefix)
 {
+    *con = (struct sel4_console){0};
     con->backend = (struct vmm_stream_backend){.write = console_write, .ctx = con};
     con->prefix = prefix;
-    con->len = 0;
 }
 
 static void log_sink(enum vmm_log_level level, const char *fmt, va_list ap)
@@ -61,9 +63,21 @@ static void log_sink(enum vmm_log_level level, const char *fmt, va_list ap)
 
     n = sel4_snprintf(msg, sizeof(msg), "stdvmm[%s]: %s", log_name,
                       (unsigned)level < 4 ? tags[level] : "");
-    sel4_vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
+    n += sel4_vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
+    if (n >= sizeof(msg))
+        n = sizeof(msg) - 1;
+    if (log_con != NULL && log_con->log_line != NULL) {
+        log_con->log_line(log_con, msg, n);
+        log_con->flush(log_con);
+        return;
+    }
     microkit_dbg_puts(msg);
     microkit_dbg_puts("\n");
+}
+
+void sel4_log_set_console(struct sel4_console *con)
+{
+    log_con = con;
 }
 
 void sel4_log_init(const char *name)

@@ -23,13 +23,23 @@
  * struct vmm_machine; classes with a seL4 backend need room here). */
 #define SEL4_MACHINE_STORAGE 4096
 
-/* Guest output on the seL4 debug console, one whole line at a time with
- * the VM's name in front, so two VMs sharing the serial port stay readable. */
+/* Guest output, one whole line at a time with the VM's name in front, so
+ * two VMs sharing the serial port stay readable: on the seL4 debug console,
+ * or, once an attach function (cfg->console_attach, ports/sel4/sddf) set the
+ * hooks, through an sDDF serial client, which also brings input. */
 struct sel4_console {
     struct vmm_stream_backend backend;
     const char *prefix;
     char line[SEL4_CONSOLE_LINE];
     size_t len;
+    /* Where input goes (the machine's console rx), set before attaching. */
+    size_t (*input)(void *ctx, const uint8_t *buf, size_t len);
+    void *input_ctx;
+    /* Set by an attach function; NULL on the debug console. */
+    void (*log_line)(struct sel4_console *con, const char *line, size_t len);
+    bool (*notified)(struct sel4_console *con, unsigned ch); /* true: its channel */
+    void (*flush)(struct sel4_console *con);                 /* after each exit / notification */
+    void *ext;
 };
 
 struct sel4_vmm {
@@ -53,6 +63,8 @@ struct sel4_vmm {
 /* sel4_console.c: the stream backend and the log sink. */
 void sel4_console_init(struct sel4_console *con, const char *prefix);
 void sel4_log_init(const char *name);
+/* Send the VMM's log lines through @con too once it is attached to sDDF. */
+void sel4_log_set_console(struct sel4_console *con);
 
 /* sel4_machine.c: describe and build the VM and start vCPU 0. */
 int sel4_machine_start(struct sel4_vmm *s);

@@ -15,6 +15,21 @@
 #include <stdint.h>
 #include "stdvmm/machine.h"
 
+/* One sDDF serial queue pair as this VMM PD maps it (tools/sel4gen writes these). */
+struct sel4_serial_queue {
+    uintptr_t queue; /* vaddr of the serial_queue_t region */
+    uintptr_t data;  /* vaddr of the data region */
+    uint32_t size;   /* data region size, a power of two */
+    unsigned ch;     /* Microkit channel to the virtualiser */
+};
+
+/* The VMM's sDDF serial client: rx from the rx virtualiser, tx to the tx one. */
+struct sel4_serial_config {
+    struct sel4_serial_queue rx, tx;
+};
+
+struct sel4_console;
+
 /*
  * machine.name: for logs and the console prefix ("vm1"); nr_vcpus:
  * 1..VMM_MAX_VCPUS, <vcpu id="0..n-1"/> in the .system; ram_base/ram_size:
@@ -27,7 +42,16 @@
  */
 struct sel4_vmm_config {
     struct vmm_machine_desc machine;
+    /* Optional console through sDDF serial (systems built with SDDF=DIR by
+     * tools/sel4gen): the client queues, and sel4_sddf_console_attach
+     * (ports/sel4/sddf). NULL: guest output goes to the kernel's debug
+     * console (debug kernels only), and there is no input. */
+    const struct sel4_serial_config *serial;
+    int (*console_attach)(struct sel4_console *con, const struct sel4_serial_config *serial);
 };
+
+/* ports/sel4/sddf: switch @con to the sDDF serial client queues in @serial. */
+int sel4_sddf_console_attach(struct sel4_console *con, const struct sel4_serial_config *serial);
 
 /* The example's configuration (one per VMM program). */
 extern const struct sel4_vmm_config sel4_vmm_config;

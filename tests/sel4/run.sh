@@ -13,9 +13,15 @@
 #   two_vms  two VMs, each with its own VMM PD: console output from both
 #   attack   vm1 booting the attacking guest (tests/attack): its accesses
 #            without a syndrome are emulated, a SIMD load gets an abort
+#   io       (needs SDDF) one VM whose console goes through sDDF serial
+#            (tools/sel4gen system): text typed on QEMU's serial port reaches
+#            the guest's shell, whose answer comes back; the same with the
+#            release kernel configuration (no debug console at all)
 #
 # Needs MICROKIT_SDK (a Microkit 2.0.1 SDK with qemu_virt_aarch64); without
-# it prints one SKIPPED line and exits 0. SEL4_TIMEOUT (s) bounds each boot.
+# it prints one SKIPPED line and exits 0. The io system also needs SDDF (an
+# sDDF checkout, docs/SEL4.md); without it one SKIPPED line names SDDF.
+# SEL4_TIMEOUT (s) bounds each boot.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -151,6 +157,43 @@ else
     tail -n 20 "$OUT.attack.log"
     echo "FAIL sel4 attack build (log: $OUT.attack.log)"
     failed=$((failed + 1))
+fi
+
+# io CONFIG: build the io system for CONFIG, boot it, type a command into the
+# guest shell through QEMU's serial port (tests/sel4/typein.py) and check that
+# the shell's answer (computed by the guest, so not an echo) comes back.
+io_boot() {
+    local config=$1 out log
+    out=build/sel4$([ "$config" = debug ] || echo "-$config")
+    log=$out/io/console.log
+    if ! make -s -C examples/sel4 MICROKIT_SDK="$MICROKIT_SDK" SDDF="$SDDF" \
+        MICROKIT_CONFIG="$config" io >"$out.io.build.log" 2>&1; then
+        tail -n 30 "$out.io.build.log"
+        echo "FAIL io ($config): build (log: $out.io.build.log)"
+        failed=$((failed + 1))
+        return
+    fi
+    python3 tests/sel4/typein.py "$log" "$TIMEOUT" "$QEMU" \
+        -machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 -smp 4 \
+        -m 2G -nographic -monitor none -serial stdio -kernel "$out/io/loader.img" -- \
+        "wait:vm1| SEL4-GUEST: shell ready" sleep:2 'type:echo MARK-$((6*7))\r' \
+        "wait:MARK-42" 'type:exit\r' "wait:stdvmm[vm1]: VM vm1 stopped: $off"
+    echo "sel4: io ($config) console: $log"
+    OUT=$out expect io "($config) reaches /init" "vm1| SEL4-GUEST: reached /init (boot 1)"
+    OUT=$out expect io "($config) virtio-console output through sDDF" \
+        "vm1| SEL4-GUEST: hello on virtio-console (boot 1)"
+    OUT=$out expect io "($config) the shell runs on virtio-console" \
+        "vm1| SEL4-GUEST: shell ready on /dev/hvc0" 1
+    OUT=$out expect io "($config) typed input reaches the guest shell" "vm1| MARK-42" 1
+    OUT=$out expect io "($config) VMM log lines through sDDF" "stdvmm[vm1]: VM vm1 stopped: $off" 1
+    OUT=$out no_vmm_errors io
+}
+
+if [ -z "${SDDF:-}" ]; then
+    echo "SKIPPED: seL4 io example (console through sDDF serial): SDDF is not set (see docs/SEL4.md)"
+else
+    io_boot debug
+    io_boot release
 fi
 
 echo "sel4: $passed passed, $failed failed"

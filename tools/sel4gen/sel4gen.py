@@ -1,0 +1,410 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""sel4gen: stdvmm's seL4 system generator (issue 11 point 7).
+
+A system is described with a few Python calls (an API, not a DSL):
+
+    sys = System("io")
+    serial = sys.serial()                      # sDDF PL011 driver + virtualisers
+    sys.vm("vm1", vcpus=1, ram=256 << 20, console=serial, cmdline="...")
+    sys.write("build/sel4/io/gen")
+
+and write() produces everything the Microkit tool and the sDDF components
+need, which sDDF's own sdfgen would otherwise generate:
+
+  <name>.system                 the Microkit 2.0.1 system description
+  sddf_serial_driver.c          device resources + serial_driver_config_t
+  sddf_serial_virt_rx.c         serial_virt_rx_config_t
+  sddf_serial_virt_tx.c         serial_virt_tx_config_t
+  vmm_<vm>_config.c             stdvmm's struct sel4_vmm_config for each VMM
+
+The sddf_*.c files are C initialisers of sDDF's own config structs, each in
+the ELF section the component reads it from; the example Makefile compiles
+them against the SDDF checkout's headers (so the layout is the compiler's,
+not guessed here) and copies each section into the component's ELF with
+objcopy. The vmm_*_config.c files need no sDDF header. Only the Python
+standard library is used.
+"""
+
+import os
+import xml.sax.saxutils
+
+PAGE = 0x1000
+# Where sDDF regions start in a component PD (its program sits at 0x200000).
+PD_REGION_BASE = 0x2000_0000
+# In a VMM PD guest RAM is mapped at its guest-physical address; the
+# serial regions go after the highest guest RAM of any configuration here.
+VMM_REGION_BASE = 0x6000_0000
+
+BOARDS = {
+    # board: (PL011 physical address, PL011 INTID, GICV physical address)
+    "qemu_virt_aarch64": (0x9000000, 33, 0x8040000),
+}
+
+
+def _pow2(n):
+    return n > 0 and (n & (n - 1)) == 0
+
+
+def _c_char(ch):
+    return "0x%02x" % ord(ch)
+
+
+def _c_string(s):
+    out = []
+    for ch in s:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif 32 <= ord(ch) < 127:
+            out.append(ch)
+        else:
+            out.append("\\%03o" % ord(ch))
+    return '"' + "".join(out) + '"'
+
+
+class Region:
+    """A Microkit memory region shared between PDs (an sDDF queue or data area)."""
+
+    def __init__(self, name, size, phys_addr=None):
+        if size % PAGE:
+            raise ValueError("region %s: size 0x%x is not a multiple of 0x%x" % (name, size, PAGE))
+        self.name, self.size, self.phys_addr = name, size, phys_addr
+
+
+class Pd:
+    """A protection domain: its maps, irqs and a bump allocator for vaddrs."""
+
+    def __init__(self, name, program, priority, stack_size=None, budget=None, period=None,
+                 region_base=PD_REGION_BASE):
+        if not 0 <= priority <= 254:
+            raise ValueError("PD %s: priority %d outside 0..254" % (name, priority))
+        self.name, self.program, self.priority = name, program, priority
+        self.stack_size, self.budget, self.period = stack_size, budget, period
+        self.maps = []  # (region, vaddr, perms, cached, setvar)
+        self.irqs = []  # (irq, id, trigger)
+        self.next_vaddr = region_base
+        self.next_ch = 0
+        self.vm = None
+
+    def map(self, region, perms="rw", cached=True, vaddr=None, setvar=None):
+        if vaddr is None:
+            vaddr = self.next_vaddr
+            self.next_vaddr += region.size
+        self.maps.append((region, vaddr, perms, cached, setvar))
+        return vaddr
+
+    def channel_id(self):
+        if self.next_ch > 62:
+            raise ValueError("PD %s: more than 63 channels" % self.name)
+        ch = self.next_ch
+        self.next_ch += 1
+        return ch
+
+
+class Connection:
+    """One sDDF serial queue pair (queue + data region) as one PD sees it."""
+
+    def __init__(self, queue_vaddr, data_vaddr, size, ch):
+        self.queue_vaddr, self.data_vaddr, self.size, self.ch = queue_vaddr, data_vaddr, size, ch
+
+    def c_init(self):
+        return ("{ .queue = { .vaddr = (void *)0x%x, .size = 0x%x }, "
+                ".data = { .vaddr = (void *)0x%x, .size = 0x%x }, .id = %d }"
+                % (self.queue_vaddr, PAGE, self.data_vaddr, self.size, self.ch))
+
+
+class Serial:
+    """sDDF's serial subsystem: PL011 driver PD, rx and tx virtualiser PDs."""
+
+    def __init__(self, system, switch_char, terminate_char, colour, begin_str, baud,
+                 driver_tx_size, driver_rx_size, priority):
+        for n in (driver_tx_size, driver_rx_size):
+            if not _pow2(n) or n < PAGE:
+                raise ValueError("serial: queue data size 0x%x must be a power of two >= 0x1000" % n)
+        self.system = system
+        self.switch_char, self.terminate_char = switch_char, terminate_char
+        self.colour, self.begin_str, self.baud = colour, begin_str, baud
+        self.driver = system.pd("serial_driver", "serial_driver.elf", priority)
+        self.virt_rx = system.pd("serial_virt_rx", "serial_virt_rx.elf", priority - 1,
+                                 stack_size=0x2000)
+        self.virt_tx = system.pd("serial_virt_tx", "serial_virt_tx.elf", priority - 1,
+                                 stack_size=0x2000)
+        self.driver_tx_size, self.driver_rx_size = driver_tx_size, driver_rx_size
+        self.clients = []  # (name, client PD, rx Connection, tx Connection, virt_rx conn, virt_tx conn)
+
+    def _wire(self):
+        """Regions, maps and channels; called once by System.finish()."""
+        sysm = self.system
+        paddr, intid, _ = BOARDS[sysm.board]
+        uart = sysm.region("serial_uart", PAGE, phys_addr=paddr)
+        self.uart_vaddr = self.driver.map(uart, cached=False)
+        self.irq_ch = self.driver.channel_id()
+        self.driver.irqs.append((intid, self.irq_ch, "level"))
+        self.drv_conn = {}
+        self.virt_drv_conn = {}
+        for d, virt, size in (("rx", self.virt_rx, self.driver_rx_size),
+                              ("tx", self.virt_tx, self.driver_tx_size)):
+            q = sysm.region("serial_drv_%s_queue" % d, PAGE)
+            data = sysm.region("serial_drv_%s_data" % d, size)
+            ch_drv, ch_virt = sysm.channel(self.driver, virt)
+            self.drv_conn[d] = Connection(self.driver.map(q), self.driver.map(data), size, ch_drv)
+            self.virt_drv_conn[d] = Connection(virt.map(q), virt.map(data), size, ch_virt)
+        for c in self.clients:
+            pd, tx_size, rx_size = c["pd"], c["tx_size"], c["rx_size"]
+            if tx_size + 16 > self.driver_tx_size:
+                raise ValueError("serial: client %s tx queue 0x%x does not fit the driver's 0x%x"
+                                 % (c["name"], tx_size, self.driver_tx_size))
+            for d, virt, size in (("rx", self.virt_rx, rx_size), ("tx", self.virt_tx, tx_size)):
+                q = sysm.region("serial_%s_%s_queue" % (c["name"], d), PAGE)
+                data = sysm.region("serial_%s_%s_data" % (c["name"], d), size)
+                ch_cli, ch_virt = sysm.channel(pd, virt)
+                c[d] = Connection(pd.map(q), pd.map(data), size, ch_cli)
+                c["virt_" + d] = Connection(virt.map(q), virt.map(data), size, ch_virt)
+
+    def add_client(self, name, pd, tx_size=0x4000, rx_size=0x1000):
+        for n in (tx_size, rx_size):
+            if not _pow2(n) or n < PAGE:
+                raise ValueError("serial client %s: size 0x%x must be a power of two >= 0x1000"
+                                 % (name, n))
+        self.clients.append({"name": name, "pd": pd, "tx_size": tx_size, "rx_size": rx_size})
+        return len(self.clients) - 1
+
+    def c_sources(self):
+        """{file name: C text} for the driver and both virtualisers."""
+        head = ("/* SPDX-License-Identifier: BSD-2-Clause */\n"
+                "/* Generated by tools/sel4gen for system %s: do not edit. */\n"
+                % self.system.name)
+        drv = head + (
+            "#include <sddf/resources/device.h>\n#include <sddf/serial/config.h>\n\n"
+            "__attribute__((section(\".device_resources\"))) device_resources_t device_resources = {\n"
+            "    .magic = { 's', 'D', 'D', 'F', 0x1 },\n"
+            "    .num_regions = 1,\n    .num_irqs = 1,\n"
+            "    .regions = { { .region = { .vaddr = (void *)0x%x, .size = 0x%x }, .io_addr = 0x%x } },\n"
+            "    .irqs = { { .id = %d } },\n};\n\n"
+            "__attribute__((section(\".serial_driver_config\"))) serial_driver_config_t config = {\n"
+            "    .magic = { 's', 'D', 'D', 'F', 0x3 },\n"
+            "    .rx = %s,\n    .tx = %s,\n"
+            "    .default_baud = %d,\n    .rx_enabled = true,\n};\n"
+            % (self.uart_vaddr, PAGE, BOARDS[self.system.board][0], self.irq_ch,
+               self.drv_conn["rx"].c_init(), self.drv_conn["tx"].c_init(), self.baud))
+        rx_clients = ",\n".join("        %s" % c["virt_rx"].c_init() for c in self.clients)
+        rx = head + (
+            "#include <sddf/serial/config.h>\n\n"
+            "__attribute__((section(\".serial_virt_rx_config\"))) serial_virt_rx_config_t config = {\n"
+            "    .magic = { 's', 'D', 'D', 'F', 0x3 },\n"
+            "    .driver = %s,\n"
+            "    .clients = {\n%s\n    },\n"
+            "    .num_clients = %d,\n"
+            "    .switch_char = %s,\n    .terminate_num_char = %s,\n};\n"
+            % (self.virt_drv_conn["rx"].c_init(), rx_clients, len(self.clients),
+               _c_char(self.switch_char), _c_char(self.terminate_char)))
+        tx_clients = ",\n".join("        { .conn = %s, .name = %s }"
+                                % (c["virt_tx"].c_init(), _c_string(c["name"])) for c in self.clients)
+        tx = head + (
+            "#include <sddf/serial/config.h>\n\n"
+            "__attribute__((section(\".serial_virt_tx_config\"))) serial_virt_tx_config_t config = {\n"
+            "    .magic = { 's', 'D', 'D', 'F', 0x3 },\n"
+            "    .driver = %s,\n"
+            "    .clients = {\n%s\n    },\n"
+            "    .num_clients = %d,\n"
+            "    .begin_str = %s,\n    .enable_colour = %s,\n    .enable_rx = true,\n};\n"
+            % (self.virt_drv_conn["tx"].c_init(), tx_clients, len(self.clients),
+               _c_string(self.begin_str), "true" if self.colour else "false"))
+        return {"sddf_serial_driver.c": drv, "sddf_serial_virt_rx.c": rx,
+                "sddf_serial_virt_tx.c": tx}
+
+
+class Vm:
+    """One VM and the stdvmm VMM PD that runs it."""
+
+    def __init__(self, system, name, vcpus, ram, ram_gpa, priority, budget, period,
+                 vmm_priority, cmdline, virtio_console, console):
+        if not 1 <= vcpus <= 8:
+            raise ValueError("VM %s: %d vCPUs outside 1..8" % (name, vcpus))
+        if ram % 0x200000 or ram_gpa % 0x200000:
+            raise ValueError("VM %s: RAM size and address must be 2 MiB aligned" % name)
+        if ram_gpa + ram > VMM_REGION_BASE:
+            raise ValueError("VM %s: guest RAM ends above 0x%x" % (name, VMM_REGION_BASE))
+        if priority >= vmm_priority:
+            raise ValueError("VM %s: priority %d must be below its VMM's %d"
+                             % (name, priority, vmm_priority))
+        self.name, self.vcpus, self.ram, self.ram_gpa = name, vcpus, ram, ram_gpa
+        self.priority, self.budget, self.period = priority, budget, period
+        self.cmdline, self.virtio_console, self.console = cmdline, virtio_console, console
+        prog = "vmm_%s" % name.replace("-", "_")
+        self.program = prog
+        self.pd = system.pd(prog, prog + ".elf", vmm_priority, stack_size=0x10000,
+                            region_base=VMM_REGION_BASE)
+        self.pd.vm = self
+        self.client = console.add_client(name, self.pd) if console is not None else None
+
+    def c_source(self, system):
+        head = ("/* SPDX-License-Identifier: BSD-2-Clause */\n"
+                "/* Generated by tools/sel4gen for system %s: do not edit. */\n"
+                '#include "stdvmm_sel4.h"\n' % system.name)
+        body = ""
+        serial = "NULL"
+        attach = "NULL"
+        if self.console is not None:
+            c = self.console.clients[self.client]
+            body = ("\nstatic const struct sel4_serial_config serial = {\n"
+                    "    .rx = { .queue = 0x%x, .data = 0x%x, .size = 0x%x, .ch = %d },\n"
+                    "    .tx = { .queue = 0x%x, .data = 0x%x, .size = 0x%x, .ch = %d },\n"
+                    "};\n" % (c["rx"].queue_vaddr, c["rx"].data_vaddr, c["rx"].size, c["rx"].ch,
+                              c["tx"].queue_vaddr, c["tx"].data_vaddr, c["tx"].size, c["tx"].ch))
+            serial = "&serial"
+            attach = "sel4_sddf_console_attach"
+        return head + body + (
+            "\nconst struct sel4_vmm_config sel4_vmm_config = {\n"
+            "    .machine =\n        {\n"
+            "            .name = %s,\n            .gic_version = 2,\n"
+            "            .ram_base = 0x%x,\n            .ram_size = 0x%x,\n"
+            "            .nr_vcpus = %d,\n            .console = %s,\n"
+            "            .cmdline = %s,\n        },\n"
+            "    .serial = %s,\n    .console_attach = %s,\n};\n"
+            % (_c_string(self.name), self.ram_gpa, self.ram, self.vcpus,
+               "VMM_CONSOLE_VIRTIO" if self.virtio_console else "VMM_CONSOLE_SERIAL",
+               _c_string(self.cmdline), serial, attach))
+
+
+class System:
+    """A whole Microkit system: VMs, their VMMs and the sDDF components."""
+
+    def __init__(self, name, board="qemu_virt_aarch64"):
+        if board not in BOARDS:
+            raise ValueError("board %s not supported (have: %s)" % (board, ", ".join(BOARDS)))
+        self.name, self.board = name, board
+        self.pds, self.regions, self.channels, self.vms = [], [], [], []
+        self.serial_sys = None
+        self.finished = False
+
+    def pd(self, name, program, priority, **kw):
+        if any(p.name == name for p in self.pds):
+            raise ValueError("two protection domains named %s" % name)
+        p = Pd(name, program, priority, **kw)
+        self.pds.append(p)
+        return p
+
+    def region(self, name, size, phys_addr=None):
+        r = Region(name, size, phys_addr)
+        self.regions.append(r)
+        return r
+
+    def channel(self, a, b):
+        ids = (a.channel_id(), b.channel_id())
+        self.channels.append((a, ids[0], b, ids[1]))
+        return ids
+
+    def serial(self, switch_char="\x1c", terminate_char="\r", colour=False, begin_str="",
+               baud=115200, driver_tx_size=0x10000, driver_rx_size=0x1000, priority=200):
+        """The sDDF serial subsystem (one per system) on the board's PL011."""
+        if self.serial_sys is not None:
+            raise ValueError("one serial subsystem per system")
+        if len(begin_str) >= 128:
+            raise ValueError("serial: begin_str longer than 127 characters")
+        self.serial_sys = Serial(self, switch_char, terminate_char, colour, begin_str, baud,
+                                 driver_tx_size, driver_rx_size, priority)
+        return self.serial_sys
+
+    def vm(self, name, vcpus=1, ram=0x10000000, ram_gpa=0x40000000, priority=100, budget=None,
+           period=None, vmm_priority=254, cmdline="", virtio_console=True, console=None):
+        """A VM with its own VMM PD; console=the serial subsystem gives it a client queue."""
+        if any(v.name == name for v in self.vms):
+            raise ValueError("two VMs named %s" % name)
+        v = Vm(self, name, vcpus, ram, ram_gpa, priority, budget, period, vmm_priority, cmdline,
+               virtio_console, console)
+        self.vms.append(v)
+        return v
+
+    def finish(self):
+        if self.finished:
+            return
+        self.finished = True
+        gicv = BOARDS[self.board][2]
+        self.gic_vcpu = self.region("gic_vcpu", 0x2000, phys_addr=gicv)
+        for v in self.vms:
+            v.ram_region = self.region("guest_ram_%s" % v.program[4:], v.ram)
+            v.pd.map(v.ram_region, vaddr=v.ram_gpa, setvar="guest_ram_vaddr")
+        if self.serial_sys is not None:
+            self.serial_sys._wire()
+
+    def render_sdf(self):
+        """The Microkit .system XML."""
+        self.finish()
+        q = xml.sax.saxutils.quoteattr
+        out = ['<?xml version="1.0" encoding="UTF-8"?>',
+               "<!-- SPDX-License-Identifier: BSD-2-Clause -->",
+               "<!-- Generated by tools/sel4gen for system %s: do not edit. -->" % self.name,
+               "<system>"]
+        for r in self.regions:
+            attrs = 'name=%s size="0x%x"' % (q(r.name), r.size)
+            if r.phys_addr is not None:
+                attrs += ' phys_addr="0x%x"' % r.phys_addr
+            elif r.size % 0x200000 == 0:
+                attrs += ' page_size="0x200000"'
+            out.append("    <memory_region %s />" % attrs)
+        for p in self.pds:
+            attrs = "name=%s priority=\"%d\"" % (q(p.name), p.priority)
+            if p.budget is not None:
+                attrs += ' budget="%d"' % p.budget
+            if p.period is not None:
+                attrs += ' period="%d"' % p.period
+            if p.stack_size is not None:
+                attrs += ' stack_size="0x%x"' % p.stack_size
+            out.append("    <protection_domain %s>" % attrs)
+            out.append("        <program_image path=%s />" % q(p.program))
+            for region, vaddr, perms, cached, setvar in p.maps:
+                m = "mr=%s vaddr=\"0x%x\" perms=\"%s\"" % (q(region.name), vaddr, perms)
+                if not cached:
+                    m += ' cached="false"'
+                if setvar:
+                    m += " setvar_vaddr=%s" % q(setvar)
+                out.append("        <map %s />" % m)
+            for irq, ch, trigger in p.irqs:
+                out.append('        <irq irq="%d" id="%d" trigger="%s" />' % (irq, ch, trigger))
+            if p.vm is not None:
+                v = p.vm
+                attrs = "name=%s priority=\"%d\"" % (q("linux_" + v.name), v.priority)
+                if v.budget is not None:
+                    attrs += ' budget="%d"' % v.budget
+                if v.period is not None:
+                    attrs += ' period="%d"' % v.period
+                out.append("        <virtual_machine %s>" % attrs)
+                for i in range(v.vcpus):
+                    out.append('            <vcpu id="%d" />' % i)
+                out.append('            <map mr=%s vaddr="0x%x" perms="rwx" />'
+                           % (q(v.ram_region.name), v.ram_gpa))
+                out.append('            <map mr="gic_vcpu" vaddr="0x8010000" perms="rw" '
+                           'cached="false" />')
+                out.append("        </virtual_machine>")
+            out.append("    </protection_domain>")
+        for a, ida, b, idb in self.channels:
+            out.append("    <channel>")
+            out.append('        <end pd=%s id="%d" />' % (q(a.name), ida))
+            out.append('        <end pd=%s id="%d" />' % (q(b.name), idb))
+            out.append("    </channel>")
+        out.append("</system>")
+        return "\n".join(out) + "\n"
+
+    def outputs(self):
+        """{file name: text} of everything write() produces."""
+        self.finish()
+        files = {self.name + ".system": self.render_sdf()}
+        if self.serial_sys is not None:
+            files.update(self.serial_sys.c_sources())
+        for v in self.vms:
+            files["%s_config.c" % v.program] = v.c_source(self)
+        return files
+
+    def write(self, outdir):
+        """Write every output into @outdir (only files whose text changed)."""
+        os.makedirs(outdir, exist_ok=True)
+        for fname, text in self.outputs().items():
+            path = os.path.join(outdir, fname)
+            try:
+                with open(path) as f:
+                    if f.read() == text:
+                        continue
+            except OSError:
+                pass
+            with open(path, "w") as f:
+                f.write(text)

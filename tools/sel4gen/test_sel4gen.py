@@ -1,0 +1,226 @@
+# SPDX-License-Identifier: BSD-2-Clause
+"""Host tests of tools/sel4gen (python3 -m unittest discover -s tools/sel4gen).
+
+The XML and the stdvmm VMM configs are checked without any SDK. The tests
+that compile the generated sDDF configuration (and the sDDF serial backend)
+need an sDDF checkout in SDDF and say SKIPPED otherwise.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+import xml.etree.ElementTree as ET
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "../.."))
+sys.path.insert(0, HERE)
+import sel4gen  # noqa: E402
+
+
+def two_vm_system():
+    s = sel4gen.System("t")
+    serial = s.serial()
+    s.vm("vm-a", vcpus=2, ram=128 << 20, console=serial, budget=1000, period=4000)
+    s.vm("vm-b", vcpus=1, ram=64 << 20, console=serial, priority=90)
+    return s
+
+
+def maps_of(root):
+    """{pd name: [(mr, vaddr, size)]} including virtual machine maps."""
+    sizes = {m.get("name"): int(m.get("size"), 16) for m in root.iter("memory_region")}
+    out = {}
+    for pd in root.iter("protection_domain"):
+        out[pd.get("name")] = [(m.get("mr"), int(m.get("vaddr"), 16), sizes[m.get("mr")])
+                               for m in pd.findall("map")]
+    return out
+
+
+class XmlTest(unittest.TestCase):
+    def setUp(self):
+        self.sys = two_vm_system()
+        self.root = ET.fromstring(self.sys.render_sdf())
+
+    def test_every_map_names_a_region_and_no_overlap(self):
+        regions = {m.get("name") for m in self.root.iter("memory_region")}
+        for pd, maps in maps_of(self.root).items():
+            spans = sorted((v, v + size, mr) for mr, v, size in maps)
+            for mr, _, _ in maps:
+                self.assertIn(mr, regions)
+            for (a0, a1, ma), (b0, b1, mb) in zip(spans, spans[1:]):
+                self.assertLessEqual(a1, b0, "%s: %s overlaps %s" % (pd, ma, mb))
+        for vm in self.root.iter("virtual_machine"):
+            for m in vm.findall("map"):
+                self.assertIn(m.get("mr"), regions)
+
+    def test_channels_unique_per_pd_and_within_range(self):
+        ids = {}
+        for ch in self.root.iter("channel"):
+            ends = ch.findall("end")
+            self.assertEqual(len(ends), 2)
+            for e in ends:
+                key = (e.get("pd"), int(e.get("id")))
+                self.assertNotIn(key, ids, "channel id used twice")
+                ids[key] = True
+                self.assertLess(key[1], 62)
+        for pd in self.root.iter("protection_domain"):
+            for irq in pd.findall("irq"):
+                key = (pd.get("name"), int(irq.get("id")))
+                self.assertNotIn(key, ids, "irq id clashes with a channel")
+
+    def test_serial_wiring(self):
+        pds = {pd.get("name"): pd for pd in self.root.iter("protection_domain")}
+        for name in ("serial_driver", "serial_virt_rx", "serial_virt_tx", "vmm_vm_a", "vmm_vm_b"):
+            self.assertIn(name, pds)
+        irq = pds["serial_driver"].find("irq")
+        self.assertEqual((irq.get("irq"), irq.get("trigger")), ("33", "level"))
+        uart = [m for m in self.root.iter("memory_region") if m.get("name") == "serial_uart"][0]
+        self.assertEqual(uart.get("phys_addr"), "0x9000000")
+        peers = {}
+        for ch in self.root.iter("channel"):
+            a, b = [e.get("pd") for e in ch.findall("end")]
+            peers.setdefault(a, set()).add(b)
+            peers.setdefault(b, set()).add(a)
+        self.assertEqual(peers["vmm_vm_a"], {"serial_virt_rx", "serial_virt_tx"})
+        self.assertEqual(peers["serial_driver"], {"serial_virt_rx", "serial_virt_tx"})
+
+    def test_vm_attributes(self):
+        vms = {vm.get("name"): vm for vm in self.root.iter("virtual_machine")}
+        a = vms["linux_vm-a"]
+        self.assertEqual((a.get("budget"), a.get("period")), ("1000", "4000"))
+        self.assertEqual(len(a.findall("vcpu")), 2)
+        self.assertEqual(vms["linux_vm-b"].get("priority"), "90")
+        self.assertIsNone(vms["linux_vm-b"].get("budget"))
+        ram = [m for m in vms["linux_vm-a"].findall("map") if m.get("mr").startswith("guest_ram")]
+        self.assertEqual(ram[0].get("vaddr"), "0x40000000")
+
+
+class ConfigTest(unittest.TestCase):
+    def test_vmm_config_matches_its_maps(self):
+        s = two_vm_system()
+        out = s.outputs()
+        root = ET.fromstring(out["t.system"])
+        maps = maps_of(root)
+        chans = {}
+        for ch in root.iter("channel"):
+            (a, ia), (b, ib) = [(e.get("pd"), e.get("id")) for e in ch.findall("end")]
+            chans[(a, b)] = int(ia)
+        for vm, pd in (("vm-a", "vmm_vm_a"), ("vm-b", "vmm_vm_b")):
+            src = out[pd + "_config.c"]
+            self.assertIn('.name = "%s"' % vm, src)
+            self.assertIn(".console_attach = sel4_sddf_console_attach", src)
+            by_mr = {mr: v for mr, v, _ in maps[pd]}
+            for d, virt in (("rx", "serial_virt_rx"), ("tx", "serial_virt_tx")):
+                m = re.search(r"\.%s = \{ \.queue = (0x[0-9a-f]+), \.data = (0x[0-9a-f]+), "
+                              r"\.size = (0x[0-9a-f]+), \.ch = (\d+) \}" % d, src)
+                self.assertIsNotNone(m, src)
+                self.assertEqual(int(m.group(1), 16), by_mr["serial_%s_%s_queue" % (vm, d)])
+                self.assertEqual(int(m.group(2), 16), by_mr["serial_%s_%s_data" % (vm, d)])
+                self.assertEqual(int(m.group(4)), chans[(pd, virt)])
+
+    def test_sddf_configs_match_maps(self):
+        s = two_vm_system()
+        out = s.outputs()
+        maps = maps_of(ET.fromstring(out["t.system"]))
+        vaddr = {pd: {v: mr for mr, v, _ in m} for pd, m in maps.items()}
+        for fname, pd in (("sddf_serial_driver.c", "serial_driver"),
+                          ("sddf_serial_virt_rx.c", "serial_virt_rx"),
+                          ("sddf_serial_virt_tx.c", "serial_virt_tx")):
+            for v in re.findall(r"\.vaddr = \(void \*\)(0x[0-9a-f]+)", out[fname]):
+                self.assertIn(int(v, 16), vaddr[pd], "%s: 0x%s not mapped in %s" % (fname, v, pd))
+        self.assertIn(".num_clients = 2", out["sddf_serial_virt_tx.c"])
+        self.assertIn('.name = "vm-b"', out["sddf_serial_virt_tx.c"])
+        self.assertIn(".switch_char = 0x1c", out["sddf_serial_virt_rx.c"])
+
+    def test_vm_without_console(self):
+        s = sel4gen.System("plain")
+        s.vm("vm1")
+        out = s.outputs()
+        self.assertEqual(set(out), {"plain.system", "vmm_vm1_config.c"})
+        self.assertIn(".serial = NULL", out["vmm_vm1_config.c"])
+
+    def test_refuses_bad_descriptions(self):
+        s = sel4gen.System("bad")
+        with self.assertRaises(ValueError):
+            s.vm("x", priority=254)
+        with self.assertRaises(ValueError):
+            s.vm("y", ram=3 << 20)
+        with self.assertRaises(ValueError):
+            s.vm("z", vcpus=0)
+        s.vm("ok")
+        with self.assertRaises(ValueError):
+            s.vm("ok")
+        with self.assertRaises(ValueError):
+            s.serial(driver_tx_size=0x3000)
+        with self.assertRaises(ValueError):
+            sel4gen.System("b", board="nope")
+        s2 = sel4gen.System("small")
+        serial = s2.serial(driver_tx_size=0x1000)
+        s2.vm("v", console=serial)
+        with self.assertRaises(ValueError):  # client tx 0x4000 > driver tx 0x1000
+            s2.outputs()
+
+    def test_write_is_idempotent(self):
+        d = tempfile.mkdtemp()
+        try:
+            two_vm_system().write(d)
+            mtimes = {f: os.stat(os.path.join(d, f)).st_mtime_ns for f in os.listdir(d)}
+            two_vm_system().write(d)
+            self.assertEqual(mtimes, {f: os.stat(os.path.join(d, f)).st_mtime_ns
+                                      for f in os.listdir(d)})
+        finally:
+            shutil.rmtree(d)
+
+
+SDDF = os.environ.get("SDDF", "")
+SDK = os.environ.get("MICROKIT_SDK", "")
+
+
+@unittest.skipUnless(SDDF and SDK and shutil.which("clang"),
+                     "SKIPPED: needs SDDF=<sDDF checkout>, MICROKIT_SDK and clang (docs/SEL4.md)")
+class SddfCompileTest(unittest.TestCase):
+    """The generated sDDF configs compile against the checkout's headers."""
+
+    def test_configs_compile(self):
+        d = tempfile.mkdtemp()
+        try:
+            two_vm_system().write(d)
+            inc = os.path.join(SDK, "board/qemu_virt_aarch64/debug/include")
+            for c in ("sddf_serial_driver.c", "sddf_serial_virt_rx.c", "sddf_serial_virt_tx.c"):
+                r = subprocess.run(["clang", "-target", "aarch64-none-elf", "-ffreestanding",
+                                    "-fsyntax-only", "-Wall", "-Wno-unused-function", "-Werror",
+                                    "-I", inc, "-I", os.path.join(SDDF, "include"),
+                                    "-I", os.path.join(SDDF, "include/microkit"),
+                                    os.path.join(d, c)], capture_output=True, text=True)
+                self.assertEqual(r.returncode, 0, c + ": " + r.stderr[-2000:])
+        finally:
+            shutil.rmtree(d)
+
+
+@unittest.skipUnless(SDDF and shutil.which("gcc"),
+                     "SKIPPED: needs SDDF=<sDDF checkout> and gcc (docs/SEL4.md)")
+class SddfSerialBackendTest(unittest.TestCase):
+    """src/backends/sddf/serial.c on the host, on sDDF's queue header (ASan+UBSan)."""
+
+    def test_backend(self):
+        d = tempfile.mkdtemp()
+        try:
+            exe = os.path.join(d, "test_sddf_serial")
+            r = subprocess.run(["gcc", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-g",
+                                "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+                                "-I", os.path.join(REPO, "include"),
+                                "-I", os.path.join(SDDF, "include"),
+                                os.path.join(REPO, "tests/sddf/test_sddf_serial.c"),
+                                os.path.join(REPO, "src/backends/sddf/serial.c"), "-o", exe],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+            r = subprocess.run([exe], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr[-2000:])
+        finally:
+            shutil.rmtree(d)
+
+
+if __name__ == "__main__":
+    unittest.main()
