@@ -17,6 +17,9 @@
 #            (tools/sel4gen system): text typed on QEMU's serial port reaches
 #            the guest's shell, whose answer comes back; the same with the
 #            release kernel configuration (no debug console at all)
+#   io_two_vms  (needs SDDF) two VMs sharing the serial port through the
+#            virtualisers: input goes to vm-a, then, after sDDF's switch
+#            sequence (Ctrl-\\ 1 Enter), to vm-b; output is per-VM lines
 #
 # Needs MICROKIT_SDK (a Microkit 2.0.1 SDK with qemu_virt_aarch64); without
 # it prints one SKIPPED line and exits 0. The io system also needs SDDF (an
@@ -194,6 +197,29 @@ if [ -z "${SDDF:-}" ]; then
 else
     io_boot debug
     io_boot release
+    if make -s -C examples/sel4 MICROKIT_SDK="$MICROKIT_SDK" SDDF="$SDDF" io_two_vms \
+        >"$OUT.io_two_vms.build.log" 2>&1; then
+        python3 tests/sel4/typein.py "$OUT/io_two_vms/console.log" "$TIMEOUT" "$QEMU" \
+            -machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 -smp 4 \
+            -m 2G -nographic -monitor none -serial stdio \
+            -kernel "$OUT/io_two_vms/loader.img" -- \
+            "wait:vm-a| SEL4-GUEST: shell ready" "wait:vm-b| SEL4-GUEST: shell ready" sleep:3 \
+            'type:echo MARK-A-$((6*7))\r' "wait:MARK-A-42" 'type:\x1c1\r' sleep:1 \
+            'type:echo MARK-B-$((6*7))\r' "wait:MARK-B-42" 'type:exit\r' \
+            "wait:stdvmm[vm-b]: VM vm-b stopped: $off"
+        echo "sel4: io_two_vms console: $OUT/io_two_vms/console.log"
+        for vm in vm-a vm-b; do
+            expect io_two_vms "$vm reaches /init" "$vm| SEL4-GUEST: reached /init (boot 1)"
+        done
+        expect io_two_vms "input reaches vm-a first" "vm-a| MARK-A-42" 1
+        expect io_two_vms "input to vm-b after the switch character" "vm-b| MARK-B-42" 1
+        expect io_two_vms "vm-b powers off from its shell" "stdvmm[vm-b]: VM vm-b stopped: $off" 1
+        no_vmm_errors io_two_vms
+    else
+        tail -n 30 "$OUT.io_two_vms.build.log"
+        echo "FAIL io_two_vms: build (log: $OUT.io_two_vms.build.log)"
+        failed=$((failed + 1))
+    fi
 fi
 
 echo "sel4: $passed passed, $failed failed"

@@ -4,8 +4,8 @@
 
     typein.py LOG TIMEOUT QEMU-ARGS... -- STEP...
 
-Each STEP is `wait:TEXT` (wait until TEXT appears in the output after the
-previous step), `type:TEXT` (send TEXT, backslash escapes allowed: \\r,
+Each STEP is `wait:TEXT` (wait until TEXT appears in the output since the
+last `type` step, so several waits may match in any order), `type:TEXT` (send TEXT, backslash escapes allowed: \\r,
 \\x1c) or `sleep:SECONDS`. Everything QEMU prints goes to LOG. Exit status
 0 when every step passed, 1 (naming the step) otherwise. QEMU is killed at
 the end.
@@ -25,7 +25,7 @@ def main():
     proc = subprocess.Popen(qemu, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     out = b""
-    seen = 0  # output before this offset belongs to earlier steps
+    seen = 0  # output before this offset came before the last typing
     status = 0
     with open(log_path, "wb") as log:
         def pump(until):
@@ -54,9 +54,9 @@ def main():
                             break
                     if status:
                         break
-                    seen = out.find(want, seen) + len(want)
                 elif kind == "type":
                     data = arg.encode().decode("unicode_escape").encode("latin-1")
+                    seen = len(out)
                     for b in data:  # one byte at a time, like a person typing
                         proc.stdin.write(bytes([b]))
                         proc.stdin.flush()
