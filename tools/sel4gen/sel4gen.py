@@ -217,13 +217,16 @@ class Vm:
     """One VM and the stdvmm VMM PD that runs it."""
 
     def __init__(self, system, name, vcpus, ram, ram_gpa, priority, budget, period,
-                 vmm_priority, cmdline, virtio_console, console):
+                 vmm_priority, vmm_budget, vmm_period, cmdline, virtio_console, console):
         if not 1 <= vcpus <= 8:
             raise ValueError("VM %s: %d vCPUs outside 1..8" % (name, vcpus))
         if ram % 0x200000 or ram_gpa % 0x200000:
             raise ValueError("VM %s: RAM size and address must be 2 MiB aligned" % name)
         if ram_gpa + ram > VMM_REGION_BASE:
             raise ValueError("VM %s: guest RAM ends above 0x%x" % (name, VMM_REGION_BASE))
+        for what, b, p in (("VM", budget, period), ("VMM", vmm_budget, vmm_period)):
+            if b is not None and p is not None and b > p:
+                raise ValueError("VM %s: %s budget %d exceeds its period %d" % (name, what, b, p))
         if priority >= vmm_priority:
             raise ValueError("VM %s: priority %d must be below its VMM's %d"
                              % (name, priority, vmm_priority))
@@ -233,7 +236,7 @@ class Vm:
         prog = "vmm_%s" % name.replace("-", "_")
         self.program = prog
         self.pd = system.pd(prog, prog + ".elf", vmm_priority, stack_size=0x10000,
-                            region_base=VMM_REGION_BASE)
+                            budget=vmm_budget, period=vmm_period, region_base=VMM_REGION_BASE)
         self.pd.vm = self
         self.client = console.add_client(name, self.pd) if console is not None else None
 
@@ -306,12 +309,15 @@ class System:
         return self.serial_sys
 
     def vm(self, name, vcpus=1, ram=0x10000000, ram_gpa=0x40000000, priority=100, budget=None,
-           period=None, vmm_priority=254, cmdline="", virtio_console=True, console=None):
-        """A VM with its own VMM PD; console=the serial subsystem gives it a client queue."""
+           period=None, vmm_priority=254, vmm_budget=None, vmm_period=None, cmdline="",
+           virtio_console=True, console=None):
+        """A VM with its own VMM PD; console=the serial subsystem gives it a client queue.
+        budget/period (microseconds, MCS) go on the virtual_machine, vmm_budget/vmm_period
+        on the VMM's protection domain; None leaves Microkit's default."""
         if any(v.name == name for v in self.vms):
             raise ValueError("two VMs named %s" % name)
-        v = Vm(self, name, vcpus, ram, ram_gpa, priority, budget, period, vmm_priority, cmdline,
-               virtio_console, console)
+        v = Vm(self, name, vcpus, ram, ram_gpa, priority, budget, period, vmm_priority,
+               vmm_budget, vmm_period, cmdline, virtio_console, console)
         self.vms.append(v)
         return v
 

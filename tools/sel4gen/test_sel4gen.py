@@ -23,7 +23,8 @@ import sel4gen  # noqa: E402
 def two_vm_system():
     s = sel4gen.System("t")
     serial = s.serial()
-    s.vm("vm-a", vcpus=2, ram=128 << 20, console=serial, budget=1000, period=4000)
+    s.vm("vm-a", vcpus=2, ram=128 << 20, console=serial, budget=1000, period=4000,
+         vmm_budget=500, vmm_period=4000)
     s.vm("vm-b", vcpus=1, ram=64 << 20, console=serial, priority=90)
     return s
 
@@ -92,6 +93,10 @@ class XmlTest(unittest.TestCase):
         self.assertEqual((a.get("budget"), a.get("period")), ("1000", "4000"))
         self.assertEqual(len(a.findall("vcpu")), 2)
         self.assertEqual(vms["linux_vm-b"].get("priority"), "90")
+        pds = {pd.get("name"): pd for pd in self.root.iter("protection_domain")}
+        self.assertEqual((pds["vmm_vm_a"].get("budget"), pds["vmm_vm_a"].get("period")),
+                         ("500", "4000"))
+        self.assertIsNone(pds["vmm_vm_b"].get("budget"))
         self.assertIsNone(vms["linux_vm-b"].get("budget"))
         ram = [m for m in vms["linux_vm-a"].findall("map") if m.get("mr").startswith("guest_ram")]
         self.assertEqual(ram[0].get("vaddr"), "0x40000000")
@@ -149,6 +154,8 @@ class ConfigTest(unittest.TestCase):
             s.vm("y", ram=3 << 20)
         with self.assertRaises(ValueError):
             s.vm("z", vcpus=0)
+        with self.assertRaises(ValueError):
+            s.vm("w", budget=5000, period=1000)
         s.vm("ok")
         with self.assertRaises(ValueError):
             s.vm("ok")
