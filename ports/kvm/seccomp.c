@@ -191,3 +191,63 @@ int vmm_seccomp_install(const struct vmm_seccomp_table *t)
     vmm_dbg("seccomp: filter of %d instructions installed", n);
     return 0;
 }
+
+/* Append @n values to @dst (holding *@len of @cap); false when full. */
+static bool merge_u32(uint32_t *dst, size_t *len, size_t cap, const uint32_t *src, size_t n)
+{
+    if (n > cap - *len)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        dst[(*len)++] = src[i];
+    return true;
+}
+
+int vmm_seccomp_merge(struct vmm_seccomp_merged *m, const struct vmm_seccomp_table *base,
+                      const struct vmm_posix_syscalls *const *extra, size_t n)
+{
+    size_t nr_allow = 0, nr_ioctls = 0, nr_domains = 0, nr_rules = 0;
+    const struct vmm_seccomp_arg_rule *ioctl_rule = NULL, *socket_rule = NULL;
+
+    memset(m, 0, sizeof(*m));
+    m->table = *base;
+    if (base->nr_allow > VMM_SECCOMP_MERGE_MAX || base->nr_rules > 6)
+        return -VMM_ENOSPC;
+    memcpy(m->allow, base->allow, base->nr_allow * sizeof(int));
+    nr_allow = base->nr_allow;
+    for (size_t i = 0; i < base->nr_rules; i++) {
+        const struct vmm_seccomp_arg_rule *r = &base->rules[i];
+        if (r->nr == __NR_ioctl && r->arg == 1)
+            ioctl_rule = r;
+        else if (r->nr == __NR_socket && r->arg == 0)
+            socket_rule = r;
+        else
+            m->rules[nr_rules++] = *r;
+    }
+    if ((ioctl_rule != NULL && !merge_u32(m->ioctls, &nr_ioctls, VMM_SECCOMP_MERGE_MAX,
+                                          ioctl_rule->values, ioctl_rule->nr_values)) ||
+        (socket_rule != NULL &&
+         !merge_u32(m->domains, &nr_domains, 8, socket_rule->values, socket_rule->nr_values)))
+        return -VMM_ENOSPC;
+    for (size_t e = 0; e < n; e++) {
+        const struct vmm_posix_syscalls *x = extra[e];
+        if (x == NULL)
+            continue;
+        if (x->nr_allow > VMM_SECCOMP_MERGE_MAX - nr_allow)
+            return -VMM_ENOSPC;
+        for (size_t i = 0; i < x->nr_allow; i++)
+            m->allow[nr_allow++] = x->allow[i];
+        if (!merge_u32(m->ioctls, &nr_ioctls, VMM_SECCOMP_MERGE_MAX, x->ioctls, x->nr_ioctls) ||
+            !merge_u32(m->domains, &nr_domains, 8, x->socket_domains, x->nr_socket_domains))
+            return -VMM_ENOSPC;
+    }
+    if (nr_ioctls > 0)
+        m->rules[nr_rules++] = (struct vmm_seccomp_arg_rule){__NR_ioctl, 1, m->ioctls, nr_ioctls};
+    if (nr_domains > 0)
+        m->rules[nr_rules++] =
+            (struct vmm_seccomp_arg_rule){__NR_socket, 0, m->domains, nr_domains};
+    m->table.allow = m->allow;
+    m->table.nr_allow = nr_allow;
+    m->table.rules = m->rules;
+    m->table.nr_rules = nr_rules;
+    return 0;
+}

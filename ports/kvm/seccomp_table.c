@@ -5,20 +5,22 @@
  *
  * Which syscalls: those the run loop makes once set-up is over. vCPU
  * threads: KVM_RUN, KVM_IRQ_LINE, KVM_SET_VCPU_EVENTS, KVM_GET/SET_ONE_REG
- * (accesses emulated from their instruction), futex (the device
- * lock), signals to stop; a guest reset: KVM_ARM_PREFERRED_TARGET,
- * KVM_ARM_VCPU_INIT, KVM_SET_ONE_REG (main thread, vCPUs stopped). Backends: read/write/readv/writev on the console,
- * tap and sockets, TUNSETOFFLOAD on the tap when the guest (re)negotiates
- * virtio-net offloads, preadv/pwritev/fdatasync/fallocate on disk images,
- * getrandom, and for vsock accept4/connect/sendmsg/recvmsg on UNIX sockets
- * (socket() only for AF_UNIX). Thread creation and exit (vmm_kvm_run starts
- * the vCPU threads after the filter is in place): clone/clone3, mmap,
+ * (accesses emulated from their instruction), futex (the device lock),
+ * signals to stop; a guest reset: KVM_ARM_PREFERRED_TARGET,
+ * KVM_ARM_VCPU_INIT, KVM_SET_ONE_REG (main thread, vCPUs stopped). Every
+ * backend: read/write/readv/writev, poll, eventfds, the terminal's TC*
+ * ioctls, getrandom (also glibc's). What one backend alone needs it
+ * declares itself (include/stdvmm/posix/syscalls.h: the disk image's
+ * preadv/pwritev/fdatasync/fallocate, the tap's TUNSETOFFLOAD, the vsock
+ * sockets' accept4/connect/sendmsg and socket(AF_UNIX)), and `stdvmm` adds
+ * the lists of the backends it opened (vmm_seccomp_merge). Thread creation
+ * and exit (vmm_kvm_run starts the vCPU threads after the filter is in
+ * place): clone/clone3, mmap,
  * mprotect, munmap, madvise, set_robust_list, rseq. Found by reading the
  * code and confirmed by running the e2e and attack guests with the filter
  * on (a missing syscall shows up as "blocked syscall N").
  */
 #include <linux/audit.h>
-#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,12 +45,6 @@ static const int native_allow[] = {
     __NR_write,
     __NR_readv,
     __NR_writev,
-    __NR_pread64,
-    __NR_pwrite64,
-    __NR_preadv,
-    __NR_pwritev,
-    __NR_preadv2,
-    __NR_pwritev2,
     __NR_close,
     __NR_ppoll,
 #ifdef __NR_poll
@@ -81,43 +77,34 @@ static const int native_allow[] = {
     __NR_nanosleep,
     __NR_gettimeofday,
     __NR_getrandom,
-    __NR_fdatasync,
     __NR_fsync,
-    __NR_fallocate,
     __NR_lseek,
     __NR_fstat,
     __NR_newfstatat,
-    __NR_accept4,
-    __NR_connect,
-    __NR_sendmsg,
-    __NR_recvmsg,
-    __NR_sendto,
-    __NR_recvfrom,
-    __NR_shutdown,
-    __NR_getsockopt,
     __NR_fcntl,
     __NR_restart_syscall,
 };
 
 static const uint32_t native_ioctls[] = {
-    (uint32_t)KVM_RUN, (uint32_t)KVM_IRQ_LINE, (uint32_t)KVM_SET_VCPU_EVENTS,
+    (uint32_t)KVM_RUN,
+    (uint32_t)KVM_IRQ_LINE,
+    (uint32_t)KVM_SET_VCPU_EVENTS,
     /* registers of an access emulated from its instruction (kvm_nisv.c) */
-    (uint32_t)KVM_GET_ONE_REG, (uint32_t)KVM_SET_ONE_REG,
+    (uint32_t)KVM_GET_ONE_REG,
+    (uint32_t)KVM_SET_ONE_REG,
 #if defined(__aarch64__)
     /* a guest reset: every vCPU back to its reset state (then SET_ONE_REG) */
-    (uint32_t)KVM_ARM_PREFERRED_TARGET, (uint32_t)KVM_ARM_VCPU_INIT,
+    (uint32_t)KVM_ARM_PREFERRED_TARGET,
+    (uint32_t)KVM_ARM_VCPU_INIT,
 #endif
     (uint32_t)TCGETS, /* isatty(), tcgetattr() */
     (uint32_t)TCSETS, /* tcsetattr(): the console's raw mode is undone at exit */
-    (uint32_t)TCSETSW, (uint32_t)TCSETSF,
-    (uint32_t)TUNSETOFFLOAD, /* the tap follows the guest's virtio-net offloads */
+    (uint32_t)TCSETSW,
+    (uint32_t)TCSETSF,
 };
-
-static const uint32_t native_socket_domains[] = {AF_UNIX};
 
 static const struct vmm_seccomp_arg_rule native_rules[] = {
     {__NR_ioctl, 1, native_ioctls, sizeof(native_ioctls) / sizeof(native_ioctls[0])},
-    {__NR_socket, 0, native_socket_domains, 1},
 };
 
 /* Refused with EPERM: removing the vsock socket file at exit (it is

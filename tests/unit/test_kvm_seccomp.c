@@ -24,6 +24,8 @@
 #include <cmocka.h>
 #include "stdvmm/err.h"
 #include "stdvmm/kvm/seccomp.h"
+#include "stdvmm/posix/blk.h"
+#include "stdvmm/posix/net.h"
 
 #define CHILD_OK 42
 
@@ -171,18 +173,56 @@ static void seccomp_ioctl_outside_the_list_is_blocked_and_named(void **state)
     assert_non_null(strstr(r.err, want));
 }
 
-static void seccomp_socket_only_for_unix_domain(void **state)
+static void seccomp_socket_only_for_unix_domain_and_only_with_vsock(void **state)
 {
+    static struct vmm_seccomp_merged m;
+    const struct vmm_posix_syscalls *vsock = &vmm_vsock_uds_syscalls;
     struct child_result r;
 
     (void)state;
-    run_child(do_inet_socket, vmm_seccomp_native_table(), &r);
+    /* The port's own list has no socket() at all ... */
+    run_child(do_unix_socket_and_unlink, vmm_seccomp_native_table(), &r);
     assert_true(WIFEXITED(r.status));
     assert_int_equal(WEXITSTATUS(r.status), VMM_SECCOMP_EXIT_STATUS);
     assert_non_null(strstr(r.err, "(socket)"));
-    run_child(do_unix_socket_and_unlink, vmm_seccomp_native_table(), &r);
+    /* ... the vsock backend declares AF_UNIX sockets, nothing else. */
+    assert_int_equal(vmm_seccomp_merge(&m, vmm_seccomp_native_table(), &vsock, 1), 0);
+    run_child(do_inet_socket, &m.table, &r);
+    assert_true(WIFEXITED(r.status));
+    assert_int_equal(WEXITSTATUS(r.status), VMM_SECCOMP_EXIT_STATUS);
+    assert_non_null(strstr(r.err, "(socket)"));
+    run_child(do_unix_socket_and_unlink, &m.table, &r);
     assert_true(WIFEXITED(r.status));
     assert_int_equal(WEXITSTATUS(r.status), CHILD_OK);
+}
+
+static void do_fdatasync(const struct vmm_seccomp_table *t)
+{
+    (void)t;
+    (void)syscall(__NR_fdatasync, STDERR_FILENO);
+}
+
+/* A backend's system calls come from its own declaration, not the port's
+ * table: without the disk backend's list fdatasync is blocked. */
+static void seccomp_backend_declares_its_syscalls(void **state)
+{
+    static struct vmm_seccomp_merged m;
+    const struct vmm_posix_syscalls *both[2] = {&vmm_blk_file_syscalls, &vmm_tap_syscalls};
+    struct child_result r;
+
+    (void)state;
+    run_child(do_fdatasync, vmm_seccomp_native_table(), &r);
+    assert_true(WIFEXITED(r.status));
+    assert_int_equal(WEXITSTATUS(r.status), VMM_SECCOMP_EXIT_STATUS);
+    assert_int_equal(vmm_seccomp_merge(&m, vmm_seccomp_native_table(), both, 2), 0);
+    assert_int_equal(m.table.nr_allow,
+                     vmm_seccomp_native_table()->nr_allow + vmm_blk_file_syscalls.nr_allow);
+    run_child(do_fdatasync, &m.table, &r);
+    assert_true(WIFEXITED(r.status));
+    assert_int_equal(WEXITSTATUS(r.status), CHILD_OK);
+    /* the base table's other rules survive the merge: a foreign ioctl is still blocked */
+    run_child(do_bad_ioctl, &m.table, &r);
+    assert_int_equal(WEXITSTATUS(r.status), VMM_SECCOMP_EXIT_STATUS);
 }
 
 /* A filter built for another architecture: every syscall of this one is
@@ -225,7 +265,8 @@ int main(void)
         cmocka_unit_test(seccomp_blocked_syscall_exits_with_a_clear_message),
         cmocka_unit_test(seccomp_violation_runs_the_hook_before_exiting),
         cmocka_unit_test(seccomp_ioctl_outside_the_list_is_blocked_and_named),
-        cmocka_unit_test(seccomp_socket_only_for_unix_domain),
+        cmocka_unit_test(seccomp_socket_only_for_unix_domain_and_only_with_vsock),
+        cmocka_unit_test(seccomp_backend_declares_its_syscalls),
         cmocka_unit_test(seccomp_foreign_architecture_is_killed),
         cmocka_unit_test(seccomp_build_refuses_a_too_small_buffer),
         cmocka_unit_test(seccomp_names_syscalls),

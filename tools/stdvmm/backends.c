@@ -20,6 +20,8 @@ struct posix_backend {
     int (*start)(struct stdvmm_backends *b, struct vmm_machine_dev *d); /* optional */
     void (*stop)(struct stdvmm_backends *b, struct vmm_machine_dev *d); /* optional */
     void (*close)(struct stdvmm_backends *b, struct vmm_machine_dev *d);
+    /* What it asks of the seccomp filter (posix/syscalls.h); may be NULL. */
+    const struct vmm_posix_syscalls *syscalls;
 };
 
 /* ---------------------------------------------------------------- blk_file */
@@ -317,11 +319,12 @@ static int event_open(struct stdvmm_backends *b, struct vmm_machine_dev *d)
 }
 
 static const struct posix_backend posix_backends[] = {
-    {VMM_BACKEND_BLK, NULL, blk_open, blk_start, blk_stop, blk_close},
-    {VMM_BACKEND_NET, tap_check, tap_open, tap_start, tap_stop, tap_close},
-    {VMM_BACKEND_VSOCK, uds_check, uds_open, uds_start, uds_stop, uds_close},
-    {VMM_BACKEND_ENTROPY, NULL, entropy_open, NULL, NULL, NULL},
-    {VMM_BACKEND_EVENT, NULL, event_open, NULL, NULL, NULL},
+    {VMM_BACKEND_BLK, NULL, blk_open, blk_start, blk_stop, blk_close, &vmm_blk_file_syscalls},
+    {VMM_BACKEND_NET, tap_check, tap_open, tap_start, tap_stop, tap_close, &vmm_tap_syscalls},
+    {VMM_BACKEND_VSOCK, uds_check, uds_open, uds_start, uds_stop, uds_close,
+     &vmm_vsock_uds_syscalls},
+    {VMM_BACKEND_ENTROPY, NULL, entropy_open, NULL, NULL, NULL, &posix_entropy_syscalls},
+    {VMM_BACKEND_EVENT, NULL, event_open, NULL, NULL, NULL, NULL},
 };
 
 static const struct posix_backend *posix_backend(enum vmm_backend_kind kind)
@@ -384,6 +387,19 @@ void stdvmm_backends_init(struct stdvmm_backends *b, const struct vmm_stream_bac
         .console = console,
         .ctx = b,
     };
+}
+
+size_t stdvmm_backends_syscalls(const struct vmm_machine *m, const struct vmm_posix_syscalls **out,
+                                size_t max)
+{
+    size_t n = 0;
+
+    for (unsigned i = 0; i < m->nr_devs && n < max; i++) {
+        const struct posix_backend *pb = posix_backend(m->devs[i].cls->backend);
+        if (pb != NULL && pb->syscalls != NULL && m->devs[i].backend != NULL)
+            out[n++] = pb->syscalls;
+    }
+    return n;
 }
 
 int stdvmm_backend_check(const struct vmm_device_class *cls, const char *value, char *err,

@@ -24,6 +24,7 @@
 #include "stdvmm/backend.h"
 #include "stdvmm/machine.h"
 #include "stdvmm/posix/loop.h"
+#include "stdvmm/posix/syscalls.h"
 
 struct stdvmm_backends {
     struct vmm_backend_provider provider; /* give &b->provider to vmm_machine_init() */
@@ -38,6 +39,11 @@ struct stdvmm_backends {
 /* Fill @b's provider; @console is the console's stream backend (stdio). */
 void stdvmm_backends_init(struct stdvmm_backends *b, const struct vmm_stream_backend *console,
                           bool describe_only);
+
+/* The seccomp lists (posix/syscalls.h) of the backends @m's devices
+ * opened, at most @max into @out; returns how many. */
+size_t stdvmm_backends_syscalls(const struct vmm_machine *m, const struct vmm_posix_syscalls **out,
+                                size_t max);
 
 /* Check an option value for class @cls's backend at parse time (tap=...,
  * cid=N,uds=PATH): 0, or -VMM_EINVAL with a one-line reason in @err. */

@@ -55,8 +55,10 @@ int stdvmm_isolation_option(struct stdvmm_config *cfg, const char *opt, const ch
     return parse_id(opt, v, &cfg->gid, err, errlen);
 }
 
-int stdvmm_isolate(const struct stdvmm_config *cfg)
+int stdvmm_isolate(const struct stdvmm_config *cfg, const struct vmm_posix_syscalls *const *extra,
+                   size_t nr_extra)
 {
+    static struct vmm_seccomp_merged merged; /* large; set up once per process */
     int err;
 
     if (cfg->chroot_dir != NULL && (chroot(cfg->chroot_dir) < 0 || chdir("/") < 0)) {
@@ -87,5 +89,10 @@ int stdvmm_isolate(const struct stdvmm_config *cfg)
     }
     /* A blocked syscall must not leave the user's terminal raw. */
     vmm_seccomp_set_on_violation(vmm_stdio_restore_terminal);
-    return vmm_seccomp_install(vmm_seccomp_native_table());
+    err = vmm_seccomp_merge(&merged, vmm_seccomp_native_table(), extra, nr_extra);
+    if (err < 0) {
+        vmm_err("seccomp: the backends' system calls do not fit the filter: %s", vmm_strerror(err));
+        return err;
+    }
+    return vmm_seccomp_install(&merged.table);
 }

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "config.h"
+#include "stdvmm/posix/syscalls.h"
 
 /* True if @opt is one of the isolation options taking a value. */
 bool stdvmm_isolation_option_known(const char *opt);
@@ -22,7 +23,10 @@ int stdvmm_isolation_option(struct stdvmm_config *cfg, const char *opt, const ch
 
 /* After set-up, before the vCPUs run: chroot (and chdir "/"), drop the
  * supplementary groups, set the gid then the uid, install the seccomp
- * filter. Returns 0 or a negative errno, logged with the option at fault. */
-int stdvmm_isolate(const struct stdvmm_config *cfg);
+ * filter: the port's list plus the @nr_extra lists the opened backends
+ * declared (@extra). Returns 0 or a negative errno, logged with the option
+ * at fault. */
+int stdvmm_isolate(const struct stdvmm_config *cfg, const struct vmm_posix_syscalls *const *extra,
+                   size_t nr_extra);
 
 #endif

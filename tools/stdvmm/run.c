@@ -337,8 +337,13 @@ static int run_on_kvm(struct run_machine *m, const struct stdvmm_config *cfg)
              (unsigned long long)m->machine.info.entry, (unsigned long long)m->machine.info.dtb_gpa,
              stdvmm_config_cmdline(cfg));
     /* Everything is open: from here on only the run loop's syscalls. */
-    if (stdvmm_isolate(cfg) < 0)
-        return STDVMM_EXIT_RUNTIME;
+    {
+        const struct vmm_posix_syscalls *extra[VMM_MACHINE_MAX_DEVICES];
+        size_t n = stdvmm_backends_syscalls(&m->machine, extra, VMM_MACHINE_MAX_DEVICES);
+
+        if (stdvmm_isolate(cfg, extra, n) < 0)
+            return STDVMM_EXIT_RUNTIME;
+    }
     for (;;) {
         why = vmm_kvm_run(&m->kvm);
         if (why != VMM_KVM_STOP_RESET || cfg->no_reboot)

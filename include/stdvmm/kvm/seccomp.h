@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "stdvmm/posix/syscalls.h"
 
 struct sock_filter; /* <linux/filter.h> */
 
@@ -43,6 +44,23 @@ struct vmm_seccomp_table {
     const int *eperm; /* refused with EPERM instead of trapping */
     size_t nr_eperm;
 };
+
+/* A table plus what backends declared (storage for vmm_seccomp_merge). */
+#define VMM_SECCOMP_MERGE_MAX 160u
+struct vmm_seccomp_merged {
+    struct vmm_seccomp_table table;
+    int allow[VMM_SECCOMP_MERGE_MAX];
+    uint32_t ioctls[VMM_SECCOMP_MERGE_MAX];
+    uint32_t domains[8];
+    struct vmm_seccomp_arg_rule rules[8];
+};
+
+/* @base (native numbers) plus the system calls of @n backends (@extra):
+ * their allow lists, their ioctl requests added to @base's ioctl rule and
+ * their socket domains to a socket rule. @m->table is the result; 0 or
+ * -VMM_ENOSPC. */
+int vmm_seccomp_merge(struct vmm_seccomp_merged *m, const struct vmm_seccomp_table *base,
+                      const struct vmm_posix_syscalls *const *extra, size_t n);
 
 /* Write the BPF program for @t into @prog (room for @cap instructions).
  * Returns the number of instructions, or -VMM_ENOSPC / -VMM_EINVAL. */

@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "stdvmm/backend.h"
+#include "stdvmm/posix/syscalls.h"
 
 #define BLK_FILE_PATH_MAX 4096
 #define BLK_FILE_QUEUE 128                /* queued requests per image: a virtqueue's worth */
@@ -97,5 +98,8 @@ void blk_file_stop(struct blk_file *file);
 /* Stop and close the image (idempotent). Outstanding data was flushed by
  * the guest or not at all. */
 void blk_file_close(struct blk_file *file);
+
+/* The system calls the image backend makes after set-up (seccomp). */
+extern const struct vmm_posix_syscalls vmm_blk_file_syscalls;
 
 #endif

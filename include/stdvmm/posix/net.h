@@ -36,6 +36,7 @@
 #include <stdint.h>
 #include "stdvmm/backend.h"
 #include "stdvmm/posix/loop.h"
+#include "stdvmm/posix/syscalls.h"
 
 #define VMM_TAP_IFNAMSIZ 16 /* IFNAMSIZ, with the NUL */
 /* Largest host frame read: a 64 KiB GSO frame with Ethernet and VLAN
@@ -232,5 +233,10 @@ void vmm_vsock_uds_stop(struct vmm_vsock_uds *u);
 
 /* Stop, close every socket and remove the listening socket file. */
 void vmm_vsock_uds_close(struct vmm_vsock_uds *u);
+
+/* The system calls the tap and the vsock socket backends make after
+ * set-up (seccomp). */
+extern const struct vmm_posix_syscalls vmm_tap_syscalls;
+extern const struct vmm_posix_syscalls vmm_vsock_uds_syscalls;
 
 #endif

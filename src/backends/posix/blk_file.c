@@ -2,6 +2,7 @@
 /* Raw image file block backend: opening the image and doing one request
  * (the I/O worker: blk_file_worker.c); see include/stdvmm/posix/blk.h. */
 #include <errno.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -332,3 +333,16 @@ void blk_file_close(struct blk_file *f)
         close(f->fd);
     f->fd = -1;
 }
+
+/* preadv/pwritev for READ/WRITE (glibc may use the v2 calls), pwrite for
+ * zeroes written by hand, fdatasync for FLUSH, fallocate for DISCARD and
+ * WRITE_ZEROES; on the I/O worker thread. */
+static const int blk_file_allow[] = {
+    __NR_preadv,   __NR_pwritev, __NR_preadv2,   __NR_pwritev2,
+    __NR_pwrite64, __NR_pread64, __NR_fdatasync, __NR_fallocate,
+};
+
+const struct vmm_posix_syscalls vmm_blk_file_syscalls = {
+    .allow = blk_file_allow,
+    .nr_allow = VMM_POSIX_COUNT(blk_file_allow),
+};

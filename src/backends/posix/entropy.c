@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Entropy backend over getrandom(2); see include/stdvmm/posix/entropy.h. */
 #include <errno.h>
+#include <sys/syscall.h>
 #include <limits.h>
 #include <stdint.h>
 #include <sys/random.h>
@@ -31,3 +32,10 @@ void posix_entropy_init(struct vmm_entropy_backend *be)
     be->fill = posix_entropy_fill;
     be->ctx = NULL;
 }
+
+static const int entropy_allow[] = {__NR_getrandom};
+
+const struct vmm_posix_syscalls posix_entropy_syscalls = {
+    .allow = entropy_allow,
+    .nr_allow = VMM_POSIX_COUNT(entropy_allow),
+};

@@ -2,6 +2,7 @@
 /* The tap network backend: a virtio-net device on a Linux tap interface
  * (options, open, receive, the event-loop source; transmit: tap_tx.c). */
 #include <errno.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
@@ -401,3 +402,12 @@ void vmm_tap_close(struct vmm_tap *t)
         close(t->fd);
     t->fd = -1;
 }
+
+/* TUNSETOFFLOAD when the guest (re)negotiates offloads; frames move with
+ * read/readv/write/writev, which every backend may use. */
+static const uint32_t tap_ioctls[] = {(uint32_t)TUNSETOFFLOAD};
+
+const struct vmm_posix_syscalls vmm_tap_syscalls = {
+    .ioctls = tap_ioctls,
+    .nr_ioctls = VMM_POSIX_COUNT(tap_ioctls),
+};

@@ -6,6 +6,7 @@
  * touches, so slot state needs no lock of its own.
  */
 #include <errno.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -376,3 +377,18 @@ void vmm_vsock_uds_close(struct vmm_vsock_uds *u)
     }
     u->listen_fd = -1;
 }
+
+/* Host connections: accept4 on the listening socket, socket(AF_UNIX) and
+ * connect for guest connections to PATH_P, send/sendmsg and shutdown. */
+static const int vsock_uds_allow[] = {
+    __NR_accept4, __NR_connect,  __NR_sendmsg,  __NR_recvmsg,
+    __NR_sendto,  __NR_recvfrom, __NR_shutdown, __NR_getsockopt,
+};
+static const uint32_t vsock_uds_domains[] = {AF_UNIX};
+
+const struct vmm_posix_syscalls vmm_vsock_uds_syscalls = {
+    .allow = vsock_uds_allow,
+    .nr_allow = VMM_POSIX_COUNT(vsock_uds_allow),
+    .socket_domains = vsock_uds_domains,
+    .nr_socket_domains = VMM_POSIX_COUNT(vsock_uds_domains),
+};
