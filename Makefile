@@ -196,7 +196,7 @@ bench-smoke: stdvmm
 sel4gen-test:
 	python3 -m unittest discover -s tools/sel4gen -v
 
-.PHONY: all deps check e2e demo format clean
+.PHONY: all deps check e2e demo format format-check clean
 all: unit-build stdvmm freestanding
 
 deps:
@@ -214,6 +214,10 @@ demo: stdvmm
 
 format:
 	clang-format -i $(shell git ls-files '*.c' '*.h')
+
+# Fails on any tracked C file clang-format would change (a check stage).
+format-check:
+	scripts/check-format.sh
 
 clean:
 	rm -rf $(HOST_DIR) $(A64_DIR) $(FS_DIR) $(FUZZ_DIR)

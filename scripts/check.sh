@@ -33,6 +33,7 @@ skip() {
 }
 
 stage "dependencies" scripts/deps.sh all
+stage "format (clang-format, .clang-format)" scripts/check-format.sh
 stage "unit tests (ASan+UBSan)" make -s -j"$jobs" unit
 stage "freestanding core (aarch64)" make -s -j"$jobs" freestanding
 stage "stdvmm (static aarch64)" make -s -j"$jobs" stdvmm

@@ -75,7 +75,7 @@ unpack_kernel() {
     touch "$root/.stamp-kernel"
 }
 
-host() { need_pkgs gcc make libcmocka-dev libfdt-dev pkg-config; }
+host() { need_pkgs gcc make libcmocka-dev libfdt-dev pkg-config clang-format; }
 # clang with the libFuzzer runtime, for `make fuzz-build` (tests/fuzz).
 fuzz() { need_pkgs clang libclang-rt-14-dev; }
 cross() {

@@ -46,8 +46,8 @@ static const struct vmm_port_ops recording_port = {.irq_set = record_irq};
 
 static struct vmm_device make_dev(const char *name, uint64_t base, unsigned irq)
 {
-    return (struct vmm_device){.name = name, .base = base, .size = 0x200, .irq = irq,
-                               .ops = &dummy_ops};
+    return (struct vmm_device){
+        .name = name, .base = base, .size = 0x200, .irq = irq, .ops = &dummy_ops};
 }
 
 static void vm_init_checks_vcpu_count(void **state)
@@ -98,7 +98,7 @@ static void vm_add_device_claims_irq_and_maps_window(void **state)
     assert_int_equal(vmm_vm_init(&vm, "t", 1), 0);
     assert_int_equal(vmm_vm_add_device(&vm, &a), 0);
     assert_string_equal(vm.irqs.owner[16], "a");
-    assert_int_equal(vmm_vm_add_device(&vm, &b), -VMM_EBUSY); /* line taken */
+    assert_int_equal(vmm_vm_add_device(&vm, &b), -VMM_EBUSY);  /* line taken */
     assert_int_equal(vmm_vm_add_device(&vm, &c), -VMM_EEXIST); /* window overlaps */
     assert_null(vm.irqs.owner[17]); /* a failed add gives its line back */
     assert_int_equal(vmm_vm_add_device(&vm, &d), -VMM_EEXIST); /* name taken */
