@@ -51,6 +51,7 @@ boot() {
     local sys=$1 log=$OUT/$1/console.log pid start n pat all
     shift
     rm -f "$log"
+    : >"$log" # the loop below may read it before QEMU opens it
     # shellcheck disable=SC2054 # commas are QEMU option syntax
     "$QEMU" -machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 -smp 4 \
         -m 2G -nographic -monitor none -kernel "$OUT/$sys/loader.img" </dev/null >"$log" 2>&1 &
