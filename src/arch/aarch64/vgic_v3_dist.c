@@ -61,7 +61,7 @@ static int irouter_write(struct vmm_vgic *gic, uint64_t offset, unsigned size, u
     if (intid < VMM_VGIC_NR_PRIVATE || irq == NULL)
         return 0;
     if (size == 4 && offset % 8)
-        value = (irq->route & UINT32_MAX) | (value << 32);
+        value = (irq->route & UINT32_MAX) | ((uint64_t)(uint32_t)value << 32);
     else if (size == 4)
         value = (irq->route & ~(uint64_t)UINT32_MAX) | (uint32_t)value;
     irq->route = value & IROUTER_MASK;
