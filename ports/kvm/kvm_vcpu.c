@@ -314,6 +314,16 @@ void *kvm_vcpu_thread(void *arg)
             times.handle_ns += kvm_vcpu_now_ns() - t2;
         }
     }
+    /* Stopped between an MMIO exit and the KVM_RUN that completes it (a
+     * read's register and the PC step happen there, api.rst "KVM_RUN"):
+     * complete it now without running the guest. Left pending, the first
+     * KVM_RUN after a guest reset would apply it to the fresh vCPU: a stale
+     * value in a boot register and the PC past the entry instruction. */
+    if (why == VMM_KVM_STOP_NONE && vcpu->run->exit_reason == KVM_EXIT_MMIO) {
+        ((volatile struct kvm_run *)vcpu->run)->immediate_exit = 1;
+        if (ioctl(vcpu->fd, KVM_RUN, 0) < 0 && errno != EINTR && errno != EAGAIN)
+            vmm_err("vCPU %u: KVM_RUN completing an MMIO read: %s", vcpu->index, strerror(errno));
+    }
     /* Exits to user space, for bench/ (exits per boot). */
     vmm_info("vCPU %u: %llu exits, %llu of them MMIO", vcpu->index, (unsigned long long)exits,
              (unsigned long long)mmio);
