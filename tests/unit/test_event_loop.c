@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -205,6 +206,25 @@ static void loop_refuses_too_many_sources(void **state)
     vmm_loop_close(&l);
 }
 
+/* The descriptor table is full: a VMM_E* code (vmm_strerror knows it), not
+ * a raw -EMFILE that prints as "unknown error". */
+static void loop_init_without_descriptors_gives_a_vmm_error(void **state)
+{
+    struct rlimit old, none;
+    struct vmm_loop l;
+    int ret;
+    (void)state;
+
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+    none = old;
+    none.rlim_cur = 0;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &none), 0);
+    ret = vmm_loop_init(&l);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+    assert_int_equal(ret, -VMM_ENOSPC);
+    assert_string_not_equal(vmm_strerror(ret), "unknown error");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +232,7 @@ int main(void)
         cmocka_unit_test(loop_timeout_is_not_pushed_back_by_other_sources),
         cmocka_unit_test(loop_thread_serves_wakes_and_remove_waits_for_the_round),
         cmocka_unit_test(loop_refuses_too_many_sources),
+        cmocka_unit_test(loop_init_without_descriptors_gives_a_vmm_error),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,8 +24,10 @@ int vmm_loop_init(struct vmm_loop *l)
     memset(l, 0, sizeof(*l));
     atomic_init(&l->stop, false);
     l->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (l->wake_fd < 0)
-        return -errno;
+    if (l->wake_fd < 0) /* a VMM_E* code: EMFILE/ENFILE are the descriptor table */
+        return errno == EMFILE || errno == ENFILE ? -VMM_ENOSPC
+               : errno == ENOMEM                  ? -VMM_ENOMEM
+                                                  : -VMM_EIO;
     ret = pthread_mutex_init(&l->lock, NULL);
     if (ret != 0) {
         close(l->wake_fd);
