@@ -321,6 +321,35 @@ static void stdio_keeps_input_until_the_device_has_room(void **state)
     close(in[1]);
 }
 
+/* A closed stdin (poll says POLLNVAL every round) ends input instead of
+ * spinning the event loop. */
+static void stdio_closed_stdin_ends_input(void **state)
+{
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    struct fake_dev dev = {.lock = &lock, .room = 16, .lock_held_ok = 1};
+    struct vmm_stdio s;
+    struct vmm_loop loop;
+    int closed_fd = 1000;
+    bool eof = false;
+    (void)state;
+
+    assert_int_equal(vmm_loop_init(&loop), 0);
+    assert_int_equal(fcntl(closed_fd, F_GETFD), -1); /* not open in this process */
+    assert_int_equal(vmm_stdio_init(&s, closed_fd, -1), 0);
+    vmm_stdio_set_input(&s, fake_rx, &dev, &lock);
+    assert_int_equal(vmm_stdio_start(&s, &loop), 0);
+    assert_int_equal(vmm_loop_start(&loop), 0);
+    for (int i = 0; i < 100 && !eof; i++) {
+        sleep_ms(10);
+        pthread_mutex_lock(&lock);
+        eof = s.eof;
+        pthread_mutex_unlock(&lock);
+    }
+    assert_true(eof);
+    vmm_stdio_stop(&s);
+    vmm_loop_close(&loop);
+}
+
 /* End of input stops input only after what was read is delivered. */
 static void stdio_input_ends_at_eof_after_delivering_everything(void **state)
 {
@@ -363,6 +392,7 @@ int main(void)
         cmocka_unit_test(stdio_sanitises_output_when_asked),
         cmocka_unit_test(stdio_keeps_input_until_the_device_has_room),
         cmocka_unit_test(stdio_input_ends_at_eof_after_delivering_everything),
+        cmocka_unit_test(stdio_closed_stdin_ends_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

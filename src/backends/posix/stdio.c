@@ -238,8 +238,14 @@ static void stdio_dispatch(struct vmm_loop_source *src, const struct pollfd *pfd
     struct vmm_stdio *s = src->ctx;
 
     (void)woken;
-    if (n == 1 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
+    if (n == 1 && (pfd[0].revents & POLLNVAL)) {
+        /* stdin is not an open descriptor: poll would report it at once on
+         * every round, so input ends here instead of spinning the loop */
+        vmm_warn("console input: standard input is closed (input stopped)");
+        s->eof = true;
+    } else if (n == 1 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
         stdio_read_input(s);
+    }
     stdio_deliver(s);
 }
 
