@@ -18,15 +18,20 @@
 #          goes: the exit-loop guest under rawkvm, rawkvm --vgic, stdvmm,
 #          stdvmm --no-seccomp and stdvmm --log-level debug (which logs the
 #          vCPU thread's time in KVM_RUN and in handling exits)
+# When /bin/stdvmm-b is there (BENCH_STDVMM_B of bench/run.sh: another
+# stdvmm build for an A/B comparison), it runs as vmm "stdvmm-b" with the
+# very same options right beside stdvmm in start, init, boot and exit, the
+# two swapping places from one repetition to the next.
 # Every measurement is a line "BENCH vmm=... rep=... kind=... key=value".
 # Settings from the kernel command line: bench.reps= bench.seq= bench.rand=
-# bench.net= bench.disk= (MiB).
+# bench.net= bench.disk= (MiB), bench.vmms= (comma list; only these VMMs run).
 reps=$(e2e_arg bench.reps)
 seq_mib=$(e2e_arg bench.seq)
 rand_s=$(e2e_arg bench.rand)
 net_s=$(e2e_arg bench.net)
 disk_mib=$(e2e_arg bench.disk)
 kinds=$(e2e_arg bench.kinds)
+vmms=$(e2e_arg bench.vmms)
 mem=256
 guest_cmdline="console=ttyAMA0 quiet panic=-1 rdinit=/init bench.seq=$seq_mib bench.rand=$rand_s bench.net=$net_s"
 # kvmtool's console is an 8250 UART (ttyS0); the rest of the line is the same.
@@ -45,11 +50,20 @@ dd if=/dev/zero of=/tmp/disk.img bs=1M count="$disk_mib" 2>/dev/null
 echo "BENCH-NOTE versions: outer $(uname -r), $(nproc) cpus; $(stdvmm --version 2>&1 | head -n1);" \
     "$(qemu-system-aarch64 --version 2>&1 | head -n1)"
 echo "BENCH-NOTE transparent huge pages: $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>&1)"
+# An older stdvmm-b may predate --boot-timer (its boot timer was always on).
+boot_timer_opt_b=--boot-timer
+if [ -x /bin/stdvmm-b ]; then
+    echo "BENCH-NOTE stdvmm-b: $(stdvmm-b --version 2>&1 | head -n1)"
+    stdvmm-b run --boot-timer 2>&1 | grep -q "unknown option '--boot-timer'" && boot_timer_opt_b=
+fi
 [ -x /bin/lkvm ] && echo "BENCH-NOTE kvmtool: $(HOME=/tmp lkvm version 2>&1 | head -n1)"
 
+# stdvmm_cmd [BINARY]: stdvmm (or the A/B build stdvmm-b) on the bench guest.
 stdvmm_cmd() {
-    echo stdvmm run --kernel /guest/Image --initrd /guest/initrd.gz --mem ${mem}M \
-        --log-level info --disk /tmp/disk.img --net tap=tap0 --boot-timer
+    bt=--boot-timer
+    [ "${1:-stdvmm}" = stdvmm-b ] && bt=$boot_timer_opt_b
+    echo "${1:-stdvmm}" run --kernel /guest/Image --initrd /guest/initrd.gz --mem ${mem}M \
+        --log-level info --disk /tmp/disk.img --net tap=tap0 $bt
 }
 
 qemu_cmd() {
@@ -72,11 +86,18 @@ kvmtool_cmd() {
 run() {
     vmm=$1 kind=$2 rep=$3 tag="vmm=$1 rep=$3 kind=$2" log=/tmp/$1-$2-$3.log
     case ",${kinds:-start,init,boot,exit}," in *",$kind,"*) ;; *) return 0 ;; esac
-    case "$vmm:$kind" in
+    [ -n "$vmms" ] && case ",$vmms," in *",$vmm,"*) ;; *) return 0 ;; esac
+    bin=stdvmm
+    if [ "$vmm" = stdvmm-b ]; then
+        [ -x /bin/stdvmm-b ] || return 0
+        bin=stdvmm-b
+    fi
+    # stdvmm-b runs exactly as stdvmm does.
+    case "${vmm%-b}:$kind" in
     stdvmm:start)
         # shellcheck disable=SC2046
         benchtool launch --tag "$tag" --log "$log" --timeout 60 \
-            --stop-on "first KVM_RUN" -- $(stdvmm_cmd) --cmdline "$guest_cmdline" ;;
+            --stop-on "first KVM_RUN" -- $(stdvmm_cmd $bin) --cmdline "$guest_cmdline" ;;
     qemu:start)
         # shellcheck disable=SC2046
         benchtool launch --tag "$tag" --log "$log" --timeout 60 --stop-on "type 0xae80" \
@@ -86,7 +107,7 @@ run() {
         benchtool launch --tag "$tag" --log "$log" --timeout 300 \
             --init-marker BENCH-INIT-REACHED --stop-on BENCH-INIT-REACHED --stdin idle \
             --stop-signal TERM \
-            -- $(stdvmm_cmd) --cmdline "$guest_cmdline" ;;
+            -- $(stdvmm_cmd $bin) --cmdline "$guest_cmdline" ;;
     kvmtool:init)
         [ -x /bin/lkvm ] || return 0
         # shellcheck disable=SC2046
@@ -102,7 +123,7 @@ run() {
         # shellcheck disable=SC2046
         benchtool launch --tag "$tag" --log "$log" --timeout 600 \
             --init-marker BENCH-INIT-REACHED --footprint-marker BENCH-FOOTPRINT \
-            -- $(stdvmm_cmd) --cmdline "$guest_cmdline benchtimer=0x09100000" ;;
+            -- $(stdvmm_cmd $bin) --cmdline "$guest_cmdline benchtimer=0x09100000" ;;
     qemu:boot)
         # shellcheck disable=SC2046
         benchtool launch --tag "$tag" --log "$log" --timeout 600 \
@@ -112,7 +133,7 @@ run() {
         benchtool launch --tag "$tag" --log "$log" --timeout 120 -- rawkvm /bench/exitloop.Image ;;
     stdvmm:exit)
         benchtool launch --tag "$tag" --log "$log" --timeout 120 \
-            -- stdvmm run --kernel /bench/exitloop.Image --mem 64M ;;
+            -- $bin run --kernel /bench/exitloop.Image --mem 64M ;;
     rawkvm:exitx)
         benchtool launch --tag "$tag" --log "$log" --timeout 120 -- rawkvm /bench/exitloop.Image ;;
     rawkvm-vgic:exitx)
@@ -141,7 +162,10 @@ run() {
 r=1
 while [ "$r" -le "$reps" ]; do
     echo "OUTER: repetition $r of $reps"
-    run stdvmm start $r
+    # With an A/B build (stdvmm-b) the two swap places every repetition.
+    ab="stdvmm stdvmm-b"
+    [ $((r % 2)) = 0 ] && ab="stdvmm-b stdvmm"
+    for v in $ab; do run "$v" start $r; done
     run qemu start $r
     # The init launches rotate (stdvmm kvmtool qemu, kvmtool qemu stdvmm,
     # ...) so no VMM always runs first or after the same one.
@@ -151,12 +175,13 @@ while [ "$r" -le "$reps" ]; do
     *) order="qemu stdvmm kvmtool" ;;
     esac
     for v in $order; do
-        run "$v" init $r
+        [ "$v" = stdvmm ] && v=$ab
+        for w in $v; do run "$w" init $r; done
     done
-    run stdvmm boot $r
+    for v in $ab; do run "$v" boot $r; done
     run qemu boot $r
     run rawkvm exit $r
-    run stdvmm exit $r
+    for v in $ab; do run "$v" exit $r; done
     run qemu exit $r
     for v in rawkvm rawkvm-vgic stdvmm stdvmm-noseccomp stdvmm-debug; do
         run $v exitx $r

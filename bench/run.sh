@@ -15,9 +15,13 @@
 # Environment: BENCH_REPS (default 5), BENCH_TIMEOUT (s), STDVMM=path;
 # BENCH_KVMTOOL=path/to/lkvm-static (optional, static arm64; built by you,
 # never by this script) adds kvmtool as a second peer of the boot-to-/init
-# launches (kind init); for quick private runs (with BENCH_OUT): BENCH_KINDS=boot
-# (comma list of start,init,boot,exit,exitx; exitx is never in the default)
-# and BENCH_NET=seconds.
+# launches (kind init); BENCH_STDVMM_B=path/to/another/stdvmm (optional,
+# static arm64) runs that build as vmm stdvmm-b beside stdvmm with the same
+# options (an A/B comparison, bench/ab.py writes $out/ab.txt); for quick
+# private runs (with BENCH_OUT): BENCH_KINDS=boot (comma list of
+# start,init,boot,exit,exitx; exitx is never in the default), BENCH_VMMS
+# (comma list of stdvmm,stdvmm-b,qemu,kvmtool,rawkvm: only these run; the
+# report then lacks rows and fails, read ab.txt) and BENCH_NET=seconds.
 set -u
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 smoke=0
@@ -111,6 +115,13 @@ if [ -n "${BENCH_KVMTOOL:-}" ]; then
         { log "BENCH_KVMTOOL=$BENCH_KVMTOOL is not a static binary"; exit 1; }
     kvmtool_files=("$BENCH_KVMTOOL:/bin/lkvm")
 fi
+stdvmm_b_files=()
+if [ -n "${BENCH_STDVMM_B:-}" ]; then
+    [ -f "$BENCH_STDVMM_B" ] || { log "no BENCH_STDVMM_B=$BENCH_STDVMM_B"; exit 1; }
+    "${CROSS:-aarch64-linux-gnu-}"readelf -d "$BENCH_STDVMM_B" 2>/dev/null | grep -q NEEDED &&
+        { log "BENCH_STDVMM_B=$BENCH_STDVMM_B is not a static binary"; exit 1; }
+    stdvmm_b_files=("$BENCH_STDVMM_B:/bin/stdvmm-b")
+fi
 peer_version=$(dpkg-deb -f "$(ls -t build/deps/debs/qemu-system-arm_*_arm64.deb | head -n1)" Version)
 
 # ------------------------------------------------------------ images
@@ -134,7 +145,7 @@ outer=$out/outer.cpio
 e2e_outer_initramfs "$outer" bench/outer.sh "$guest_initrd:/guest/initrd.gz" \
     "$out/bin/benchtool:/bin/benchtool" "$out/bin/rawkvm:/bin/rawkvm" \
     "$out/bin/exitloop.Image:/bench/exitloop.Image" "${mods[@]}" "${peer_files[@]}" \
-    ${kvmtool_files[@]+"${kvmtool_files[@]}"} ||
+    ${kvmtool_files[@]+"${kvmtool_files[@]}"} ${stdvmm_b_files[@]+"${stdvmm_b_files[@]}"} ||
     { log "outer initramfs failed"; exit 1; }
 
 # ------------------------------------------------------------ run
@@ -142,10 +153,13 @@ machine_log=$out/bench.log
 log "running $reps repetition(s) in the emulated machine (limit $limit s, log $machine_log)"
 t=$SECONDS
 e2e_run_outer "$machine_log" "$limit" "$outer" \
-    "bench.reps=$reps bench.seq=$seq bench.rand=$rand bench.net=$net bench.disk=$disk bench.kinds=$kinds"
+    "bench.reps=$reps bench.seq=$seq bench.rand=$rand bench.net=$net bench.disk=$disk bench.kinds=$kinds bench.vmms=${BENCH_VMMS:-}"
 rc=$?
 log "emulated machine: status $rc after $((SECONDS - t)) s"
 
+if [ -n "${BENCH_STDVMM_B:-}" ]; then
+    python3 bench/ab.py "$machine_log" >"$out/ab.txt" && cat "$out/ab.txt" >&2
+fi
 cmd="make bench"
 [ $smoke = 1 ] && cmd="make bench-smoke"
 args=(--log "$machine_log" --json "$out/results.json" --png "$out/results.png"
