@@ -16,6 +16,7 @@
 #include "kvm_priv.h"
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
+#include "stdvmm/posix/thread.h"
 
 static void kvm_kick_handler(int sig)
 {
@@ -141,9 +142,9 @@ enum vmm_kvm_stop vmm_kvm_run(struct vmm_kvm *kvm)
     }
     for (unsigned i = 0; i < kvm->nr_vcpus; i++) {
         struct vmm_kvm_vcpu *vcpu = &kvm->vcpus[i];
-        err = pthread_create(&vcpu->thread, NULL, kvm_vcpu_thread, vcpu);
+        err = posix_thread_start(&vcpu->thread, kvm_vcpu_thread, vcpu);
         if (err != 0) {
-            vmm_err("vCPU %u: pthread_create: %s", i, strerror(err));
+            vmm_err("vCPU %u: cannot start its thread: %s", i, strerror(err));
             vmm_kvm_request_stop(kvm, VMM_KVM_STOP_ERROR);
             break;
         }

@@ -13,6 +13,7 @@
 #include "blk_file_internal.h"
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
+#include "stdvmm/posix/thread.h"
 
 static struct blk_file_job *job_at(struct blk_file *f, unsigned i)
 {
@@ -131,7 +132,7 @@ int blk_file_start(struct blk_file *f, pthread_mutex_t *vm_lock)
     if (ret != 0)
         return -ret;
     f->running = true; /* before any submit() can see the worker */
-    ret = pthread_create(&f->thread, NULL, worker, f);
+    ret = posix_thread_start(&f->thread, worker, f);
     if (ret != 0) {
         f->running = false;
         pthread_cond_destroy(&f->idle);

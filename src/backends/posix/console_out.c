@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -19,6 +20,7 @@
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
 #include "stdvmm/posix/console.h"
+#include "stdvmm/posix/thread.h"
 
 static int64_t out_now_ns(void)
 {
@@ -35,17 +37,20 @@ static void out_wake(struct vmm_console_out *o)
     (void)n;
 }
 
+/* Mapped, not calloc()ed: pages of the 64 KiB ring become resident only
+ * once output reaches them (calloc() may clear, so touch, all of it). */
 struct vmm_console_out *vmm_console_out_new(int fd)
 {
-    struct vmm_console_out *o = calloc(1, sizeof(*o));
+    struct vmm_console_out *o =
+        mmap(NULL, sizeof(*o), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-    if (o == NULL)
+    if (o == MAP_FAILED)
         return NULL;
     o->fd = fd;
     o->w.fd = -1;
     o->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (o->wake_fd < 0) {
-        free(o);
+        munmap(o, sizeof(*o));
         return NULL;
     }
     pthread_mutex_init(&o->mu, NULL);
@@ -266,7 +271,7 @@ int vmm_console_out_start(struct vmm_console_out *o)
     int ret;
 
     vmm_console_wfd_open(&o->w, o->fd);
-    ret = pthread_create(&o->thread, NULL, out_thread, o);
+    ret = posix_thread_start(&o->thread, out_thread, o);
     if (ret != 0)
         return -ret;
     o->running = true;
@@ -338,6 +343,6 @@ unsigned long vmm_console_out_free(struct vmm_console_out *o, int timeout_ms)
     pthread_cond_destroy(&o->cv);
     pthread_mutex_destroy(&o->mu);
     dropped = vmm_console_out_dropped(o);
-    free(o);
+    munmap(o, sizeof(*o));
     return dropped;
 }

@@ -8,6 +8,7 @@
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
 #include "stdvmm/posix/loop.h"
+#include "stdvmm/posix/thread.h"
 
 static uint64_t loop_now_ns(void)
 {
@@ -196,7 +197,7 @@ int vmm_loop_start(struct vmm_loop *l)
     if (l->running)
         return 0;
     atomic_store(&l->stop, false);
-    ret = pthread_create(&l->thread, NULL, loop_thread, l);
+    ret = posix_thread_start(&l->thread, loop_thread, l);
     if (ret != 0)
         return -ret;
     l->running = true;
