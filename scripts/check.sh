@@ -35,6 +35,7 @@ skip() {
 stage "dependencies" scripts/deps.sh all
 stage "format (clang-format, .clang-format)" scripts/check-format.sh
 stage "unit tests (ASan+UBSan)" make -s -j"$jobs" unit
+stage "library symbols all vmm_-prefixed" scripts/check-symbols.sh
 stage "freestanding core (aarch64)" make -s -j"$jobs" freestanding
 stage "stdvmm (static aarch64)" make -s -j"$jobs" stdvmm
 stage "fuzz smoke (libFuzzer, seeds + bounded runs)" make -s -j"$jobs" fuzz-smoke

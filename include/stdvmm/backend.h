@@ -18,7 +18,7 @@
  * Byte stream (consoles, UARTs). Output: the device calls write() with
  * bytes the guest sent; the backend returns how many it took (>= 0) or a
  * negative VMM_E* code. Input: the backend pushes host bytes into the
- * device through the device's own rx function (e.g. pl011_rx()), which
+ * device through the device's own rx function (e.g. vmm_pl011_rx()), which
  * returns how many the guest had room for; when the guest frees room the
  * device calls rx_ready() so the backend can offer the rest.
  */
@@ -114,7 +114,7 @@ struct vmm_net_backend {
 
 /*
  * The device side of a network backend, filled by the device (e.g.
- * virtio_net_sink()) and called by the backend with the VM's device lock
+ * vmm_virtio_net_sink()) and called by the backend with the VM's device lock
  * held. rx() delivers one host frame (with its 12-byte header when the
  * backend set vnet_hdr): 0 delivered, -VMM_EAGAIN no room (the backend
  * keeps the frame and offers it again after rx_ready()), another negative
@@ -168,7 +168,7 @@ struct vmm_vsock_backend {
 
 /*
  * The device side of a vsock backend, filled by the device (e.g.
- * virtio_vsock_host()) and called by the backend with the VM's device lock
+ * vmm_virtio_vsock_host()) and called by the backend with the VM's device lock
  * held; the functions never call the backend back.
  */
 struct vmm_vsock_host {

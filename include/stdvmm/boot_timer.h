@@ -37,10 +37,10 @@ struct boot_timer {
 
 /* Describe @bt as device @name at @base (4 KiB), calling @signalled(@ctx)
  * on the first magic write. */
-void boot_timer_init(struct boot_timer *bt, const char *name, uint64_t base,
-                     void (*signalled)(void *ctx), void *ctx);
+void vmm_boot_timer_init(struct boot_timer *bt, const char *name, uint64_t base,
+                         void (*signalled)(void *ctx), void *ctx);
 
 /* The MMIO handlers behind bt->dev.ops (exported for tests). */
-extern const struct vmm_mmio_ops boot_timer_mmio_ops;
+extern const struct vmm_mmio_ops vmm_boot_timer_mmio_ops;
 
 #endif

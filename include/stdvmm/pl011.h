@@ -4,7 +4,7 @@
  * amba-pl011 driver in polled (earlycon=pl011,<addr>) and interrupt
  * (ttyAMA0) mode, and for simple polled guests. Transmission is immediate:
  * the TX FIFO always reads empty. The receive FIFO is 16 entries (1 with
- * LCR_H.FEN clear), filled by the backend through pl011_rx().
+ * LCR_H.FEN clear), filled by the backend through vmm_pl011_rx().
  */
 #ifndef STDVMM_PL011_H
 #define STDVMM_PL011_H
@@ -75,7 +75,7 @@ struct pl011 {
 
     uint32_t ilpr, ibrd, fbrd, lcr_h, cr, ifls, imsc, ris, dmacr;
     bool irq_level;  /* last level driven on dev.irq */
-    bool rx_blocked; /* pl011_rx() refused bytes: call rx_ready() on room */
+    bool rx_blocked; /* vmm_pl011_rx() refused bytes: call rx_ready() on room */
 
     unsigned long tx_dropped; /* bytes the backend refused */
     struct vmm_ratelimit rl_bad_access, rl_tx_error;
@@ -87,17 +87,17 @@ struct pl011 {
  * "arm,pl011\0arm,primecell", clocks = <@clk_phandle @clk_phandle> (the
  * platform's fixed clock node, e.g. VMM_ARM64_PHANDLE_APB_PCLK).
  */
-void pl011_init(struct pl011 *uart, struct vmm_vm *vm, const char *name, uint64_t base,
-                unsigned irq, uint32_t clk_phandle, const struct vmm_stream_backend *backend);
+void vmm_pl011_init(struct pl011 *uart, struct vmm_vm *vm, const char *name, uint64_t base,
+                    unsigned irq, uint32_t clk_phandle, const struct vmm_stream_backend *backend);
 
 /* Back to the power-on state (DDI 0183 reset values); the FIFO is emptied. */
-void pl011_reset(struct pl011 *uart);
+void vmm_pl011_reset(struct pl011 *uart);
 
 /* Offer host input to the guest; returns how many of @len bytes fit in the
  * receive FIFO. The device calls backend->rx_ready() when room appears. */
-size_t pl011_rx(struct pl011 *uart, const uint8_t *buf, size_t len);
+size_t vmm_pl011_rx(struct pl011 *uart, const uint8_t *buf, size_t len);
 
 /* The MMIO handlers behind uart->dev.ops (exported for tests and ports). */
-extern const struct vmm_mmio_ops pl011_mmio_ops;
+extern const struct vmm_mmio_ops vmm_pl011_mmio_ops;
 
 #endif

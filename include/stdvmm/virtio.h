@@ -4,8 +4,8 @@
  * table of operations a virtio device model plugs into it.
  *
  * A device model keeps a struct virtio_mmio in its state, fills a const
- * struct virtio_dev_ops, and calls virtio_mmio_init(); the port then adds
- * virtio_mmio_device() to the VM with vmm_vm_add_device().
+ * struct virtio_dev_ops, and calls vmm_virtio_mmio_init(); the port then adds
+ * vmm_virtio_mmio_device() to the VM with vmm_vm_add_device().
  *
  * Every device is offered VIRTIO_F_VERSION_1, VIRTIO_F_EVENT_IDX and
  * VIRTIO_RING_F_INDIRECT_DESC on top of its own bits; FEATURES_OK is refused
@@ -132,36 +132,36 @@ struct virtio_mmio {
 /*
  * Set up @vdev as device @name with window @base (VIRTIO_MMIO_WINDOW bytes)
  * and interrupt line @irq; @priv is handed back through vdev->priv.
- * -VMM_EINVAL for an ops table out of limits. Then add virtio_mmio_device().
+ * -VMM_EINVAL for an ops table out of limits. Then add vmm_virtio_mmio_device().
  */
-int virtio_mmio_init(struct virtio_mmio *vdev, const struct virtio_dev_ops *ops, void *priv,
-                     struct vmm_vm *vm, const char *name, uint64_t base, unsigned irq);
+int vmm_virtio_mmio_init(struct virtio_mmio *vdev, const struct virtio_dev_ops *ops, void *priv,
+                         struct vmm_vm *vm, const char *name, uint64_t base, unsigned irq);
 
 /* The struct vmm_device to pass to vmm_vm_add_device(). */
-static inline struct vmm_device *virtio_mmio_device(struct virtio_mmio *vdev)
+static inline struct vmm_device *vmm_virtio_mmio_device(struct virtio_mmio *vdev)
 {
     return &vdev->dev;
 }
 
 /* Queue @q if the device may process it now (DRIVER_OK, not failed or
  * needing reset, queue ready), else NULL. */
-struct virtq *virtio_mmio_queue(struct virtio_mmio *vdev, unsigned q);
+struct virtq *vmm_virtio_mmio_queue(struct virtio_mmio *vdev, unsigned q);
 
 /* The transport's device-tree hook (dev->fdt_props): "dma-coherent". */
-int virtio_mmio_fdt_props(const struct vmm_device *dev, void *fdt);
+int vmm_virtio_mmio_fdt_props(const struct vmm_device *dev, void *fdt);
 
 /* After pushing used buffers on @q: interrupt the driver unless it asked
- * not to be (virtq_need_interrupt). */
-void virtio_mmio_notify_used(struct virtio_mmio *vdev, unsigned q);
+ * not to be (vmm_virtq_need_interrupt). */
+void vmm_virtio_mmio_notify_used(struct virtio_mmio *vdev, unsigned q);
 
 /* The device configuration changed: bump ConfigGeneration, interrupt. */
-void virtio_mmio_config_changed(struct virtio_mmio *vdev);
+void vmm_virtio_mmio_config_changed(struct virtio_mmio *vdev);
 
 /* Queue @q broke a virtqueue rule (@err from virtq_*): enter
  * DEVICE_NEEDS_RESET, interrupt, log once per device. */
-void virtio_mmio_queue_error(struct virtio_mmio *vdev, unsigned q, int err);
+void vmm_virtio_mmio_queue_error(struct virtio_mmio *vdev, unsigned q, int err);
 
 /* True if the driver negotiated feature bit @bit. */
-bool virtio_mmio_has_feature(const struct virtio_mmio *vdev, unsigned bit);
+bool vmm_virtio_mmio_has_feature(const struct virtio_mmio *vdev, unsigned bit);
 
 #endif

@@ -124,15 +124,15 @@ struct virtio_blk {
 /*
  * Set up @blk as device @name at @base with line @irq on @backend (which
  * must outlive it). GET_ID answers @serial (NULL: @name), truncated to 20
- * bytes. Then add virtio_blk_device(@blk) to @vm.
+ * bytes. Then add vmm_virtio_blk_device(@blk) to @vm.
  */
-int virtio_blk_init(struct virtio_blk *blk, struct vmm_vm *vm, const char *name, uint64_t base,
-                    unsigned irq, const struct vmm_blk_backend *backend, const char *serial);
+int vmm_virtio_blk_init(struct virtio_blk *blk, struct vmm_vm *vm, const char *name, uint64_t base,
+                        unsigned irq, const struct vmm_blk_backend *backend, const char *serial);
 
 /* The struct vmm_device to pass to vmm_vm_add_device(). */
-static inline struct vmm_device *virtio_blk_device(struct virtio_blk *blk)
+static inline struct vmm_device *vmm_virtio_blk_device(struct virtio_blk *blk)
 {
-    return virtio_mmio_device(&blk->vdev);
+    return vmm_virtio_mmio_device(&blk->vdev);
 }
 
 #endif

@@ -9,7 +9,7 @@
  * the backend takes fewer (it is full or failed), the rest is DROPPED and
  * counted in tx_dropped, and the chain is still returned, because a Linux
  * guest spins until its transmit buffer comes back. Input: the port pushes
- * bytes with virtio_console_rx(); when the guest posts receive buffers the
+ * bytes with vmm_virtio_console_rx(); when the guest posts receive buffers the
  * device calls backend->rx_ready() so the rest can be offered.
  */
 #ifndef STDVMM_VIRTIO_CONSOLE_H
@@ -36,19 +36,19 @@ struct virtio_console {
 };
 
 /* Set up @con as device @name at @base with line @irq writing to @backend
- * (which must outlive it); then add virtio_console_device(@con) to @vm. */
-int virtio_console_init(struct virtio_console *con, struct vmm_vm *vm, const char *name,
-                        uint64_t base, unsigned irq, const struct vmm_stream_backend *backend);
+ * (which must outlive it); then add vmm_virtio_console_device(@con) to @vm. */
+int vmm_virtio_console_init(struct virtio_console *con, struct vmm_vm *vm, const char *name,
+                            uint64_t base, unsigned irq, const struct vmm_stream_backend *backend);
 
 /* The struct vmm_device to pass to vmm_vm_add_device(). */
-static inline struct vmm_device *virtio_console_device(struct virtio_console *con)
+static inline struct vmm_device *vmm_virtio_console_device(struct virtio_console *con)
 {
-    return virtio_mmio_device(&con->vdev);
+    return vmm_virtio_mmio_device(&con->vdev);
 }
 
 /* Deliver host input: copies up to @len bytes into the guest's receive
  * buffers and returns how many it took (0 when none are posted or the
  * device is not live). */
-size_t virtio_console_rx(struct virtio_console *con, const uint8_t *buf, size_t len);
+size_t vmm_virtio_console_rx(struct virtio_console *con, const uint8_t *buf, size_t len);
 
 #endif

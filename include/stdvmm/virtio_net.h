@@ -16,22 +16,22 @@
  * beyond the frame) is dropped and counted in tx_dropped. The frame goes to
  * backend->tx() as pointers into guest RAM, preceded for a vnet_hdr backend
  * by a validated copy of the header; -VMM_EAGAIN keeps the chain (nothing
- * lost) until the backend calls virtio_net_tx_resume(); any other error
+ * lost) until the backend calls vmm_virtio_net_tx_resume(); any other error
  * drops and counts the frame. All chains available are sent per pass, with
  * one interrupt at the end. A backend with tx_kick gets only a wake-up
- * from the kick and sends from its own thread (virtio_net_tx_resume());
+ * from the kick and sends from its own thread (vmm_virtio_net_tx_resume());
  * meanwhile the driver is asked not to kick, and after draining the device
  * asks again and re-checks the ring (virtio 1.2 section 2.7.10).
  *
- * Receive: the backend pushes whole frames with virtio_net_rx() (or with
- * their header, virtio_net_rx_vnet()). With MRG_RXBUF a frame spreads over
+ * Receive: the backend pushes whole frames with vmm_virtio_net_rx() (or with
+ * their header, vmm_virtio_net_rx_vnet()). With MRG_RXBUF a frame spreads over
  * as many chains as it needs (num_buffers says how many); without it, one
  * chain must hold header + frame. The header always goes whole into a
  * frame's first chain: a chain that the device's segment pool (VIRTQ_MAX_CHAIN
  * segments over all chains it holds) would cut below 12 bytes is returned
  * empty (used length 0, counted in rx_unused). When the guest has not posted
  * enough buffers the call returns -VMM_EAGAIN: the backend keeps the frame and
- * offers it again after backend->rx_ready(). Between virtio_net_rx_batch_begin()
+ * offers it again after backend->rx_ready(). Between vmm_virtio_net_rx_batch_begin()
  * and _end() the guest is interrupted once, at the end.
  */
 #ifndef STDVMM_VIRTIO_NET_H
@@ -88,8 +88,8 @@
  * at least 1.5 KiB, so 64 of them hold the largest frame. */
 #define VIRTIO_NET_RX_MAX_CHAINS 64u
 
-/* Counters, queryable with virtio_net_stats(). */
-struct virtio_net_stats {
+/* Counters, queryable with vmm_virtio_net_stats(). */
+struct vmm_virtio_net_stats {
     unsigned long tx_frames;    /* frames the backend took */
     unsigned long tx_dropped;   /* malformed or refused by the backend: lost */
     unsigned long tx_retries;   /* backend said -VMM_EAGAIN: chain kept */
@@ -135,53 +135,53 @@ struct virtio_net {
     struct vmm_iov rx_seg[VIRTQ_MAX_CHAIN];
     unsigned rx_nr_seg;
     bool rx_seg_full; /* rx_seg could not take a whole header of the last chain */
-    bool rx_batch;    /* between virtio_net_rx_batch_begin() and _end() */
+    bool rx_batch;    /* between vmm_virtio_net_rx_batch_begin() and _end() */
     bool rx_unsent;   /* used buffers pushed in the batch, not yet signalled */
 
-    struct virtio_net_stats stats;
+    struct vmm_virtio_net_stats stats;
     struct vmm_ratelimit rl_tx_bad, rl_tx_err, rl_rx_drop, rl_offloads;
 };
 
 /* Set up @net as device @name at @base, line @irq, with address @mac and
  * @mtu (68..65535; 0 for 1500) over @backend (which must outlive it); then
- * add virtio_net_device(@net) to @vm. -VMM_EINVAL on bad arguments. */
-int virtio_net_init(struct virtio_net *net, struct vmm_vm *vm, const char *name, uint64_t base,
-                    unsigned irq, const uint8_t mac[6], uint16_t mtu,
-                    const struct vmm_net_backend *backend);
+ * add vmm_virtio_net_device(@net) to @vm. -VMM_EINVAL on bad arguments. */
+int vmm_virtio_net_init(struct virtio_net *net, struct vmm_vm *vm, const char *name, uint64_t base,
+                        unsigned irq, const uint8_t mac[6], uint16_t mtu,
+                        const struct vmm_net_backend *backend);
 
 /* The struct vmm_device to pass to vmm_vm_add_device(). */
-static inline struct vmm_device *virtio_net_device(struct virtio_net *net)
+static inline struct vmm_device *vmm_virtio_net_device(struct virtio_net *net)
 {
-    return virtio_mmio_device(&net->vdev);
+    return vmm_virtio_mmio_device(&net->vdev);
 }
 
 /* Deliver one Ethernet frame to the guest: 0 delivered, -VMM_EAGAIN no room
  * yet (keep it, retry after rx_ready; counted in rx_no_room), another
  * negative code: dropped and counted (too large, device not live). */
-int virtio_net_rx(struct virtio_net *net, const void *frame, size_t len);
+int vmm_virtio_net_rx(struct virtio_net *net, const void *frame, size_t len);
 
 /* The same for a vnet_hdr backend: @buf holds the 12-byte virtio_net_hdr
  * then the frame, @len counts both. A header the negotiated features do not
  * allow (e.g. GSO without GUEST_TSO4) drops the frame, counted. */
-int virtio_net_rx_vnet(struct virtio_net *net, const void *buf, size_t len);
+int vmm_virtio_net_rx_vnet(struct virtio_net *net, const void *buf, size_t len);
 
-/* Around several virtio_net_rx*() calls: interrupt the guest once, at _end(),
+/* Around several vmm_virtio_net_rx*() calls: interrupt the guest once, at _end(),
  * for all frames delivered in between (both under the device lock). */
-void virtio_net_rx_batch_begin(struct virtio_net *net);
-void virtio_net_rx_batch_end(struct virtio_net *net);
+void vmm_virtio_net_rx_batch_begin(struct virtio_net *net);
+void vmm_virtio_net_rx_batch_end(struct virtio_net *net);
 
 /* Send what the transmit queue holds, a kept chain first (under the device
  * lock): after -VMM_EAGAIN once the backend has room, or after tx_kick. */
-void virtio_net_tx_resume(struct virtio_net *net);
+void vmm_virtio_net_tx_resume(struct virtio_net *net);
 
 /* The callbacks a backend delivers host frames through (vnet_hdr frames
  * if the backend has vnet_hdr), for its attach function. */
-struct vmm_net_sink virtio_net_sink(struct virtio_net *net);
+struct vmm_net_sink vmm_virtio_net_sink(struct virtio_net *net);
 
 /* Report link up or down to the guest (configuration change interrupt). */
-void virtio_net_set_link(struct virtio_net *net, bool up);
+void vmm_virtio_net_set_link(struct virtio_net *net, bool up);
 
 /* A copy of the counters. */
-struct virtio_net_stats virtio_net_stats(const struct virtio_net *net);
+struct vmm_virtio_net_stats vmm_virtio_net_stats(const struct virtio_net *net);
 
 #endif

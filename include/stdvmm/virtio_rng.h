@@ -8,13 +8,13 @@
  * VIRTIO_RNG_MAX_CHAIN_BYTES per chain (5.4.6.2 lets the device use less than
  * the whole buffer; the used length says how much). To keep the exit path
  * short, one call fills at most VIRTIO_RNG_MAX_CALL_BYTES; chains left over
- * stay in the ring for the next kick or virtio_rng_process().
+ * stay in the ring for the next kick or vmm_virtio_rng_process().
  *
  * The driver must post only device-writable buffers (5.4.6.1); readable ones
  * are ignored (never read, logged once) rather than failing the device. A
  * chain with no writable byte is returned with length 0. If the backend fails
  * before giving a byte, the chain is kept and retried at the next kick or
- * virtio_rng_process().
+ * vmm_virtio_rng_process().
  */
 #ifndef STDVMM_VIRTIO_RNG_H
 #define STDVMM_VIRTIO_RNG_H
@@ -41,21 +41,21 @@ struct virtio_rng {
 };
 
 /* Set up @rng as device @name at @base with line @irq, filled from @backend
- * (which must outlive it); then add virtio_rng_device(@rng) to the VM. */
-int virtio_rng_init(struct virtio_rng *rng, struct vmm_vm *vm, const char *name, uint64_t base,
-                    unsigned irq, const struct vmm_entropy_backend *backend);
+ * (which must outlive it); then add vmm_virtio_rng_device(@rng) to the VM. */
+int vmm_virtio_rng_init(struct virtio_rng *rng, struct vmm_vm *vm, const char *name, uint64_t base,
+                        unsigned irq, const struct vmm_entropy_backend *backend);
 
 /* The struct vmm_device to pass to vmm_vm_add_device(). */
-static inline struct vmm_device *virtio_rng_device(struct virtio_rng *rng)
+static inline struct vmm_device *vmm_virtio_rng_device(struct virtio_rng *rng)
 {
-    return virtio_mmio_device(&rng->vdev);
+    return vmm_virtio_mmio_device(&rng->vdev);
 }
 
 /* Fill pending requests (up to VIRTIO_RNG_MAX_CALL_BYTES), as a kick does;
  * call with the device lock held. A guest violation fails the device. */
-void virtio_rng_process(struct virtio_rng *rng);
+void vmm_virtio_rng_process(struct virtio_rng *rng);
 
 /* True if requests are waiting (left over, or held after a backend error). */
-bool virtio_rng_pending(struct virtio_rng *rng);
+bool vmm_virtio_rng_pending(struct virtio_rng *rng);
 
 #endif

@@ -21,7 +21,7 @@
  * counted.
  *
  * Host side, through struct vmm_vsock_backend (backend.h): guest data goes
- * to backend->send(); host data comes in with virtio_vsock_host_send(),
+ * to backend->send(); host data comes in with vmm_virtio_vsock_host_send(),
  * which takes what credit and receive buffers allow, else -VMM_EAGAIN until
  * backend->rx_ready(). One call uses at most a queue's worth of receive
  * chains, however fast the guest refills the ring: a buffer with room for
@@ -86,7 +86,7 @@ enum virtio_vsock_state {
 #define VIRTIO_VSOCK_PEND_SHUTDOWN 0x10u
 #define VIRTIO_VSOCK_PEND_RST 0x20u
 
-struct virtio_vsock_conn {
+struct vmm_virtio_vsock_conn {
     uint8_t state;    /* enum virtio_vsock_state */
     uint8_t pending;  /* VIRTIO_VSOCK_PEND_* */
     uint8_t shutdown; /* flags to send with PEND_SHUTDOWN, and already sent */
@@ -107,7 +107,7 @@ struct virtio_vsock_orphan_rst {
 };
 #define VIRTIO_VSOCK_ORPHAN_RSTS 16
 
-struct virtio_vsock_stats {
+struct vmm_virtio_vsock_stats {
     unsigned long rx_pkts, tx_pkts;   /* packets to / from the guest */
     unsigned long rx_bytes, tx_bytes; /* payload bytes to / from the guest */
     unsigned long bad_pkts;           /* malformed or misaddressed guest packets */
@@ -122,58 +122,64 @@ struct virtio_vsock {
     const struct vmm_vsock_backend *backend;
     uint64_t guest_cid;
     uint32_t next_host_port; /* for host-initiated connections */
-    struct virtio_vsock_conn conns[VMM_VSOCK_MAX_CONNS];
+    struct vmm_virtio_vsock_conn conns[VMM_VSOCK_MAX_CONNS];
     struct virtio_vsock_orphan_rst orphans[VIRTIO_VSOCK_ORPHAN_RSTS];
     unsigned nr_orphans;
     bool want_rx_ready; /* host data was refused: tell the backend when room returns */
 
     struct virtq_chain tx_chain, rx_chain; /* scratch */
     struct vmm_iov payload[VIRTQ_MAX_CHAIN];
-    struct virtio_vsock_stats stats;
+    struct vmm_virtio_vsock_stats stats;
     struct vmm_ratelimit rl_bad, rl_credit;
 };
 
 /* Set up @vs as device @name at @base, line @irq, for guest CID @guest_cid
  * (3..0xfffffffe) over @backend (which must outlive it); then add
- * virtio_vsock_device(@vs) to @vm. -VMM_EINVAL on bad arguments. */
-int virtio_vsock_init(struct virtio_vsock *vs, struct vmm_vm *vm, const char *name, uint64_t base,
-                      unsigned irq, uint64_t guest_cid, const struct vmm_vsock_backend *backend);
+ * vmm_virtio_vsock_device(@vs) to @vm. -VMM_EINVAL on bad arguments. */
+int vmm_virtio_vsock_init(struct virtio_vsock *vs, struct vmm_vm *vm, const char *name,
+                          uint64_t base, unsigned irq, uint64_t guest_cid,
+                          const struct vmm_vsock_backend *backend);
 
 /* The struct vmm_device to pass to vmm_vm_add_device(). */
-static inline struct vmm_device *virtio_vsock_device(struct virtio_vsock *vs)
+static inline struct vmm_device *vmm_virtio_vsock_device(struct virtio_vsock *vs)
 {
-    return virtio_mmio_device(&vs->vdev);
+    return vmm_virtio_mmio_device(&vs->vdev);
 }
 
 /* Open a connection from the host to guest port @guest_port: returns its id
  * and sets *@host_port to the host's port, or -VMM_ENOSPC (table full),
  * -VMM_EIO (device not live). backend->connected() or closed() follows. */
-int virtio_vsock_host_connect(struct virtio_vsock *vs, uint32_t guest_port, uint32_t *host_port);
+int vmm_virtio_vsock_host_connect(struct virtio_vsock *vs, uint32_t guest_port,
+                                  uint32_t *host_port);
 
 /* Send host data on @conn: returns the bytes taken (> 0), -VMM_EAGAIN when
  * credit or receive buffers are short (retry after rx_ready), or -VMM_EIO
  * when the connection cannot carry data (not established, guest stopped
  * receiving). */
-long virtio_vsock_host_send(struct virtio_vsock *vs, unsigned conn, const void *buf, size_t len);
+long vmm_virtio_vsock_host_send(struct virtio_vsock *vs, unsigned conn, const void *buf,
+                                size_t len);
 
 /* The backend passed @bytes more of @conn's guest data on to the host. */
-void virtio_vsock_host_consumed(struct virtio_vsock *vs, unsigned conn, uint32_t bytes);
+void vmm_virtio_vsock_host_consumed(struct virtio_vsock *vs, unsigned conn, uint32_t bytes);
 
 /* The host will send (VMM_VSOCK_SHUTDOWN_SEND) / receive (RCV) no more on @conn. */
-void virtio_vsock_host_shutdown(struct virtio_vsock *vs, unsigned conn, unsigned flags);
+void vmm_virtio_vsock_host_shutdown(struct virtio_vsock *vs, unsigned conn, unsigned flags);
 
 /* Reset @conn: RST to the guest, the id is free (no closed() callback). */
-void virtio_vsock_host_reset(struct virtio_vsock *vs, unsigned conn);
+void vmm_virtio_vsock_host_reset(struct virtio_vsock *vs, unsigned conn);
 
 /* The same five functions as the callbacks a backend calls, for its attach function. */
-struct vmm_vsock_host virtio_vsock_host(struct virtio_vsock *vs);
+struct vmm_vsock_host vmm_virtio_vsock_host(struct virtio_vsock *vs);
 
 /* Counters and the state of connection @conn (NULL if out of range). */
-struct virtio_vsock_stats virtio_vsock_stats(const struct virtio_vsock *vs);
-const struct virtio_vsock_conn *virtio_vsock_conn(const struct virtio_vsock *vs, unsigned conn);
+struct vmm_virtio_vsock_stats vmm_virtio_vsock_stats(const struct virtio_vsock *vs);
+const struct vmm_virtio_vsock_conn *vmm_virtio_vsock_conn(const struct virtio_vsock *vs,
+                                                          unsigned conn);
 
 /* Header codec, exposed for tests and fuzzing. */
-void virtio_vsock_hdr_decode(const uint8_t raw[VIRTIO_VSOCK_HDR_LEN], struct virtio_vsock_hdr *h);
-void virtio_vsock_hdr_encode(const struct virtio_vsock_hdr *h, uint8_t raw[VIRTIO_VSOCK_HDR_LEN]);
+void vmm_virtio_vsock_hdr_decode(const uint8_t raw[VIRTIO_VSOCK_HDR_LEN],
+                                 struct virtio_vsock_hdr *h);
+void vmm_virtio_vsock_hdr_encode(const struct virtio_vsock_hdr *h,
+                                 uint8_t raw[VIRTIO_VSOCK_HDR_LEN]);
 
 #endif

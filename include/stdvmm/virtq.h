@@ -5,7 +5,7 @@
  * as hostile and read exactly once into a local copy:
  *
  *  - queue size a power of two, 1..num_max; rings aligned (16/2/4) and wholly
- *    inside guest RAM (checked once, in virtq_enable());
+ *    inside guest RAM (checked once, in vmm_virtq_enable());
  *  - the avail index never more than the queue size ahead of what was consumed;
  *  - head and every next index < queue size; at most queue-size descriptors
  *    in the direct part of a chain (so a cycle ends);
@@ -77,7 +77,7 @@ struct virtq {
  * nr_writable are device-writable. It is large (4 KiB): keep it in device
  * state rather than on a small stack. */
 struct virtq_chain {
-    uint16_t head; /* give back with virtq_push_used() */
+    uint16_t head; /* give back with vmm_virtq_push_used() */
     uint16_t nr_readable, nr_writable;
     uint32_t readable_len, writable_len; /* byte totals */
     struct vmm_iov seg[VIRTQ_MAX_CHAIN];
@@ -85,22 +85,22 @@ struct virtq_chain {
 
 /* The driver broke a rule on @vq: note @why (a static string, logged by the
  * transport) and return @err, a negative VMM_E* code. A device returns it
- * from queue_notify, or passes it to virtio_mmio_queue_error(), and the
+ * from queue_notify, or passes it to vmm_virtio_mmio_queue_error(), and the
  * device then needs reset; devices never write transport state themselves. */
-int virtq_fail(struct virtq *vq, int err, const char *why);
+int vmm_virtq_fail(struct virtq *vq, int err, const char *why);
 
 /* Forget everything about @vq and set its largest size (QueueNumMax). */
-void virtq_reset(struct virtq *vq, uint16_t num_max);
+void vmm_virtq_reset(struct virtq *vq, uint16_t num_max);
 
 /* Start using @vq as configured (num, *_gpa) with the negotiated features:
  * -VMM_EINVAL bad size or alignment, -VMM_EFAULT a ring outside RAM. */
-int virtq_enable(struct virtq *vq, const struct vmm_mem *mem, bool event_idx, bool indirect);
+int vmm_virtq_enable(struct virtq *vq, const struct vmm_mem *mem, bool event_idx, bool indirect);
 
 /* Stop using @vq (QueueReady = 0); the configuration is kept. */
-void virtq_disable(struct virtq *vq);
+void vmm_virtq_disable(struct virtq *vq);
 
 /* True if the driver has made a chain available that was not popped yet. */
-bool virtq_has_avail(struct virtq *vq);
+bool vmm_virtq_has_avail(struct virtq *vq);
 
 /*
  * Take the next available chain into @chain: 1 when one was taken, 0 when
@@ -109,46 +109,46 @@ bool virtq_has_avail(struct virtq *vq);
  * -VMM_EFAULT address outside RAM, -VMM_EINVAL malformed, -VMM_ENOTSUP
  * indirect not negotiated). With EVENT_IDX it also moves avail_event.
  */
-int virtq_pop(struct virtq *vq, struct virtq_chain *chain);
+int vmm_virtq_pop(struct virtq *vq, struct virtq_chain *chain);
 
 /* Return chain @head to the driver with @written bytes put in its writable
  * part; -VMM_EINVAL when the queue is not ready or @head is out of range. */
-int virtq_push_used(struct virtq *vq, uint16_t head, uint32_t written);
+int vmm_virtq_push_used(struct virtq *vq, uint16_t head, uint32_t written);
 
 /* After pushing: should the driver be interrupted? Applies used_event with
  * EVENT_IDX, else VIRTQ_AVAIL_F_NO_INTERRUPT (2.7.7.2). */
-bool virtq_need_interrupt(struct virtq *vq);
+bool vmm_virtq_need_interrupt(struct virtq *vq);
 
 /* Ask the driver not to kick (VIRTQ_USED_F_NO_NOTIFY, or with EVENT_IDX by
  * no longer moving avail_event). */
-void virtq_disable_notify(struct virtq *vq);
+void vmm_virtq_disable_notify(struct virtq *vq);
 
 /* Ask for kicks again; returns true if chains arrived meanwhile, which the
  * caller must then process (no kick will come for them). */
-bool virtq_enable_notify(struct virtq *vq);
+bool vmm_virtq_enable_notify(struct virtq *vq);
 
 /* Copy up to @len bytes from offset @off of the readable part; returns bytes copied. */
-size_t virtq_chain_gather(const struct virtq_chain *chain, size_t off, void *dst, size_t len);
+size_t vmm_virtq_chain_gather(const struct virtq_chain *chain, size_t off, void *dst, size_t len);
 
 /* Copy up to @len bytes to offset @off of the writable part; returns bytes copied. */
-size_t virtq_chain_scatter(const struct virtq_chain *chain, size_t off, const void *src,
-                           size_t len);
+size_t vmm_virtq_chain_scatter(const struct virtq_chain *chain, size_t off, const void *src,
+                               size_t len);
 
 /* The event-index rule (2.7.10): with the other side's @event index, does
  * moving our index from @old to @new cross it? Used both ways. */
-static inline bool virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
+static inline bool vmm_virtq_need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
 {
     return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
 }
 
 /* The device-readable segments of @chain (nr_readable of them): read only. */
-static inline const struct vmm_iov *virtq_chain_readable(const struct virtq_chain *chain)
+static inline const struct vmm_iov *vmm_virtq_chain_readable(const struct virtq_chain *chain)
 {
     return chain->seg;
 }
 
 /* The writable segments of @chain (nr_writable of them). */
-static inline const struct vmm_iov *virtq_chain_writable(const struct virtq_chain *chain)
+static inline const struct vmm_iov *vmm_virtq_chain_writable(const struct virtq_chain *chain)
 {
     return chain->seg + chain->nr_readable;
 }

@@ -142,7 +142,7 @@ enum vmm_kvm_stop vmm_kvm_run(struct vmm_kvm *kvm)
     }
     for (unsigned i = 0; i < kvm->nr_vcpus; i++) {
         struct vmm_kvm_vcpu *vcpu = &kvm->vcpus[i];
-        err = posix_thread_start(&vcpu->thread, kvm_vcpu_thread, vcpu);
+        err = vmm_posix_thread_start(&vcpu->thread, kvm_vcpu_thread, vcpu);
         if (err != 0) {
             vmm_err("vCPU %u: cannot start its thread: %s", i, strerror(err));
             vmm_kvm_request_stop(kvm, VMM_KVM_STOP_ERROR);

@@ -37,7 +37,7 @@ static int boot_timer_write(void *opaque, uint64_t offset, unsigned size, uint64
     return 0;
 }
 
-const struct vmm_mmio_ops boot_timer_mmio_ops = {
+const struct vmm_mmio_ops vmm_boot_timer_mmio_ops = {
     .read = boot_timer_read,
     .write = boot_timer_write,
 };
@@ -50,8 +50,8 @@ static void boot_timer_reset(struct vmm_device *dev)
     bt->fired = false;
 }
 
-void boot_timer_init(struct boot_timer *bt, const char *name, uint64_t base,
-                     void (*signalled)(void *ctx), void *ctx)
+void vmm_boot_timer_init(struct boot_timer *bt, const char *name, uint64_t base,
+                         void (*signalled)(void *ctx), void *ctx)
 {
     memset(bt, 0, sizeof(*bt));
     bt->signalled = signalled;
@@ -64,7 +64,7 @@ void boot_timer_init(struct boot_timer *bt, const char *name, uint64_t base,
         .base = base,
         .size = BOOT_TIMER_SIZE,
         .irq = VMM_IRQ_NONE,
-        .ops = &boot_timer_mmio_ops,
+        .ops = &vmm_boot_timer_mmio_ops,
         .opaque = bt,
         .reset = boot_timer_reset,
     };

@@ -118,7 +118,7 @@ static void tx_byte(struct pl011 *uart, uint8_t byte)
     uart->ris |= PL011_INT_TX;
 }
 
-size_t pl011_rx(struct pl011 *uart, const uint8_t *buf, size_t len)
+size_t vmm_pl011_rx(struct pl011 *uart, const uint8_t *buf, size_t len)
 {
     size_t n = rx_push(uart, buf, len);
 
@@ -289,7 +289,7 @@ static int pl011_mmio_write(void *opaque, uint64_t offset, unsigned size, uint64
     return 0;
 }
 
-const struct vmm_mmio_ops pl011_mmio_ops = {
+const struct vmm_mmio_ops vmm_pl011_mmio_ops = {
     .read = pl011_mmio_read,
     .write = pl011_mmio_write,
 };
@@ -309,7 +309,7 @@ static int pl011_fdt_props(const struct vmm_device *dev, void *fdt)
     return fdt_property(fdt, "clock-names", clock_names, sizeof(clock_names));
 }
 
-void pl011_reset(struct pl011 *uart)
+void vmm_pl011_reset(struct pl011 *uart)
 {
     bool had_irq = uart->irq_level;
 
@@ -327,11 +327,11 @@ void pl011_reset(struct pl011 *uart)
 
 static void pl011_dev_reset(struct vmm_device *dev)
 {
-    pl011_reset(dev->opaque);
+    vmm_pl011_reset(dev->opaque);
 }
 
-void pl011_init(struct pl011 *uart, struct vmm_vm *vm, const char *name, uint64_t base,
-                unsigned irq, uint32_t clk_phandle, const struct vmm_stream_backend *backend)
+void vmm_pl011_init(struct pl011 *uart, struct vmm_vm *vm, const char *name, uint64_t base,
+                    unsigned irq, uint32_t clk_phandle, const struct vmm_stream_backend *backend)
 {
     memset(uart, 0, sizeof(*uart));
     uart->vm = vm;
@@ -345,10 +345,10 @@ void pl011_init(struct pl011 *uart, struct vmm_vm *vm, const char *name, uint64_
         .base = base,
         .size = PL011_MMIO_SIZE,
         .irq = irq,
-        .ops = &pl011_mmio_ops,
+        .ops = &vmm_pl011_mmio_ops,
         .opaque = uart,
         .fdt_props = pl011_fdt_props,
         .reset = pl011_dev_reset,
     };
-    pl011_reset(uart);
+    vmm_pl011_reset(uart);
 }

@@ -98,7 +98,7 @@ static uint8_t start_rw(struct virtio_blk *blk, struct virtio_blk_slot *s, uint6
     } else {
         if (c->readable_len != VIRTIO_BLK_HDR_SIZE)
             return bad_request(blk, VIRTIO_BLK_S_IOERR, "read into device-readable data");
-        fits = collect(s, virtq_chain_writable(c), c->nr_writable, 0, 1, &bytes);
+        fits = collect(s, vmm_virtq_chain_writable(c), c->nr_writable, 0, 1, &bytes);
     }
     if (!fits)
         return bad_request(blk, VIRTIO_BLK_S_IOERR, "more data segments than seg_max");
@@ -111,7 +111,7 @@ static uint8_t start_rw(struct virtio_blk *blk, struct virtio_blk_slot *s, uint6
     if (bytes == 0)
         return VIRTIO_BLK_S_OK;
     if (write) {
-        s->flush_after = !virtio_mmio_has_feature(&blk->vdev, VIRTIO_BLK_F_FLUSH);
+        s->flush_after = !vmm_virtio_mmio_has_feature(&blk->vdev, VIRTIO_BLK_F_FLUSH);
         return submit(blk, s, VMM_BLK_WRITE);
     }
     s->data_len = bytes;
@@ -125,7 +125,7 @@ static uint8_t get_id(struct virtio_blk *blk, struct virtio_blk_slot *s)
     uint32_t room = c->writable_len - 1;
     uint32_t n = room < VIRTIO_BLK_ID_BYTES ? room : VIRTIO_BLK_ID_BYTES;
 
-    s->data_len = (uint32_t)virtq_chain_scatter(c, 0, blk->serial, n);
+    s->data_len = (uint32_t)vmm_virtq_chain_scatter(c, 0, blk->serial, n);
     return VIRTIO_BLK_S_OK;
 }
 
@@ -146,7 +146,7 @@ static uint8_t start_discard(struct virtio_blk *blk, struct virtio_blk_slot *s, 
         return bad_request(blk, VIRTIO_BLK_S_IOERR, "discard/write-zeroes without a segment");
     if (seg_bytes > VIRTIO_BLK_DISCARD_SEG_SIZE)
         return bad_request(blk, VIRTIO_BLK_S_UNSUPP, "more than one discard/write-zeroes segment");
-    virtq_chain_gather(c, VIRTIO_BLK_HDR_SIZE, seg, sizeof(seg));
+    vmm_virtq_chain_gather(c, VIRTIO_BLK_HDR_SIZE, seg, sizeof(seg));
     sector = vmm_get_le64(seg);
     nr = vmm_get_le32(seg + 8);
     flags = vmm_get_le32(seg + 12);
@@ -162,7 +162,7 @@ static uint8_t start_discard(struct virtio_blk *blk, struct virtio_blk_slot *s, 
     s->req.unmap = (flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP) != 0;
     if (!zeroes)
         return submit(blk, s, VMM_BLK_DISCARD);
-    s->flush_after = !virtio_mmio_has_feature(&blk->vdev, VIRTIO_BLK_F_FLUSH);
+    s->flush_after = !vmm_virtio_mmio_has_feature(&blk->vdev, VIRTIO_BLK_F_FLUSH);
     return submit(blk, s, VMM_BLK_WRITE_ZEROES);
 }
 
@@ -175,7 +175,7 @@ static uint8_t start_request(struct virtio_blk *blk, struct virtio_blk_slot *s)
 
     if (blk->chain.readable_len < VIRTIO_BLK_HDR_SIZE)
         return bad_request(blk, VIRTIO_BLK_S_IOERR, "header shorter than 16 readable bytes");
-    virtq_chain_gather(&blk->chain, 0, hdr, sizeof(hdr));
+    vmm_virtq_chain_gather(&blk->chain, 0, hdr, sizeof(hdr));
     type = vmm_get_le32(hdr);
     sector = vmm_get_le64(hdr + 8);
     switch (type) {
@@ -202,7 +202,7 @@ static int process_queue(struct virtio_blk *blk);
  * and free the slot. */
 static void finish(struct virtio_blk *blk, struct virtio_blk_slot *s, uint8_t status)
 {
-    struct virtq *vq = virtio_mmio_queue(&blk->vdev, BLK_REQUESTQ);
+    struct virtq *vq = vmm_virtio_mmio_queue(&blk->vdev, BLK_REQUESTQ);
 
     if (status != VIRTIO_BLK_S_OK)
         blk->errors++;
@@ -210,11 +210,11 @@ static void finish(struct virtio_blk *blk, struct virtio_blk_slot *s, uint8_t st
         uint32_t len = 1 + (status == VIRTIO_BLK_S_OK ? s->data_len : 0);
 
         __atomic_store_n(s->status, status, __ATOMIC_RELAXED);
-        if (virtq_push_used(vq, s->head, len) == 0) {
+        if (vmm_virtq_push_used(vq, s->head, len) == 0) {
             if (blk->processing)
                 blk->pushed = true;
             else
-                virtio_mmio_notify_used(&blk->vdev, BLK_REQUESTQ);
+                vmm_virtio_mmio_notify_used(&blk->vdev, BLK_REQUESTQ);
         }
     }
     s->busy = false;
@@ -225,7 +225,7 @@ static void finish(struct virtio_blk *blk, struct virtio_blk_slot *s, uint8_t st
         blk->stalled = false;
         ret = process_queue(blk);
         if (ret < 0)
-            virtio_mmio_queue_error(&blk->vdev, BLK_REQUESTQ, ret);
+            vmm_virtio_mmio_queue_error(&blk->vdev, BLK_REQUESTQ, ret);
     }
 }
 
@@ -263,12 +263,12 @@ static int pop_request(struct virtio_blk *blk, struct virtq *vq, struct virtio_b
 {
     const struct vmm_iov *last;
     uint8_t status;
-    int ret = virtq_pop(vq, &blk->chain);
+    int ret = vmm_virtq_pop(vq, &blk->chain);
 
     if (ret <= 0)
         return ret;
     if (blk->chain.nr_writable == 0) {
-        return virtq_fail(vq, -VMM_EINVAL, "virtio-blk request without a writable status byte");
+        return vmm_virtq_fail(vq, -VMM_EINVAL, "virtio-blk request without a writable status byte");
     }
     last = &blk->chain.seg[blk->chain.nr_readable + blk->chain.nr_writable - 1];
     memset(&s->req, 0, sizeof(s->req));
@@ -289,7 +289,7 @@ static int pop_request(struct virtio_blk *blk, struct virtq *vq, struct virtio_b
 /* Start every available request, at most a queue's worth per call. */
 static int process_queue(struct virtio_blk *blk)
 {
-    struct virtq *vq = virtio_mmio_queue(&blk->vdev, BLK_REQUESTQ);
+    struct virtq *vq = vmm_virtio_mmio_queue(&blk->vdev, BLK_REQUESTQ);
     int ret = 0;
 
     if (vq == NULL || blk->processing)
@@ -309,7 +309,7 @@ static int process_queue(struct virtio_blk *blk)
     blk->processing = false;
     if (blk->pushed) {
         blk->pushed = false;
-        virtio_mmio_notify_used(&blk->vdev, BLK_REQUESTQ);
+        vmm_virtio_mmio_notify_used(&blk->vdev, BLK_REQUESTQ);
     }
     return ret < 0 ? ret : 0;
 }
@@ -356,8 +356,8 @@ static void blk_config_read(struct virtio_mmio *vdev, uint32_t offset, uint8_t *
     memcpy(buf, cfg + offset, len); /* the transport keeps offset + len in range */
 }
 
-int virtio_blk_init(struct virtio_blk *blk, struct vmm_vm *vm, const char *name, uint64_t base,
-                    unsigned irq, const struct vmm_blk_backend *backend, const char *serial)
+int vmm_virtio_blk_init(struct virtio_blk *blk, struct vmm_vm *vm, const char *name, uint64_t base,
+                        unsigned irq, const struct vmm_blk_backend *backend, const char *serial)
 {
     uint64_t features = VIRTIO_BIT(VIRTIO_BLK_F_SIZE_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) |
                         VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH);
@@ -388,5 +388,5 @@ int virtio_blk_init(struct virtio_blk *blk, struct vmm_vm *vm, const char *name,
     memcpy(blk->serial, serial, n < sizeof(blk->serial) ? n : sizeof(blk->serial));
     for (unsigned i = 0; i < VIRTIO_BLK_MAX_INFLIGHT; i++)
         blk->slots[i].blk = blk;
-    return virtio_mmio_init(&blk->vdev, &blk->ops, blk, vm, name, base, irq);
+    return vmm_virtio_mmio_init(&blk->vdev, &blk->ops, blk, vm, name, base, irq);
 }

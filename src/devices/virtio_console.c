@@ -46,23 +46,23 @@ static int console_tx(struct virtio_console *con, struct virtq *vq)
 
     /* Bounded: a legitimate driver has at most num chains outstanding. */
     for (unsigned n = 0; n < vq->num; n++) {
-        ret = virtq_pop(vq, &con->chain);
+        ret = vmm_virtq_pop(vq, &con->chain);
         if (ret <= 0)
             break;
         for (unsigned i = 0; i < con->chain.nr_readable; i++)
             console_output(con, con->chain.seg[i].base, con->chain.seg[i].len);
-        ret = virtq_push_used(vq, con->chain.head, 0);
+        ret = vmm_virtq_push_used(vq, con->chain.head, 0);
         if (ret < 0)
             break;
     }
-    virtio_mmio_notify_used(&con->vdev, VIRTIO_CONSOLE_TXQ);
+    vmm_virtio_mmio_notify_used(&con->vdev, VIRTIO_CONSOLE_TXQ);
     return ret < 0 ? ret : 0;
 }
 
 static int console_notify(struct virtio_mmio *vdev, unsigned q)
 {
     struct virtio_console *con = to_console(vdev);
-    struct virtq *vq = virtio_mmio_queue(vdev, q);
+    struct virtq *vq = vmm_virtio_mmio_queue(vdev, q);
 
     if (vq == NULL)
         return 0;
@@ -74,32 +74,32 @@ static int console_notify(struct virtio_mmio *vdev, unsigned q)
     return 0;
 }
 
-size_t virtio_console_rx(struct virtio_console *con, const uint8_t *buf, size_t len)
+size_t vmm_virtio_console_rx(struct virtio_console *con, const uint8_t *buf, size_t len)
 {
-    struct virtq *vq = virtio_mmio_queue(&con->vdev, VIRTIO_CONSOLE_RXQ);
+    struct virtq *vq = vmm_virtio_mmio_queue(&con->vdev, VIRTIO_CONSOLE_RXQ);
     size_t done = 0;
     bool pushed = false;
 
     if (vq == NULL)
         return 0;
     for (unsigned n = 0; n < vq->num && done < len; n++) {
-        int ret = virtq_pop(vq, &con->chain);
+        int ret = vmm_virtq_pop(vq, &con->chain);
         size_t copied;
 
         if (ret < 0) {
-            virtio_mmio_queue_error(&con->vdev, VIRTIO_CONSOLE_RXQ, ret);
+            vmm_virtio_mmio_queue_error(&con->vdev, VIRTIO_CONSOLE_RXQ, ret);
             break;
         }
         if (ret == 0)
             break;
-        copied = virtq_chain_scatter(&con->chain, 0, buf + done, len - done);
-        if (virtq_push_used(vq, con->chain.head, (uint32_t)copied) < 0)
+        copied = vmm_virtq_chain_scatter(&con->chain, 0, buf + done, len - done);
+        if (vmm_virtq_push_used(vq, con->chain.head, (uint32_t)copied) < 0)
             break;
         pushed = true;
         done += copied;
     }
     if (pushed)
-        virtio_mmio_notify_used(&con->vdev, VIRTIO_CONSOLE_RXQ);
+        vmm_virtio_mmio_notify_used(&con->vdev, VIRTIO_CONSOLE_RXQ);
     return done;
 }
 
@@ -116,7 +116,8 @@ static void console_config_write(struct virtio_mmio *vdev, uint32_t offset, cons
                                  unsigned len)
 {
     (void)len;
-    if (offset == CONSOLE_EMERG_WR && virtio_mmio_has_feature(vdev, VIRTIO_CONSOLE_F_EMERG_WRITE))
+    if (offset == CONSOLE_EMERG_WR &&
+        vmm_virtio_mmio_has_feature(vdev, VIRTIO_CONSOLE_F_EMERG_WRITE))
         console_output(to_console(vdev), buf, 1);
 }
 
@@ -131,12 +132,12 @@ static const struct virtio_dev_ops console_ops = {
     .queue_notify = console_notify,
 };
 
-int virtio_console_init(struct virtio_console *con, struct vmm_vm *vm, const char *name,
-                        uint64_t base, unsigned irq, const struct vmm_stream_backend *backend)
+int vmm_virtio_console_init(struct virtio_console *con, struct vmm_vm *vm, const char *name,
+                            uint64_t base, unsigned irq, const struct vmm_stream_backend *backend)
 {
     if (backend == NULL || backend->write == NULL)
         return -VMM_EINVAL;
     memset(con, 0, sizeof(*con));
     con->backend = backend;
-    return virtio_mmio_init(&con->vdev, &console_ops, con, vm, name, base, irq);
+    return vmm_virtio_mmio_init(&con->vdev, &console_ops, con, vm, name, base, irq);
 }

@@ -47,9 +47,9 @@ static int tx_prepare(struct virtio_net *net, struct virtq *vq)
     const char *why;
 
     if (c->nr_writable != 0) {
-        return virtq_fail(vq, -VMM_EINVAL, "writable descriptor in a transmit chain");
+        return vmm_virtq_fail(vq, -VMM_EINVAL, "writable descriptor in a transmit chain");
     }
-    if (virtq_chain_gather(c, 0, hdr, sizeof(hdr)) != sizeof(hdr)) {
+    if (vmm_virtq_chain_gather(c, 0, hdr, sizeof(hdr)) != sizeof(hdr)) {
         tx_drop(net, "header shorter than 12 bytes");
         return 0;
     }
@@ -60,8 +60,8 @@ static int tx_prepare(struct virtio_net *net, struct virtq *vq)
     }
     /* Offloads are checked against what was negotiated (5.1.6.2); the
      * backend gets the checked copy, which the guest cannot change later. */
-    why = virtio_net_hdr_check(hdr, frame_len, virtio_net_features(net), VIRTIO_NET_DIR_TX,
-                               net->tx_hdr, &net->tx_gso);
+    why = vmm_virtio_net_hdr_check(hdr, frame_len, virtio_net_features(net), VIRTIO_NET_DIR_TX,
+                                   net->tx_hdr, &net->tx_gso);
     if (why != NULL) {
         tx_drop(net, why);
         return 0;
@@ -117,7 +117,7 @@ static int net_tx(struct virtio_net *net, struct virtq *vq)
     /* Bounded: a legitimate driver has at most num chains outstanding. */
     for (unsigned n = 0; n <= vq->num; n++) {
         if (!net->tx_held) {
-            ret = virtq_pop(vq, &net->tx_chain);
+            ret = vmm_virtq_pop(vq, &net->tx_chain);
             if (ret <= 0)
                 break;
             ret = tx_prepare(net, vq);
@@ -132,7 +132,7 @@ static int net_tx(struct virtio_net *net, struct virtq *vq)
             break;
         }
         net->tx_held = false;
-        ret = virtq_push_used(vq, net->tx_chain.head, 0);
+        ret = vmm_virtq_push_used(vq, net->tx_chain.head, 0);
         if (ret < 0)
             break;
         pushed = true;
@@ -141,29 +141,29 @@ static int net_tx(struct virtio_net *net, struct virtq *vq)
     if (burst > net->stats.tx_burst_max)
         net->stats.tx_burst_max = burst;
     if (pushed)
-        virtio_mmio_notify_used(&net->vdev, VIRTIO_NET_TXQ);
+        vmm_virtio_mmio_notify_used(&net->vdev, VIRTIO_NET_TXQ);
     return ret < 0 ? ret : 0;
 }
 
-void virtio_net_tx_resume(struct virtio_net *net)
+void vmm_virtio_net_tx_resume(struct virtio_net *net)
 {
     const struct vmm_net_backend *be = net->backend;
-    struct virtq *vq = virtio_mmio_queue(&net->vdev, VIRTIO_NET_TXQ);
+    struct virtq *vq = vmm_virtio_mmio_queue(&net->vdev, VIRTIO_NET_TXQ);
     int ret;
 
     if (vq == NULL)
         return;
     ret = net_tx(net, vq);
     if (ret < 0) {
-        virtio_mmio_queue_error(&net->vdev, VIRTIO_NET_TXQ, ret);
+        vmm_virtio_mmio_queue_error(&net->vdev, VIRTIO_NET_TXQ, ret);
         return;
     }
     /* Deferred transmit: kicks stay off while frames wait for the backend
      * (a kept chain: it resumes us). Drained: ask for kicks again, and if
      * the driver queued more meanwhile, it sent no kick for them, so
      * schedule another pass (2.7.10). */
-    if (be->tx_kick != NULL && !net->tx_held && virtq_enable_notify(vq)) {
-        virtq_disable_notify(vq);
+    if (be->tx_kick != NULL && !net->tx_held && vmm_virtq_enable_notify(vq)) {
+        vmm_virtq_disable_notify(vq);
         be->tx_kick(be->ctx);
     }
 }
@@ -173,7 +173,7 @@ void virtio_net_tx_resume(struct virtio_net *net)
 static int net_notify(struct virtio_mmio *vdev, unsigned q)
 {
     struct virtio_net *net = to_net(vdev);
-    struct virtq *vq = virtio_mmio_queue(vdev, q);
+    struct virtq *vq = vmm_virtio_mmio_queue(vdev, q);
 
     if (vq == NULL)
         return 0;
@@ -182,7 +182,7 @@ static int net_notify(struct virtio_mmio *vdev, unsigned q)
         if (net->backend->tx_kick == NULL)
             return net_tx(net, vq);
         /* The backend's thread sends; no more kicks until it has drained. */
-        virtq_disable_notify(vq);
+        vmm_virtq_disable_notify(vq);
         net->backend->tx_kick(net->backend->ctx);
         return 0;
     }
@@ -235,7 +235,7 @@ static void net_driver_ok(struct virtio_mmio *vdev)
 {
     struct virtio_net *net = to_net(vdev);
 
-    net_set_offloads(net, virtio_net_hdr_offloads(virtio_net_features(net)));
+    net_set_offloads(net, vmm_virtio_net_hdr_offloads(virtio_net_features(net)));
 }
 
 static void net_reset(struct virtio_mmio *vdev)
@@ -281,22 +281,22 @@ static const struct virtio_dev_ops net_ops_offload = {
     .driver_ok = net_driver_ok,
 };
 
-void virtio_net_set_link(struct virtio_net *net, bool up)
+void vmm_virtio_net_set_link(struct virtio_net *net, bool up)
 {
     if (net->link_up == up)
         return;
     net->link_up = up;
-    virtio_mmio_config_changed(&net->vdev);
+    vmm_virtio_mmio_config_changed(&net->vdev);
 }
 
-struct virtio_net_stats virtio_net_stats(const struct virtio_net *net)
+struct vmm_virtio_net_stats vmm_virtio_net_stats(const struct virtio_net *net)
 {
     return net->stats;
 }
 
-int virtio_net_init(struct virtio_net *net, struct vmm_vm *vm, const char *name, uint64_t base,
-                    unsigned irq, const uint8_t mac[6], uint16_t mtu,
-                    const struct vmm_net_backend *backend)
+int vmm_virtio_net_init(struct virtio_net *net, struct vmm_vm *vm, const char *name, uint64_t base,
+                        unsigned irq, const uint8_t mac[6], uint16_t mtu,
+                        const struct vmm_net_backend *backend)
 {
     if (backend == NULL || backend->tx == NULL || mac == NULL || (mtu != 0 && mtu < NET_MIN_MTU))
         return -VMM_EINVAL;
@@ -305,6 +305,6 @@ int virtio_net_init(struct virtio_net *net, struct vmm_vm *vm, const char *name,
     memcpy(net->mac, mac, sizeof(net->mac));
     net->mtu = mtu ? mtu : VIRTIO_NET_DEFAULT_MTU;
     net->link_up = true;
-    return virtio_mmio_init(&net->vdev, backend->vnet_hdr ? &net_ops_offload : &net_ops, net, vm,
-                            name, base, irq);
+    return vmm_virtio_mmio_init(&net->vdev, backend->vnet_hdr ? &net_ops_offload : &net_ops, net,
+                                vm, name, base, irq);
 }

@@ -55,9 +55,9 @@ static const char *check_gso(const struct hdr_rules *r, uint8_t gso_type, uint64
     }
 }
 
-const char *virtio_net_hdr_check(const uint8_t in[VIRTIO_NET_HDR_LEN], size_t frame_len,
-                                 uint64_t features, enum virtio_net_dir dir,
-                                 uint8_t out[VIRTIO_NET_HDR_LEN], bool *gso)
+const char *vmm_virtio_net_hdr_check(const uint8_t in[VIRTIO_NET_HDR_LEN], size_t frame_len,
+                                     uint64_t features, enum virtio_net_dir dir,
+                                     uint8_t out[VIRTIO_NET_HDR_LEN], bool *gso)
 {
     const struct hdr_rules *r = &rules[dir];
     uint8_t flags = in[HDR_FLAGS], gso_type = in[HDR_GSO_TYPE];
@@ -100,7 +100,7 @@ const char *virtio_net_hdr_check(const uint8_t in[VIRTIO_NET_HDR_LEN], size_t fr
     return NULL;
 }
 
-unsigned virtio_net_hdr_offloads(uint64_t features)
+unsigned vmm_virtio_net_hdr_offloads(uint64_t features)
 {
     unsigned o = 0;
 

@@ -28,12 +28,12 @@ enum virtio_net_dir {
  * fields kept, num_buffers zero). NULL if acceptable, else why not.
  * *@gso is set when the header asks for segmentation.
  */
-const char *virtio_net_hdr_check(const uint8_t in[VIRTIO_NET_HDR_LEN], size_t frame_len,
-                                 uint64_t features, enum virtio_net_dir dir,
-                                 uint8_t out[VIRTIO_NET_HDR_LEN], bool *gso);
+const char *vmm_virtio_net_hdr_check(const uint8_t in[VIRTIO_NET_HDR_LEN], size_t frame_len,
+                                     uint64_t features, enum virtio_net_dir dir,
+                                     uint8_t out[VIRTIO_NET_HDR_LEN], bool *gso);
 
 /* The VMM_NET_OFFLOAD_* kinds the host may hand a driver with @features. */
-unsigned virtio_net_hdr_offloads(uint64_t features);
+unsigned vmm_virtio_net_hdr_offloads(uint64_t features);
 
 /* The feature bits the driver negotiated. */
 static inline uint64_t virtio_net_features(const struct virtio_net *net)

@@ -31,17 +31,18 @@ static int rx_reserve_one(struct virtio_net *net, struct virtq *vq)
 
     if (net->rx_nr_bufs == VIRTIO_NET_RX_MAX_CHAINS || rx_seg_full(net))
         return 0;
-    ret = virtq_pop(vq, &net->rx_chain);
+    ret = vmm_virtq_pop(vq, &net->rx_chain);
     if (ret <= 0)
         return ret;
     if (net->rx_chain.nr_readable != 0 || net->rx_chain.writable_len < VIRTIO_NET_HDR_LEN)
-        return virtq_fail(vq, -VMM_EINVAL, "receive chain not writable or shorter than the header");
+        return vmm_virtq_fail(vq, -VMM_EINVAL,
+                              "receive chain not writable or shorter than the header");
     b = &net->rx_bufs[net->rx_nr_bufs];
     b->head = net->rx_chain.head;
     b->seg_first = (uint16_t)net->rx_nr_seg;
     b->nr_seg = 0;
     b->len = 0;
-    w = virtq_chain_writable(&net->rx_chain);
+    w = vmm_virtq_chain_writable(&net->rx_chain);
     /* The segment pool is shared; a chain that does not fit whole keeps
      * what fits (a device may fill less than a buffer offers). */
     for (unsigned i = 0; i < net->rx_chain.nr_writable && net->rx_nr_seg < VIRTQ_MAX_CHAIN; i++) {
@@ -57,11 +58,11 @@ static int rx_reserve_one(struct virtio_net *net, struct virtq *vq)
         net->rx_nr_seg = b->seg_first;
         net->rx_seg_full = true;
         net->stats.rx_unused++;
-        ret = virtq_push_used(vq, b->head, 0);
+        ret = vmm_virtq_push_used(vq, b->head, 0);
         if (net->rx_batch)
             net->rx_unsent = true;
         else
-            virtio_mmio_notify_used(&net->vdev, VIRTIO_NET_RXQ);
+            vmm_virtio_mmio_notify_used(&net->vdev, VIRTIO_NET_RXQ);
         return ret < 0 ? ret : 0;
     }
     net->rx_nr_bufs++;
@@ -155,7 +156,7 @@ static int rx_fill(struct virtio_net *net, struct virtq *vq, unsigned nbufs, con
         size_t n = b->len < total - done ? b->len : total - done;
 
         rx_stream_copy(net, b, hdr, frame, done, n);
-        ret = virtq_push_used(vq, b->head, (uint32_t)n);
+        ret = vmm_virtq_push_used(vq, b->head, (uint32_t)n);
         if (ret < 0)
             break;
         done += n;
@@ -186,8 +187,8 @@ static int rx_take_bufs(struct virtio_net *net, struct virtq *vq, bool mergeable
 static int net_rx(struct virtio_net *net, const uint8_t *hdr, bool gso, const uint8_t *frame,
                   size_t len)
 {
-    struct virtq *vq = virtio_mmio_queue(&net->vdev, VIRTIO_NET_RXQ);
-    bool mergeable = virtio_mmio_has_feature(&net->vdev, VIRTIO_NET_F_MRG_RXBUF);
+    struct virtq *vq = vmm_virtio_mmio_queue(&net->vdev, VIRTIO_NET_RXQ);
+    bool mergeable = vmm_virtio_mmio_has_feature(&net->vdev, VIRTIO_NET_F_MRG_RXBUF);
     size_t need = VIRTIO_NET_HDR_LEN + len, have = 0;
     unsigned nbufs = 0;
     int ret;
@@ -197,7 +198,7 @@ static int net_rx(struct virtio_net *net, const uint8_t *hdr, bool gso, const ui
     if (len < VIRTIO_NET_ETH_HLEN || len > (gso ? VIRTIO_NET_MAX_GSO_FRAME : VIRTIO_NET_MAX_FRAME))
         return rx_drop(net, -VMM_EINVAL, "bad length", len);
     /* A GSO frame is larger than the MTU by design; its segments are not. */
-    if (!gso && virtio_mmio_has_feature(&net->vdev, VIRTIO_NET_F_MTU) &&
+    if (!gso && vmm_virtio_mmio_has_feature(&net->vdev, VIRTIO_NET_F_MTU) &&
         len > (size_t)net->mtu + NET_RX_L2_OVERHEAD)
         return rx_drop(net, -VMM_E2BIG, "larger than the MTU", len);
     /* Guest kicks on the receive queue are wanted only while a frame waits
@@ -205,10 +206,10 @@ static int net_rx(struct virtio_net *net, const uint8_t *hdr, bool gso, const ui
     for (unsigned pass = 0; pass < 2; pass++) {
         ret = rx_take_bufs(net, vq, mergeable, need, &nbufs, &have);
         if (ret < 0) {
-            virtio_mmio_queue_error(&net->vdev, VIRTIO_NET_RXQ, ret);
+            vmm_virtio_mmio_queue_error(&net->vdev, VIRTIO_NET_RXQ, ret);
             return rx_drop(net, ret, "receive queue broken", len);
         }
-        if (have >= need || (nbufs > 0 && !mergeable) || !virtq_enable_notify(vq))
+        if (have >= need || (nbufs > 0 && !mergeable) || !vmm_virtq_enable_notify(vq))
             break;
     }
     if (have < need) {
@@ -220,14 +221,14 @@ static int net_rx(struct virtio_net *net, const uint8_t *hdr, bool gso, const ui
         net->stats.rx_no_room++;
         return -VMM_EAGAIN;
     }
-    virtq_disable_notify(vq);
+    vmm_virtq_disable_notify(vq);
     ret = rx_fill(net, vq, nbufs, hdr, frame, len);
     if (net->rx_batch)
         net->rx_unsent = true;
     else
-        virtio_mmio_notify_used(&net->vdev, VIRTIO_NET_RXQ);
+        vmm_virtio_mmio_notify_used(&net->vdev, VIRTIO_NET_RXQ);
     if (ret < 0) {
-        virtio_mmio_queue_error(&net->vdev, VIRTIO_NET_RXQ, ret);
+        vmm_virtio_mmio_queue_error(&net->vdev, VIRTIO_NET_RXQ, ret);
         return rx_drop(net, ret, "receive queue broken", len);
     }
     net->stats.rx_frames++;
@@ -235,14 +236,14 @@ static int net_rx(struct virtio_net *net, const uint8_t *hdr, bool gso, const ui
     return 0;
 }
 
-int virtio_net_rx(struct virtio_net *net, const void *frame, size_t len)
+int vmm_virtio_net_rx(struct virtio_net *net, const void *frame, size_t len)
 {
     static const uint8_t no_offload[VIRTIO_NET_HDR_LEN];
 
     return net_rx(net, no_offload, false, frame, len);
 }
 
-int virtio_net_rx_vnet(struct virtio_net *net, const void *buf, size_t len)
+int vmm_virtio_net_rx_vnet(struct virtio_net *net, const void *buf, size_t len)
 {
     uint8_t hdr[VIRTIO_NET_HDR_LEN];
     const char *why;
@@ -253,21 +254,22 @@ int virtio_net_rx_vnet(struct virtio_net *net, const void *buf, size_t len)
     len -= VIRTIO_NET_HDR_LEN;
     /* The host's header, checked like the guest's: the backend's offloads
      * may lag behind a renegotiation by a few frames. */
-    why = virtio_net_hdr_check(buf, len, virtio_net_features(net), VIRTIO_NET_DIR_RX, hdr, &gso);
+    why =
+        vmm_virtio_net_hdr_check(buf, len, virtio_net_features(net), VIRTIO_NET_DIR_RX, hdr, &gso);
     if (why != NULL)
         return rx_drop(net, -VMM_EINVAL, why, len);
     return net_rx(net, hdr, gso, (const uint8_t *)buf + VIRTIO_NET_HDR_LEN, len);
 }
 
-void virtio_net_rx_batch_begin(struct virtio_net *net)
+void vmm_virtio_net_rx_batch_begin(struct virtio_net *net)
 {
     net->rx_batch = true;
 }
 
-void virtio_net_rx_batch_end(struct virtio_net *net)
+void vmm_virtio_net_rx_batch_end(struct virtio_net *net)
 {
     net->rx_batch = false;
     if (net->rx_unsent)
-        virtio_mmio_notify_used(&net->vdev, VIRTIO_NET_RXQ);
+        vmm_virtio_mmio_notify_used(&net->vdev, VIRTIO_NET_RXQ);
     net->rx_unsent = false;
 }

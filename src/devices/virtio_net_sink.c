@@ -8,30 +8,30 @@ _Static_assert(VIRTIO_NET_HDR_LEN == VMM_NET_HDR_LEN, "one virtio_net_hdr size")
 
 static int sink_rx(void *dev, const void *frame, size_t len)
 {
-    return virtio_net_rx(dev, frame, len);
+    return vmm_virtio_net_rx(dev, frame, len);
 }
 
 static int sink_rx_vnet(void *dev, const void *frame, size_t len)
 {
-    return virtio_net_rx_vnet(dev, frame, len);
+    return vmm_virtio_net_rx_vnet(dev, frame, len);
 }
 
 static void sink_rx_batch_begin(void *dev)
 {
-    virtio_net_rx_batch_begin(dev);
+    vmm_virtio_net_rx_batch_begin(dev);
 }
 
 static void sink_rx_batch_end(void *dev)
 {
-    virtio_net_rx_batch_end(dev);
+    vmm_virtio_net_rx_batch_end(dev);
 }
 
 static void sink_tx_resume(void *dev)
 {
-    virtio_net_tx_resume(dev);
+    vmm_virtio_net_tx_resume(dev);
 }
 
-struct vmm_net_sink virtio_net_sink(struct virtio_net *net)
+struct vmm_net_sink vmm_virtio_net_sink(struct virtio_net *net)
 {
     bool vnet = net->backend != NULL && net->backend->vnet_hdr;
 

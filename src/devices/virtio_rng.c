@@ -20,7 +20,7 @@ static struct virtio_rng *to_rng(struct virtio_mmio *vdev)
 static size_t fill_chain(struct virtio_rng *rng, size_t cap, int *err)
 {
     const struct vmm_entropy_backend *be = rng->backend;
-    const struct vmm_iov *wr = virtq_chain_writable(&rng->chain);
+    const struct vmm_iov *wr = vmm_virtq_chain_writable(&rng->chain);
     size_t done = 0;
 
     for (unsigned i = 0; i < rng->chain.nr_writable && done < cap; i++) {
@@ -42,7 +42,7 @@ static size_t fill_chain(struct virtio_rng *rng, size_t cap, int *err)
 /* Fill and return chains until the ring is empty or the budget is spent. */
 static int rng_run(struct virtio_rng *rng)
 {
-    struct virtq *vq = virtio_mmio_queue(&rng->vdev, RNG_REQUESTQ);
+    struct virtq *vq = vmm_virtio_mmio_queue(&rng->vdev, RNG_REQUESTQ);
     size_t budget = VIRTIO_RNG_MAX_CALL_BYTES;
     bool pushed = false;
     int ret = 0;
@@ -54,7 +54,7 @@ static int rng_run(struct virtio_rng *rng)
         int err = 0;
 
         if (!rng->held) {
-            ret = virtq_pop(vq, &rng->chain);
+            ret = vmm_virtq_pop(vq, &rng->chain);
             if (ret <= 0)
                 break;
             if (rng->chain.nr_readable > 0 && vmm_ratelimit_first(&rng->rl_readable))
@@ -80,13 +80,13 @@ static int rng_run(struct virtio_rng *rng)
         }
         budget -= done;
         rng->bytes += done;
-        ret = virtq_push_used(vq, rng->chain.head, (uint32_t)done);
+        ret = vmm_virtq_push_used(vq, rng->chain.head, (uint32_t)done);
         if (ret < 0)
             break;
         pushed = true;
     }
     if (pushed)
-        virtio_mmio_notify_used(&rng->vdev, RNG_REQUESTQ);
+        vmm_virtio_mmio_notify_used(&rng->vdev, RNG_REQUESTQ);
     return ret < 0 ? ret : 0;
 }
 
@@ -107,19 +107,19 @@ static void rng_queue_reset(struct virtio_mmio *vdev, unsigned q)
     rng_reset(vdev);
 }
 
-void virtio_rng_process(struct virtio_rng *rng)
+void vmm_virtio_rng_process(struct virtio_rng *rng)
 {
     int ret = rng_run(rng);
 
     if (ret < 0)
-        virtio_mmio_queue_error(&rng->vdev, RNG_REQUESTQ, ret);
+        vmm_virtio_mmio_queue_error(&rng->vdev, RNG_REQUESTQ, ret);
 }
 
-bool virtio_rng_pending(struct virtio_rng *rng)
+bool vmm_virtio_rng_pending(struct virtio_rng *rng)
 {
-    struct virtq *vq = virtio_mmio_queue(&rng->vdev, RNG_REQUESTQ);
+    struct virtq *vq = vmm_virtio_mmio_queue(&rng->vdev, RNG_REQUESTQ);
 
-    return vq != NULL && (rng->held || virtq_has_avail(vq));
+    return vq != NULL && (rng->held || vmm_virtq_has_avail(vq));
 }
 
 static const struct virtio_dev_ops rng_ops = {
@@ -131,12 +131,12 @@ static const struct virtio_dev_ops rng_ops = {
     .queue_reset = rng_queue_reset,
 };
 
-int virtio_rng_init(struct virtio_rng *rng, struct vmm_vm *vm, const char *name, uint64_t base,
-                    unsigned irq, const struct vmm_entropy_backend *backend)
+int vmm_virtio_rng_init(struct virtio_rng *rng, struct vmm_vm *vm, const char *name, uint64_t base,
+                        unsigned irq, const struct vmm_entropy_backend *backend)
 {
     if (backend == NULL || backend->fill == NULL)
         return -VMM_EINVAL;
     memset(rng, 0, sizeof(*rng));
     rng->backend = backend;
-    return virtio_mmio_init(&rng->vdev, &rng_ops, rng, vm, name, base, irq);
+    return vmm_virtio_mmio_init(&rng->vdev, &rng_ops, rng, vm, name, base, irq);
 }

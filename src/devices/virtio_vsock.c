@@ -22,7 +22,8 @@ static struct virtio_vsock *to_vsock(struct virtio_mmio *vdev)
     return vdev->priv;
 }
 
-void virtio_vsock_hdr_decode(const uint8_t raw[VIRTIO_VSOCK_HDR_LEN], struct virtio_vsock_hdr *h)
+void vmm_virtio_vsock_hdr_decode(const uint8_t raw[VIRTIO_VSOCK_HDR_LEN],
+                                 struct virtio_vsock_hdr *h)
 {
     h->src_cid = vmm_get_le64(raw);
     h->dst_cid = vmm_get_le64(raw + 8);
@@ -36,7 +37,8 @@ void virtio_vsock_hdr_decode(const uint8_t raw[VIRTIO_VSOCK_HDR_LEN], struct vir
     h->fwd_cnt = vmm_get_le32(raw + 40);
 }
 
-void virtio_vsock_hdr_encode(const struct virtio_vsock_hdr *h, uint8_t raw[VIRTIO_VSOCK_HDR_LEN])
+void vmm_virtio_vsock_hdr_encode(const struct virtio_vsock_hdr *h,
+                                 uint8_t raw[VIRTIO_VSOCK_HDR_LEN])
 {
     vmm_put_le64(raw, h->src_cid);
     vmm_put_le64(raw + 8, h->dst_cid);
@@ -62,7 +64,7 @@ static void bad_packet(struct virtio_vsock *vs, const char *why)
 static int conn_lookup(const struct virtio_vsock *vs, uint32_t guest_port, uint32_t host_port)
 {
     for (unsigned i = 0; i < VMM_VSOCK_MAX_CONNS; i++) {
-        const struct virtio_vsock_conn *c = &vs->conns[i];
+        const struct vmm_virtio_vsock_conn *c = &vs->conns[i];
 
         if (c->state != VIRTIO_VSOCK_FREE && c->guest_port == guest_port &&
             c->host_port == host_port)
@@ -77,16 +79,16 @@ static void reject(struct virtio_vsock *vs, const struct virtio_vsock_hdr *h, in
     if (h->op == VIRTIO_VSOCK_OP_RST)
         return;
     if (id >= 0)
-        vsock_conn_fail(vs, (unsigned)id);
+        vmm_vsock_conn_fail(vs, (unsigned)id);
     else
-        vsock_orphan_rst(vs, h);
+        vmm_vsock_orphan_rst(vs, h);
 }
 
 /* A guest REQUEST (5.10.6.4): a new connection to host port dst_port. */
 static void guest_request(struct virtio_vsock *vs, const struct virtio_vsock_hdr *h, int id)
 {
     const struct vmm_vsock_backend *be = vs->backend;
-    struct virtio_vsock_conn *c;
+    struct vmm_virtio_vsock_conn *c;
 
     if (id >= 0) { /* a second REQUEST for a live connection */
         reject(vs, h, id);
@@ -97,7 +99,7 @@ static void guest_request(struct virtio_vsock *vs, const struct virtio_vsock_hdr
             break;
     if (id == (int)VMM_VSOCK_MAX_CONNS) {
         vs->stats.table_full++;
-        vsock_orphan_rst(vs, h);
+        vmm_vsock_orphan_rst(vs, h);
         return;
     }
     c = &vs->conns[id];
@@ -120,7 +122,7 @@ VMM_WRAPS static void guest_rw(struct virtio_vsock *vs, const struct virtio_vsoc
                                unsigned id)
 {
     const struct vmm_vsock_backend *be = vs->backend;
-    struct virtio_vsock_conn *c = &vs->conns[id];
+    struct vmm_virtio_vsock_conn *c = &vs->conns[id];
     const struct virtq_chain *chain = &vs->tx_chain;
     uint32_t unconsumed = c->rx_cnt - c->fwd_cnt;
     size_t skip = VIRTIO_VSOCK_HDR_LEN;
@@ -136,7 +138,7 @@ VMM_WRAPS static void guest_rw(struct virtio_vsock *vs, const struct virtio_vsoc
         if (vmm_ratelimit_first(&vs->rl_credit))
             vmm_warn("%s: guest port %u sent beyond its credit; connection reset",
                      vs->vdev.dev.name, c->guest_port);
-        vsock_conn_fail(vs, id);
+        vmm_vsock_conn_fail(vs, id);
         return;
     }
     if (h->len == 0)
@@ -153,19 +155,19 @@ VMM_WRAPS static void guest_rw(struct virtio_vsock *vs, const struct virtio_vsoc
     }
     took = be->send(be->ctx, id, vs->payload, nr);
     if (took < 0) {
-        vsock_conn_fail(vs, id);
+        vmm_vsock_conn_fail(vs, id);
         return;
     }
     c->rx_cnt += h->len;
     vs->stats.tx_bytes += h->len;
     c->fwd_cnt += (uint32_t)((unsigned long)took < h->len ? (unsigned long)took : h->len);
-    vsock_check_credit_update(vs, c);
+    vmm_vsock_check_credit_update(vs, c);
 }
 
 static void guest_shutdown(struct virtio_vsock *vs, const struct virtio_vsock_hdr *h, unsigned id)
 {
     const struct vmm_vsock_backend *be = vs->backend;
-    struct virtio_vsock_conn *c = &vs->conns[id];
+    struct vmm_virtio_vsock_conn *c = &vs->conns[id];
     unsigned flags = h->flags & VSOCK_SHUTDOWN_MASK;
 
     c->peer_shutdown |= (uint8_t)flags;
@@ -182,14 +184,14 @@ static void guest_shutdown(struct virtio_vsock *vs, const struct virtio_vsock_hd
 /* Act on a validated packet @h for known connection @id. */
 static void guest_packet(struct virtio_vsock *vs, const struct virtio_vsock_hdr *h, unsigned id)
 {
-    struct virtio_vsock_conn *c = &vs->conns[id];
+    struct vmm_virtio_vsock_conn *c = &vs->conns[id];
     const struct vmm_vsock_backend *be = vs->backend;
 
     if (c->state == VIRTIO_VSOCK_RST_PENDING)
         return; /* already reset; the RST is on its way */
     c->peer_buf_alloc = h->buf_alloc;
     c->peer_fwd_cnt = h->fwd_cnt;
-    if (vsock_peer_credit(c) > 0)
+    if (vmm_vsock_peer_credit(c) > 0)
         c->credit_asked = false;
     switch (h->op) {
     case VIRTIO_VSOCK_OP_RESPONSE:
@@ -235,13 +237,13 @@ static int guest_tx_packet(struct virtio_vsock *vs, struct virtq *vq)
     int id;
 
     if (chain->nr_writable != 0) {
-        return virtq_fail(vq, -VMM_EINVAL, "writable descriptor in a transmit packet");
+        return vmm_virtq_fail(vq, -VMM_EINVAL, "writable descriptor in a transmit packet");
     }
-    if (virtq_chain_gather(chain, 0, raw, sizeof(raw)) != sizeof(raw)) {
+    if (vmm_virtq_chain_gather(chain, 0, raw, sizeof(raw)) != sizeof(raw)) {
         bad_packet(vs, "header shorter than 44 bytes");
         return 0;
     }
-    virtio_vsock_hdr_decode(raw, &h);
+    vmm_virtio_vsock_hdr_decode(raw, &h);
     vs->stats.tx_pkts++;
     if (h.src_cid != vs->guest_cid) {
         bad_packet(vs, "src_cid is not the guest's CID"); /* forged: no reply */
@@ -284,20 +286,20 @@ static int vsock_tx(struct virtio_vsock *vs, struct virtq *vq)
 
     /* Bounded: a legitimate driver has at most num chains outstanding. */
     for (unsigned n = 0; n < vq->num; n++) {
-        ret = virtq_pop(vq, &vs->tx_chain);
+        ret = vmm_virtq_pop(vq, &vs->tx_chain);
         if (ret <= 0)
             break;
         ret = guest_tx_packet(vs, vq);
         if (ret < 0)
             break;
-        ret = virtq_push_used(vq, vs->tx_chain.head, 0);
+        ret = vmm_virtq_push_used(vq, vs->tx_chain.head, 0);
         if (ret < 0)
             break;
         pushed = true;
     }
     if (pushed)
-        virtio_mmio_notify_used(&vs->vdev, VIRTIO_VSOCK_TXQ);
-    vsock_pump(vs);
+        vmm_virtio_mmio_notify_used(&vs->vdev, VIRTIO_VSOCK_TXQ);
+    vmm_vsock_pump(vs);
     wake_backend(vs);
     return ret < 0 ? ret : 0;
 }
@@ -305,14 +307,14 @@ static int vsock_tx(struct virtio_vsock *vs, struct virtq *vq)
 static int vsock_notify(struct virtio_mmio *vdev, unsigned q)
 {
     struct virtio_vsock *vs = to_vsock(vdev);
-    struct virtq *vq = virtio_mmio_queue(vdev, q);
+    struct virtq *vq = vmm_virtio_mmio_queue(vdev, q);
 
     if (vq == NULL)
         return 0;
     if (q == VIRTIO_VSOCK_TXQ)
         return vsock_tx(vs, vq);
     if (q == VIRTIO_VSOCK_RXQ) {
-        vsock_pump(vs);
+        vmm_vsock_pump(vs);
         wake_backend(vs);
     }
     return 0; /* event queue: stdvmm sends no events */
@@ -354,8 +356,9 @@ static const struct virtio_dev_ops vsock_ops = {
     .reset = vsock_reset,
 };
 
-int virtio_vsock_init(struct virtio_vsock *vs, struct vmm_vm *vm, const char *name, uint64_t base,
-                      unsigned irq, uint64_t guest_cid, const struct vmm_vsock_backend *backend)
+int vmm_virtio_vsock_init(struct virtio_vsock *vs, struct vmm_vm *vm, const char *name,
+                          uint64_t base, unsigned irq, uint64_t guest_cid,
+                          const struct vmm_vsock_backend *backend)
 {
     if (backend == NULL || backend->connect == NULL || backend->connected == NULL ||
         backend->send == NULL || backend->shutdown == NULL || backend->closed == NULL ||
@@ -365,15 +368,16 @@ int virtio_vsock_init(struct virtio_vsock *vs, struct vmm_vm *vm, const char *na
     vs->backend = backend;
     vs->guest_cid = guest_cid;
     vs->next_host_port = 1u << 30;
-    return virtio_mmio_init(&vs->vdev, &vsock_ops, vs, vm, name, base, irq);
+    return vmm_virtio_mmio_init(&vs->vdev, &vsock_ops, vs, vm, name, base, irq);
 }
 
-struct virtio_vsock_stats virtio_vsock_stats(const struct virtio_vsock *vs)
+struct vmm_virtio_vsock_stats vmm_virtio_vsock_stats(const struct virtio_vsock *vs)
 {
     return vs->stats;
 }
 
-const struct virtio_vsock_conn *virtio_vsock_conn(const struct virtio_vsock *vs, unsigned conn)
+const struct vmm_virtio_vsock_conn *vmm_virtio_vsock_conn(const struct virtio_vsock *vs,
+                                                          unsigned conn)
 {
     return conn < VMM_VSOCK_MAX_CONNS ? &vs->conns[conn] : NULL;
 }

@@ -8,19 +8,19 @@
 
 /* Send the control packets connections owe the guest, as far as receive
  * buffers allow; the rest stay pending. */
-void vsock_pump(struct virtio_vsock *vs);
+void vmm_vsock_pump(struct virtio_vsock *vs);
 
 /* Bytes the guest can still take on @c (peer buf_alloc minus in flight). */
-uint32_t vsock_peer_credit(const struct virtio_vsock_conn *c);
+uint32_t vmm_vsock_peer_credit(const struct vmm_virtio_vsock_conn *c);
 
 /* Ask for a CREDIT_UPDATE when the guest's view of our free space lags
  * behind by half of buf_alloc or more. */
-void vsock_check_credit_update(struct virtio_vsock *vs, struct virtio_vsock_conn *c);
+void vmm_vsock_check_credit_update(struct virtio_vsock *vs, struct vmm_virtio_vsock_conn *c);
 
 /* Drop @c after a protocol error: tell the backend, owe the guest an RST. */
-void vsock_conn_fail(struct virtio_vsock *vs, unsigned id);
+void vmm_vsock_conn_fail(struct virtio_vsock *vs, unsigned id);
 
 /* Owe an RST for guest packet @h that matches no connection. */
-void vsock_orphan_rst(struct virtio_vsock *vs, const struct virtio_vsock_hdr *h);
+void vmm_vsock_orphan_rst(struct virtio_vsock *vs, const struct virtio_vsock_hdr *h);
 
 #endif

@@ -11,14 +11,15 @@
 #include "virtio_vsock_internal.h"
 
 /* The counters run free and wrap (5.10.6.3): differences are what count. */
-VMM_WRAPS uint32_t vsock_peer_credit(const struct virtio_vsock_conn *c)
+VMM_WRAPS uint32_t vmm_vsock_peer_credit(const struct vmm_virtio_vsock_conn *c)
 {
     uint32_t in_flight = c->tx_cnt - c->peer_fwd_cnt;
 
     return in_flight >= c->peer_buf_alloc ? 0 : c->peer_buf_alloc - in_flight;
 }
 
-VMM_WRAPS void vsock_check_credit_update(struct virtio_vsock *vs, struct virtio_vsock_conn *c)
+VMM_WRAPS void vmm_vsock_check_credit_update(struct virtio_vsock *vs,
+                                             struct vmm_virtio_vsock_conn *c)
 {
     if (c->fwd_cnt - c->fwd_cnt_sent >= vs->backend->buf_alloc / 2)
         c->pending |= VIRTIO_VSOCK_PEND_CREDIT_UPDATE;
@@ -28,14 +29,15 @@ VMM_WRAPS void vsock_check_credit_update(struct virtio_vsock *vs, struct virtio_
  * negative code (the queue is then failed). */
 static int rx_take(struct virtio_vsock *vs, struct virtq *vq)
 {
-    int ret = virtq_pop(vq, &vs->rx_chain);
+    int ret = vmm_virtq_pop(vq, &vs->rx_chain);
 
     if (ret > 0 &&
         (vs->rx_chain.nr_readable != 0 || vs->rx_chain.writable_len < VIRTIO_VSOCK_HDR_LEN)) {
-        ret = virtq_fail(vq, -VMM_EINVAL, "receive chain not writable or shorter than the header");
+        ret = vmm_virtq_fail(vq, -VMM_EINVAL,
+                             "receive chain not writable or shorter than the header");
     }
     if (ret < 0)
-        virtio_mmio_queue_error(&vs->vdev, VIRTIO_VSOCK_RXQ, ret);
+        vmm_virtio_mmio_queue_error(&vs->vdev, VIRTIO_VSOCK_RXQ, ret);
     return ret;
 }
 
@@ -45,11 +47,11 @@ static void rx_put(struct virtio_vsock *vs, struct virtq *vq, const struct virti
 {
     uint8_t raw[VIRTIO_VSOCK_HDR_LEN];
 
-    virtio_vsock_hdr_encode(h, raw);
-    virtq_chain_scatter(&vs->rx_chain, 0, raw, sizeof(raw));
+    vmm_virtio_vsock_hdr_encode(h, raw);
+    vmm_virtq_chain_scatter(&vs->rx_chain, 0, raw, sizeof(raw));
     if (h->len > 0)
-        virtq_chain_scatter(&vs->rx_chain, VIRTIO_VSOCK_HDR_LEN, payload, h->len);
-    (void)virtq_push_used(vq, vs->rx_chain.head, VIRTIO_VSOCK_HDR_LEN + h->len);
+        vmm_virtq_chain_scatter(&vs->rx_chain, VIRTIO_VSOCK_HDR_LEN, payload, h->len);
+    (void)vmm_virtq_push_used(vq, vs->rx_chain.head, VIRTIO_VSOCK_HDR_LEN + h->len);
     vs->stats.rx_pkts++;
     vs->stats.rx_bytes += h->len;
     if (h->op == VIRTIO_VSOCK_OP_RST)
@@ -57,7 +59,7 @@ static void rx_put(struct virtio_vsock *vs, struct virtq *vq, const struct virti
 }
 
 /* A header from the host's end of @c; it advertises our credit. */
-static void conn_hdr(struct virtio_vsock *vs, struct virtio_vsock_conn *c, uint16_t op,
+static void conn_hdr(struct virtio_vsock *vs, struct vmm_virtio_vsock_conn *c, uint16_t op,
                      uint32_t flags, uint32_t len, struct virtio_vsock_hdr *h)
 {
     *h = (struct virtio_vsock_hdr){
@@ -77,7 +79,7 @@ static void conn_hdr(struct virtio_vsock *vs, struct virtio_vsock_conn *c, uint1
 }
 
 /* The first control packet @c owes, in protocol order, as op + flags. */
-static uint16_t conn_next_control(const struct virtio_vsock_conn *c, uint32_t *flags)
+static uint16_t conn_next_control(const struct vmm_virtio_vsock_conn *c, uint32_t *flags)
 {
     static const struct {
         uint8_t bit;
@@ -123,7 +125,7 @@ static uint8_t op_bit(uint16_t op)
 }
 
 /* Send what @c owes: true when all went, false when buffers ran out. */
-static bool pump_conn(struct virtio_vsock *vs, struct virtq *vq, struct virtio_vsock_conn *c,
+static bool pump_conn(struct virtio_vsock *vs, struct virtq *vq, struct vmm_virtio_vsock_conn *c,
                       bool *pushed)
 {
     /* Each round clears one bit, so this ends within the number of bits. */
@@ -144,9 +146,9 @@ static bool pump_conn(struct virtio_vsock *vs, struct virtq *vq, struct virtio_v
     return true;
 }
 
-void vsock_pump(struct virtio_vsock *vs)
+void vmm_vsock_pump(struct virtio_vsock *vs)
 {
-    struct virtq *vq = virtio_mmio_queue(&vs->vdev, VIRTIO_VSOCK_RXQ);
+    struct virtq *vq = vmm_virtio_mmio_queue(&vs->vdev, VIRTIO_VSOCK_RXQ);
     bool pushed = false;
     unsigned sent = 0;
 
@@ -175,12 +177,12 @@ void vsock_pump(struct virtio_vsock *vs)
     vs->nr_orphans -= sent;
 out:
     if (pushed)
-        virtio_mmio_notify_used(&vs->vdev, VIRTIO_VSOCK_RXQ);
+        vmm_virtio_mmio_notify_used(&vs->vdev, VIRTIO_VSOCK_RXQ);
 }
 
-void vsock_conn_fail(struct virtio_vsock *vs, unsigned id)
+void vmm_vsock_conn_fail(struct virtio_vsock *vs, unsigned id)
 {
-    struct virtio_vsock_conn *c = &vs->conns[id];
+    struct vmm_virtio_vsock_conn *c = &vs->conns[id];
 
     if (c->state == VIRTIO_VSOCK_CONNECTING || c->state == VIRTIO_VSOCK_ESTABLISHED)
         vs->backend->closed(vs->backend->ctx, id);
@@ -190,7 +192,7 @@ void vsock_conn_fail(struct virtio_vsock *vs, unsigned id)
     c->pending = VIRTIO_VSOCK_PEND_RST;
 }
 
-void vsock_orphan_rst(struct virtio_vsock *vs, const struct virtio_vsock_hdr *h)
+void vmm_vsock_orphan_rst(struct virtio_vsock *vs, const struct virtio_vsock_hdr *h)
 {
     if (vs->nr_orphans == VIRTIO_VSOCK_ORPHAN_RSTS) {
         vs->stats.rst_lost++;
@@ -205,9 +207,9 @@ void vsock_orphan_rst(struct virtio_vsock *vs, const struct virtio_vsock_hdr *h)
 
 /* ------------------------------------------------------------------ host API */
 
-static struct virtio_vsock_conn *host_conn(struct virtio_vsock *vs, unsigned conn)
+static struct vmm_virtio_vsock_conn *host_conn(struct virtio_vsock *vs, unsigned conn)
 {
-    struct virtio_vsock_conn *c;
+    struct vmm_virtio_vsock_conn *c;
 
     if (conn >= VMM_VSOCK_MAX_CONNS)
         return NULL;
@@ -223,12 +225,12 @@ static bool host_port_used(const struct virtio_vsock *vs, uint32_t port)
     return false;
 }
 
-int virtio_vsock_host_connect(struct virtio_vsock *vs, uint32_t guest_port, uint32_t *host_port)
+int vmm_virtio_vsock_host_connect(struct virtio_vsock *vs, uint32_t guest_port, uint32_t *host_port)
 {
-    struct virtio_vsock_conn *c = NULL;
+    struct vmm_virtio_vsock_conn *c = NULL;
     unsigned id;
 
-    if (virtio_mmio_queue(&vs->vdev, VIRTIO_VSOCK_RXQ) == NULL)
+    if (vmm_virtio_mmio_queue(&vs->vdev, VIRTIO_VSOCK_RXQ) == NULL)
         return -VMM_EIO;
     for (id = 0; id < VMM_VSOCK_MAX_CONNS; id++) {
         if (vs->conns[id].state == VIRTIO_VSOCK_FREE) {
@@ -249,15 +251,15 @@ int virtio_vsock_host_connect(struct virtio_vsock *vs, uint32_t guest_port, uint
     c->guest_port = guest_port;
     c->pending = VIRTIO_VSOCK_PEND_REQUEST;
     *host_port = c->host_port;
-    vsock_pump(vs);
+    vmm_vsock_pump(vs);
     return (int)id;
 }
 
-VMM_WRAPS long virtio_vsock_host_send(struct virtio_vsock *vs, unsigned conn, const void *buf,
-                                      size_t len)
+VMM_WRAPS long vmm_virtio_vsock_host_send(struct virtio_vsock *vs, unsigned conn, const void *buf,
+                                          size_t len)
 {
-    struct virtio_vsock_conn *c = host_conn(vs, conn);
-    struct virtq *vq = virtio_mmio_queue(&vs->vdev, VIRTIO_VSOCK_RXQ);
+    struct vmm_virtio_vsock_conn *c = host_conn(vs, conn);
+    struct virtq *vq = vmm_virtio_mmio_queue(&vs->vdev, VIRTIO_VSOCK_RXQ);
     const uint8_t *src = buf;
     bool pushed = false;
     size_t done = 0;
@@ -266,14 +268,14 @@ VMM_WRAPS long virtio_vsock_host_send(struct virtio_vsock *vs, unsigned conn, co
     if (c == NULL || vq == NULL || c->state != VIRTIO_VSOCK_ESTABLISHED ||
         (c->peer_shutdown & VMM_VSOCK_SHUTDOWN_RCV) || (c->shutdown & VMM_VSOCK_SHUTDOWN_SEND))
         return -VMM_EIO;
-    vsock_pump(vs);
+    vmm_vsock_pump(vs);
     /* RESPONSE (or anything else owed) must reach the guest before data.
      * At most a queue's worth of receive chains per call: a guest that
      * refills the ring from another vCPU as fast as we take its buffers
      * (say with room for a header and no payload) cannot keep this call,
      * and the lock it runs under, for itself (issue 10, point 1). */
     for (budget = vq->num; budget > 0 && c->pending == 0 && done < len; budget--) {
-        uint32_t credit = vsock_peer_credit(c);
+        uint32_t credit = vmm_vsock_peer_credit(c);
         struct virtio_vsock_hdr h;
         size_t n;
 
@@ -281,7 +283,7 @@ VMM_WRAPS long virtio_vsock_host_send(struct virtio_vsock *vs, unsigned conn, co
             if (!c->credit_asked) {
                 c->credit_asked = true;
                 c->pending |= VIRTIO_VSOCK_PEND_CREDIT_REQUEST;
-                vsock_pump(vs);
+                vmm_vsock_pump(vs);
             }
             break;
         }
@@ -307,44 +309,45 @@ VMM_WRAPS long virtio_vsock_host_send(struct virtio_vsock *vs, unsigned conn, co
         done += n;
     }
     if (pushed)
-        virtio_mmio_notify_used(&vs->vdev, VIRTIO_VSOCK_RXQ);
+        vmm_virtio_mmio_notify_used(&vs->vdev, VIRTIO_VSOCK_RXQ);
     if (done < len)
         vs->want_rx_ready = true;
     return done > 0 || len == 0 ? (long)done : -VMM_EAGAIN;
 }
 
-VMM_WRAPS void virtio_vsock_host_consumed(struct virtio_vsock *vs, unsigned conn, uint32_t bytes)
+VMM_WRAPS void vmm_virtio_vsock_host_consumed(struct virtio_vsock *vs, unsigned conn,
+                                              uint32_t bytes)
 {
-    struct virtio_vsock_conn *c = host_conn(vs, conn);
+    struct vmm_virtio_vsock_conn *c = host_conn(vs, conn);
     uint32_t unconsumed;
 
     if (c == NULL)
         return;
     unconsumed = c->rx_cnt - c->fwd_cnt;
     c->fwd_cnt += bytes < unconsumed ? bytes : unconsumed;
-    vsock_check_credit_update(vs, c);
-    vsock_pump(vs);
+    vmm_vsock_check_credit_update(vs, c);
+    vmm_vsock_pump(vs);
 }
 
-void virtio_vsock_host_shutdown(struct virtio_vsock *vs, unsigned conn, unsigned flags)
+void vmm_virtio_vsock_host_shutdown(struct virtio_vsock *vs, unsigned conn, unsigned flags)
 {
-    struct virtio_vsock_conn *c = host_conn(vs, conn);
+    struct vmm_virtio_vsock_conn *c = host_conn(vs, conn);
 
     flags &= VMM_VSOCK_SHUTDOWN_RCV | VMM_VSOCK_SHUTDOWN_SEND;
     if (c == NULL || c->state != VIRTIO_VSOCK_ESTABLISHED || (c->shutdown | flags) == c->shutdown)
         return;
     c->shutdown |= (uint8_t)flags;
     c->pending |= VIRTIO_VSOCK_PEND_SHUTDOWN;
-    vsock_pump(vs);
+    vmm_vsock_pump(vs);
 }
 
-void virtio_vsock_host_reset(struct virtio_vsock *vs, unsigned conn)
+void vmm_virtio_vsock_host_reset(struct virtio_vsock *vs, unsigned conn)
 {
-    struct virtio_vsock_conn *c = host_conn(vs, conn);
+    struct vmm_virtio_vsock_conn *c = host_conn(vs, conn);
 
     if (c == NULL)
         return;
     c->state = VIRTIO_VSOCK_RST_PENDING;
     c->pending = VIRTIO_VSOCK_PEND_RST;
-    vsock_pump(vs);
+    vmm_vsock_pump(vs);
 }

@@ -25,17 +25,17 @@
 static int disk_parse(const char *value, char *err, size_t errlen)
 {
     if (value[0] == '\0' || strcmp(value, ",ro") == 0 || strcmp(value, ",rw") == 0)
-        return machine_error(err, errlen, "--disk ", value,
-                             ": empty file name (use --disk PATH[,ro])");
+        return vmm_machine_error(err, errlen, "--disk ", value,
+                                 ": empty file name (use --disk PATH[,ro])");
     return 0;
 }
 
 static int disk_init(struct vmm_machine *m, struct vmm_machine_dev *d)
 {
     struct virtio_blk *blk = d->state;
-    int ret = virtio_blk_init(blk, &m->vm, d->name, d->base, d->irq, d->backend, NULL);
+    int ret = vmm_virtio_blk_init(blk, &m->vm, d->name, d->base, d->irq, d->backend, NULL);
 
-    d->dev = virtio_blk_device(blk);
+    d->dev = vmm_virtio_blk_device(blk);
     return ret;
 }
 
@@ -44,11 +44,11 @@ static int net_init(struct vmm_machine *m, struct vmm_machine_dev *d)
 {
     struct virtio_net *net = d->state;
     uint8_t mac[6];
-    int ret = machine_net_mac(d->desc->options, d->name, mac);
+    int ret = vmm_machine_net_mac(d->desc->options, d->name, mac);
 
     if (ret == 0)
-        ret = virtio_net_init(net, &m->vm, d->name, d->base, d->irq, mac, 0, d->backend);
-    d->dev = virtio_net_device(net);
+        ret = vmm_virtio_net_init(net, &m->vm, d->name, d->base, d->irq, mac, 0, d->backend);
+    d->dev = vmm_virtio_net_device(net);
     return ret;
 }
 
@@ -56,9 +56,9 @@ static int net_init(struct vmm_machine *m, struct vmm_machine_dev *d)
 static int rng_init(struct vmm_machine *m, struct vmm_machine_dev *d)
 {
     struct virtio_rng *rng = d->state;
-    int ret = virtio_rng_init(rng, &m->vm, d->name, d->base, d->irq, d->backend);
+    int ret = vmm_virtio_rng_init(rng, &m->vm, d->name, d->base, d->irq, d->backend);
 
-    d->dev = virtio_rng_device(rng);
+    d->dev = vmm_virtio_rng_device(rng);
     return ret;
 }
 
@@ -67,13 +67,13 @@ static int vsock_parse(const char *value, char *err, size_t errlen)
 {
     uint64_t cid;
 
-    int ret = machine_opt_u64(value, "cid", &cid);
+    int ret = vmm_machine_opt_u64(value, "cid", &cid);
 
     if (ret == -VMM_ENOENT) /* the backend may name what is missing */
         return 0;
     if (ret < 0 || cid < 3 || cid > 0xfffffffeull)
-        return machine_error(err, errlen, "--vsock ", value,
-                             ": cid must be a number from 3 to 4294967294");
+        return vmm_machine_error(err, errlen, "--vsock ", value,
+                                 ": cid must be a number from 3 to 4294967294");
     return 0;
 }
 
@@ -81,11 +81,11 @@ static int vsock_init(struct vmm_machine *m, struct vmm_machine_dev *d)
 {
     struct virtio_vsock *vs = d->state;
     uint64_t cid = 0;
-    int ret = machine_opt_u64(d->desc->options, "cid", &cid);
+    int ret = vmm_machine_opt_u64(d->desc->options, "cid", &cid);
 
     if (ret == 0)
-        ret = virtio_vsock_init(vs, &m->vm, d->name, d->base, d->irq, cid, d->backend);
-    d->dev = virtio_vsock_device(vs);
+        ret = vmm_virtio_vsock_init(vs, &m->vm, d->name, d->base, d->irq, cid, d->backend);
+    d->dev = vmm_virtio_vsock_device(vs);
     return ret;
 }
 
@@ -97,7 +97,7 @@ static int boot_timer_class_init(struct vmm_machine *m, struct vmm_machine_dev *
 
     (void)m;
     d->base = BOOT_TIMER_DEFAULT_BASE; /* fixed, outside the virtio slots (bench/) */
-    boot_timer_init(bt, d->name, d->base, be->signal, be->ctx);
+    vmm_boot_timer_init(bt, d->name, d->base, be->signal, be->ctx);
     d->dev = &bt->dev;
     return 0;
 }
@@ -118,7 +118,7 @@ const struct vmm_device_class vmm_device_classes[] = {
         .state_size = sizeof(struct virtio_blk),
         .parse = disk_parse,
         .init = disk_init,
-        .fdt = virtio_mmio_fdt_props,
+        .fdt = vmm_virtio_mmio_fdt_props,
     },
     {
         .name = "net",
@@ -135,7 +135,7 @@ const struct vmm_device_class vmm_device_classes[] = {
         .virtio = true,
         .state_size = sizeof(struct virtio_net),
         .init = net_init,
-        .fdt = virtio_mmio_fdt_props,
+        .fdt = vmm_virtio_mmio_fdt_props,
     },
     {
         .name = "rng",
@@ -147,7 +147,7 @@ const struct vmm_device_class vmm_device_classes[] = {
         .virtio = true,
         .state_size = sizeof(struct virtio_rng),
         .init = rng_init,
-        .fdt = virtio_mmio_fdt_props,
+        .fdt = vmm_virtio_mmio_fdt_props,
     },
     {
         .name = "vsock",
@@ -167,7 +167,7 @@ const struct vmm_device_class vmm_device_classes[] = {
         .state_size = sizeof(struct virtio_vsock),
         .parse = vsock_parse,
         .init = vsock_init,
-        .fdt = virtio_mmio_fdt_props,
+        .fdt = vmm_virtio_mmio_fdt_props,
     },
     {
         .name = "boot-timer",

@@ -106,8 +106,8 @@ static int machine_add_consoles(struct vmm_machine *m)
     unsigned irq;
     int ret;
 
-    pl011_init(&m->uart, &m->vm, "pl011", m->layout.uart_base, m->layout.uart_irq,
-               VMM_ARM64_PHANDLE_APB_PCLK, m->provider->console);
+    vmm_pl011_init(&m->uart, &m->vm, "pl011", m->layout.uart_base, m->layout.uart_irq,
+                   VMM_ARM64_PHANDLE_APB_PCLK, m->provider->console);
     ret = vmm_vm_add_device(&m->vm, &m->uart.dev);
     if (ret == 0)
         ret = vmm_arm64_device_path(&m->uart.dev, m->stdout_path, sizeof(m->stdout_path));
@@ -119,10 +119,10 @@ static int machine_add_consoles(struct vmm_machine *m)
         return 0;
     ret = vmm_arm64_virtio_slot(&m->layout, m->next_slot++, &base, &irq);
     if (ret == 0)
-        ret = virtio_console_init(&m->vcon, &m->vm, "virtio-console0", base, irq,
-                                  m->provider->console);
+        ret = vmm_virtio_console_init(&m->vcon, &m->vm, "virtio-console0", base, irq,
+                                      m->provider->console);
     if (ret == 0)
-        ret = vmm_vm_add_device(&m->vm, virtio_console_device(&m->vcon));
+        ret = vmm_vm_add_device(&m->vm, vmm_virtio_console_device(&m->vcon));
     if (ret < 0)
         vmm_err("virtio-console0: %s", vmm_strerror(ret));
     return ret;
@@ -132,11 +132,11 @@ static void machine_dev_name(struct vmm_machine_dev *d)
 {
     d->name[0] = '\0';
     if (d->desc->name != NULL) {
-        machine_append(d->name, sizeof(d->name), d->desc->name);
+        vmm_machine_append(d->name, sizeof(d->name), d->desc->name);
         return;
     }
-    machine_append(d->name, sizeof(d->name), d->cls->prefix);
-    machine_append_u64(d->name, sizeof(d->name), d->index);
+    vmm_machine_append(d->name, sizeof(d->name), d->cls->prefix);
+    vmm_machine_append_u64(d->name, sizeof(d->name), d->index);
 }
 
 /* Device @i of the description: backend, slot, class init, on the bus. */
@@ -308,8 +308,8 @@ size_t vmm_machine_console_rx(void *machine, const uint8_t *buf, size_t len)
     struct vmm_machine *m = machine;
 
     if (m->desc->console == VMM_CONSOLE_VIRTIO)
-        return virtio_console_rx(&m->vcon, buf, len);
-    return pl011_rx(&m->uart, buf, len);
+        return vmm_virtio_console_rx(&m->vcon, buf, len);
+    return vmm_pl011_rx(&m->uart, buf, len);
 }
 
 struct vmm_machine_dev *vmm_machine_find_dev(struct vmm_machine *m, const char *name)

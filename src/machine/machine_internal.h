@@ -7,21 +7,21 @@
 #include <stdint.h>
 
 /* Write @a @b @c into @err (truncated); returns -VMM_EINVAL. */
-int machine_error(char *err, size_t errlen, const char *a, const char *b, const char *c);
+int vmm_machine_error(char *err, size_t errlen, const char *a, const char *b, const char *c);
 
 /* Append @s to the NUL-terminated @buf of @size bytes (truncating). */
-void machine_append(char *buf, size_t size, const char *s);
+void vmm_machine_append(char *buf, size_t size, const char *s);
 
 /* Append @v in decimal. */
-void machine_append_u64(char *buf, size_t size, uint64_t v);
+void vmm_machine_append_u64(char *buf, size_t size, uint64_t v);
 
 /* The value of @key in a "k1=v1,k2=v2" option list as a decimal number:
  * 0, -VMM_ENOENT when absent, -VMM_EINVAL when not a number. */
-int machine_opt_u64(const char *options, const char *key, uint64_t *out);
+int vmm_machine_opt_u64(const char *options, const char *key, uint64_t *out);
 
 /* The guest MAC for a net device: mac=XX:..:XX from @options, else one
  * derived from the tap= name (or @name): 02:53 and an FNV-1a hash, as
  * the tap backend derives it. -VMM_EINVAL for a malformed mac=. */
-int machine_net_mac(const char *options, const char *name, uint8_t mac[6]);
+int vmm_machine_net_mac(const char *options, const char *name, uint8_t mac[6]);
 
 #endif

@@ -7,7 +7,7 @@
 #include "machine_internal.h"
 #include "stdvmm/err.h"
 
-void machine_append(char *buf, size_t size, const char *s)
+void vmm_machine_append(char *buf, size_t size, const char *s)
 {
     size_t len = strlen(buf);
 
@@ -16,7 +16,7 @@ void machine_append(char *buf, size_t size, const char *s)
     buf[len] = '\0';
 }
 
-void machine_append_u64(char *buf, size_t size, uint64_t v)
+void vmm_machine_append_u64(char *buf, size_t size, uint64_t v)
 {
     char tmp[21];
     size_t n = sizeof(tmp) - 1;
@@ -26,16 +26,16 @@ void machine_append_u64(char *buf, size_t size, uint64_t v)
         tmp[--n] = (char)('0' + v % 10);
         v /= 10;
     } while (v != 0);
-    machine_append(buf, size, tmp + n);
+    vmm_machine_append(buf, size, tmp + n);
 }
 
-int machine_error(char *err, size_t errlen, const char *a, const char *b, const char *c)
+int vmm_machine_error(char *err, size_t errlen, const char *a, const char *b, const char *c)
 {
     if (err != NULL && errlen > 0) {
         err[0] = '\0';
-        machine_append(err, errlen, a);
-        machine_append(err, errlen, b);
-        machine_append(err, errlen, c);
+        vmm_machine_append(err, errlen, a);
+        vmm_machine_append(err, errlen, b);
+        vmm_machine_append(err, errlen, c);
     }
     return -VMM_EINVAL;
 }
@@ -59,7 +59,7 @@ static const char *opt_find(const char *options, const char *key, size_t *len)
     return NULL;
 }
 
-int machine_opt_u64(const char *options, const char *key, uint64_t *out)
+int vmm_machine_opt_u64(const char *options, const char *key, uint64_t *out)
 {
     size_t len = 0;
     const char *v = opt_find(options, key, &len);
@@ -89,7 +89,7 @@ static int hex_digit(char c)
     return -1;
 }
 
-int machine_net_mac(const char *options, const char *name, uint8_t mac[6])
+int vmm_machine_net_mac(const char *options, const char *name, uint8_t mac[6])
 {
     size_t len = 0;
     const char *v = opt_find(options, "mac", &len);

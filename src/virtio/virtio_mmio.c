@@ -25,7 +25,7 @@ static uint64_t offered_features(const struct virtio_mmio *v)
     return v->ops->features | TRANSPORT_FEATURES;
 }
 
-bool virtio_mmio_has_feature(const struct virtio_mmio *v, unsigned bit)
+bool vmm_virtio_mmio_has_feature(const struct virtio_mmio *v, unsigned bit)
 {
     return bit < 64 && (v->status & VIRTIO_STATUS_FEATURES_OK) &&
            (v->driver_features & VIRTIO_BIT(bit));
@@ -49,7 +49,7 @@ static void raise_isr(struct virtio_mmio *v, uint32_t bits)
     update_irq(v);
 }
 
-struct virtq *virtio_mmio_queue(struct virtio_mmio *v, unsigned q)
+struct virtq *vmm_virtio_mmio_queue(struct virtio_mmio *v, unsigned q)
 {
     const uint32_t live = VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FAILED;
 
@@ -58,19 +58,19 @@ struct virtq *virtio_mmio_queue(struct virtio_mmio *v, unsigned q)
     return v->vqs[q].ready ? &v->vqs[q] : NULL;
 }
 
-void virtio_mmio_notify_used(struct virtio_mmio *v, unsigned q)
+void vmm_virtio_mmio_notify_used(struct virtio_mmio *v, unsigned q)
 {
-    if (q < v->ops->nr_queues && virtq_need_interrupt(&v->vqs[q]))
+    if (q < v->ops->nr_queues && vmm_virtq_need_interrupt(&v->vqs[q]))
         raise_isr(v, VIRTIO_MMIO_INT_VRING);
 }
 
-void virtio_mmio_config_changed(struct virtio_mmio *v)
+void vmm_virtio_mmio_config_changed(struct virtio_mmio *v)
 {
     v->config_generation++;
     raise_isr(v, VIRTIO_MMIO_INT_CONFIG);
 }
 
-void virtio_mmio_queue_error(struct virtio_mmio *v, unsigned q, int err)
+void vmm_virtio_mmio_queue_error(struct virtio_mmio *v, unsigned q, int err)
 {
     const char *why = q < v->ops->nr_queues && v->vqs[q].fault ? v->vqs[q].fault : "violation";
 
@@ -95,7 +95,7 @@ static void device_reset(struct virtio_mmio *v)
     v->isr = 0;
     update_irq(v);
     for (unsigned q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
-        virtq_reset(&v->vqs[q], q < v->ops->nr_queues ? v->ops->queue_num_max : 0);
+        vmm_virtq_reset(&v->vqs[q], q < v->ops->nr_queues ? v->ops->queue_num_max : 0);
     if (v->ops->reset)
         v->ops->reset(v);
 }
@@ -104,11 +104,11 @@ static void kick(struct virtio_mmio *v, unsigned q)
 {
     int ret;
 
-    if (virtio_mmio_queue(v, q) == NULL)
+    if (vmm_virtio_mmio_queue(v, q) == NULL)
         return;
     ret = v->ops->queue_notify(v, q);
     if (ret < 0)
-        virtio_mmio_queue_error(v, q, ret);
+        vmm_virtio_mmio_queue_error(v, q, ret);
 }
 
 static void bad_access(struct virtio_mmio *v, const char *what, uint64_t offset, unsigned size)
@@ -175,7 +175,7 @@ static void queue_ready_write(struct virtio_mmio *v, struct virtq *vq, uint32_t 
     if (val == 0) {
         bool was_ready = vq->ready;
 
-        virtq_disable(vq);
+        vmm_virtq_disable(vq);
         if (was_ready && v->ops->queue_reset)
             v->ops->queue_reset(v, v->queue_sel);
         return;
@@ -187,10 +187,10 @@ static void queue_ready_write(struct virtio_mmio *v, struct virtq *vq, uint32_t 
             vmm_warn("%s: QueueReady before FEATURES_OK (ignored)", v->dev.name);
         return;
     }
-    ret = virtq_enable(vq, &v->vm->mem, virtio_mmio_has_feature(v, VIRTIO_F_EVENT_IDX),
-                       virtio_mmio_has_feature(v, VIRTIO_RING_F_INDIRECT_DESC));
+    ret = vmm_virtq_enable(vq, &v->vm->mem, vmm_virtio_mmio_has_feature(v, VIRTIO_F_EVENT_IDX),
+                           vmm_virtio_mmio_has_feature(v, VIRTIO_RING_F_INDIRECT_DESC));
     if (ret < 0)
-        virtio_mmio_queue_error(v, v->queue_sel, ret);
+        vmm_virtio_mmio_queue_error(v, v->queue_sel, ret);
 }
 
 /* A queue address half (QueueDesc/Driver/Device Low/High). */
@@ -388,7 +388,7 @@ static const struct vmm_mmio_ops virtio_mmio_ops = {
 
 /* The transport's device-tree properties: the device reads and writes
  * guest RAM coherently with the vCPUs (no cache maintenance needed). */
-int virtio_mmio_fdt_props(const struct vmm_device *dev, void *fdt)
+int vmm_virtio_mmio_fdt_props(const struct vmm_device *dev, void *fdt)
 {
     (void)dev;
     return fdt_property(fdt, "dma-coherent", NULL, 0);
@@ -399,8 +399,8 @@ static void virtio_mmio_dev_reset(struct vmm_device *dev)
     device_reset(dev->opaque);
 }
 
-int virtio_mmio_init(struct virtio_mmio *v, const struct virtio_dev_ops *ops, void *priv,
-                     struct vmm_vm *vm, const char *name, uint64_t base, unsigned irq)
+int vmm_virtio_mmio_init(struct virtio_mmio *v, const struct virtio_dev_ops *ops, void *priv,
+                         struct vmm_vm *vm, const char *name, uint64_t base, unsigned irq)
 {
     if (ops == NULL || vm == NULL || name == NULL || ops->nr_queues == 0 ||
         ops->nr_queues > VIRTIO_MMIO_MAX_QUEUES || ops->queue_num_max == 0 ||
@@ -422,10 +422,10 @@ int virtio_mmio_init(struct virtio_mmio *v, const struct virtio_dev_ops *ops, vo
         .irq = irq,
         .ops = &virtio_mmio_ops,
         .opaque = v,
-        .fdt_props = virtio_mmio_fdt_props,
+        .fdt_props = vmm_virtio_mmio_fdt_props,
         .reset = virtio_mmio_dev_reset,
     };
     for (unsigned q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
-        virtq_reset(&v->vqs[q], q < ops->nr_queues ? ops->queue_num_max : 0);
+        vmm_virtq_reset(&v->vqs[q], q < ops->nr_queues ? ops->queue_num_max : 0);
     return 0;
 }

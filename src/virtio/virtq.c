@@ -3,7 +3,7 @@
  * Split virtqueue walker (virtio 1.2 section 2.7). See include/stdvmm/virtq.h
  * for the rules enforced. Ring fields shared with the driver are accessed
  * with single 16/32-bit atomic loads and stores (the rings are aligned, see
- * virtq_enable()); descriptors are copied out once and only the copy is used.
+ * vmm_virtq_enable()); descriptors are copied out once and only the copy is used.
  */
 #include <string.h>
 #include "stdvmm/bytes.h"
@@ -53,13 +53,13 @@ static void desc_read(const uint8_t *p, struct virtq_desc *d)
     d->next = vmm_get_le16(raw + 14);
 }
 
-int virtq_fail(struct virtq *vq, int err, const char *why)
+int vmm_virtq_fail(struct virtq *vq, int err, const char *why)
 {
     vq->fault = why;
     return err;
 }
 
-void virtq_reset(struct virtq *vq, uint16_t num_max)
+void vmm_virtq_reset(struct virtq *vq, uint16_t num_max)
 {
     memset(vq, 0, sizeof(*vq));
     vq->num_max = num_max > VIRTQ_MAX_SIZE ? VIRTQ_MAX_SIZE : num_max;
@@ -70,21 +70,22 @@ static bool aligned(uint64_t gpa, uint64_t align)
     return (gpa & (align - 1)) == 0;
 }
 
-int virtq_enable(struct virtq *vq, const struct vmm_mem *mem, bool event_idx, bool indirect)
+int vmm_virtq_enable(struct virtq *vq, const struct vmm_mem *mem, bool event_idx, bool indirect)
 {
     uint16_t num = vq->num;
 
     vq->ready = false;
     if (num == 0 || num > vq->num_max || (num & (num - 1)) != 0)
-        return virtq_fail(vq, -VMM_EINVAL, "queue size is not a power of two up to QueueNumMax");
+        return vmm_virtq_fail(vq, -VMM_EINVAL,
+                              "queue size is not a power of two up to QueueNumMax");
     if (!aligned(vq->desc_gpa, VIRTQ_DESC_ALIGN) || !aligned(vq->avail_gpa, VIRTQ_AVAIL_ALIGN) ||
         !aligned(vq->used_gpa, VIRTQ_USED_ALIGN))
-        return virtq_fail(vq, -VMM_EINVAL, "misaligned ring");
+        return vmm_virtq_fail(vq, -VMM_EINVAL, "misaligned ring");
     vq->desc = vmm_gpa_to_hva(mem, vq->desc_gpa, (uint64_t)VIRTQ_DESC_SIZE * num);
     vq->avail = vmm_gpa_to_hva(mem, vq->avail_gpa, VIRTQ_AVAIL_BYTES(num));
     vq->used = vmm_gpa_to_hva(mem, vq->used_gpa, VIRTQ_USED_BYTES(num));
     if (vq->desc == NULL || vq->avail == NULL || vq->used == NULL)
-        return virtq_fail(vq, -VMM_EFAULT, "ring outside guest RAM");
+        return vmm_virtq_fail(vq, -VMM_EFAULT, "ring outside guest RAM");
     vq->mem = mem;
     vq->event_idx = event_idx;
     vq->indirect = indirect;
@@ -98,13 +99,13 @@ int virtq_enable(struct virtq *vq, const struct vmm_mem *mem, bool event_idx, bo
     return 0;
 }
 
-void virtq_disable(struct virtq *vq)
+void vmm_virtq_disable(struct virtq *vq)
 {
     vq->ready = false;
     vq->desc = vq->avail = vq->used = NULL;
 }
 
-bool virtq_has_avail(struct virtq *vq)
+bool vmm_virtq_has_avail(struct virtq *vq)
 {
     return vq->ready && ring_load16(vq->avail + AVAIL_IDX) != vq->last_avail;
 }
@@ -124,18 +125,18 @@ static int add_buffer(struct virtq *vq, struct walk *w, const struct virtq_desc 
     void *hva;
 
     if (!writable && w->seen_writable)
-        return virtq_fail(vq, -VMM_EINVAL, "device-readable buffer after a writable one");
+        return vmm_virtq_fail(vq, -VMM_EINVAL, "device-readable buffer after a writable one");
     w->seen_writable |= writable;
     if (d->len == 0)
         return 0;
     if ((unsigned)c->nr_readable + c->nr_writable >= VIRTQ_MAX_CHAIN)
-        return virtq_fail(vq, -VMM_E2BIG, "more buffers in a chain than stdvmm accepts");
+        return vmm_virtq_fail(vq, -VMM_E2BIG, "more buffers in a chain than stdvmm accepts");
     w->total[writable] += d->len;
     if (w->total[writable] > UINT32_MAX)
-        return virtq_fail(vq, -VMM_E2BIG, "chain of 4 GiB or more");
+        return vmm_virtq_fail(vq, -VMM_E2BIG, "chain of 4 GiB or more");
     hva = vmm_gpa_to_hva(vq->mem, d->addr, d->len);
     if (hva == NULL)
-        return virtq_fail(vq, -VMM_EFAULT, "buffer outside guest RAM");
+        return vmm_virtq_fail(vq, -VMM_EFAULT, "buffer outside guest RAM");
     c->seg[c->nr_readable + c->nr_writable] = (struct vmm_iov){hva, d->len};
     if (writable)
         c->nr_writable++;
@@ -150,33 +151,33 @@ static int walk_indirect(struct virtq *vq, struct walk *w, const struct virtq_de
     uint32_t n, idx = 0;
 
     if (!vq->indirect)
-        return virtq_fail(vq, -VMM_ENOTSUP, "indirect descriptor not negotiated");
+        return vmm_virtq_fail(vq, -VMM_ENOTSUP, "indirect descriptor not negotiated");
     if (ind->flags & VIRTQ_DESC_F_NEXT)
-        return virtq_fail(vq, -VMM_EINVAL, "indirect descriptor with NEXT");
+        return vmm_virtq_fail(vq, -VMM_EINVAL, "indirect descriptor with NEXT");
     if (ind->len == 0 || ind->len % VIRTQ_DESC_SIZE != 0)
-        return virtq_fail(vq, -VMM_EINVAL, "indirect table length not a multiple of 16");
+        return vmm_virtq_fail(vq, -VMM_EINVAL, "indirect table length not a multiple of 16");
     n = ind->len / VIRTQ_DESC_SIZE;
     if (n > VIRTQ_MAX_CHAIN)
-        return virtq_fail(vq, -VMM_E2BIG, "indirect table longer than stdvmm accepts");
+        return vmm_virtq_fail(vq, -VMM_E2BIG, "indirect table longer than stdvmm accepts");
     table = vmm_gpa_to_hva(vq->mem, ind->addr, ind->len);
     if (table == NULL)
-        return virtq_fail(vq, -VMM_EFAULT, "indirect table outside guest RAM");
+        return vmm_virtq_fail(vq, -VMM_EFAULT, "indirect table outside guest RAM");
     for (uint32_t ttl = n;; ttl--) {
         struct virtq_desc d;
         int ret;
 
         if (ttl == 0)
-            return virtq_fail(vq, -VMM_E2BIG, "indirect chain longer than its table (loop?)");
+            return vmm_virtq_fail(vq, -VMM_E2BIG, "indirect chain longer than its table (loop?)");
         desc_read(table + (size_t)idx * VIRTQ_DESC_SIZE, &d);
         if (d.flags & VIRTQ_DESC_F_INDIRECT)
-            return virtq_fail(vq, -VMM_EINVAL, "nested indirect descriptor");
+            return vmm_virtq_fail(vq, -VMM_EINVAL, "nested indirect descriptor");
         ret = add_buffer(vq, w, &d);
         if (ret < 0)
             return ret;
         if (!(d.flags & VIRTQ_DESC_F_NEXT))
             return 0;
         if (d.next >= n)
-            return virtq_fail(vq, -VMM_ERANGE, "indirect next index out of range");
+            return vmm_virtq_fail(vq, -VMM_ERANGE, "indirect next index out of range");
         idx = d.next;
     }
 }
@@ -193,7 +194,7 @@ static int walk_chain(struct virtq *vq, struct virtq_chain *c, uint16_t head)
         struct virtq_desc d;
 
         if (ttl == 0)
-            return virtq_fail(vq, -VMM_E2BIG, "chain longer than the queue (loop?)");
+            return vmm_virtq_fail(vq, -VMM_E2BIG, "chain longer than the queue (loop?)");
         desc_read(vq->desc + (size_t)idx * VIRTQ_DESC_SIZE, &d);
         if (d.flags & VIRTQ_DESC_F_INDIRECT) {
             ret = walk_indirect(vq, &w, &d);
@@ -203,7 +204,7 @@ static int walk_chain(struct virtq *vq, struct virtq_chain *c, uint16_t head)
         if (ret < 0 || !(d.flags & VIRTQ_DESC_F_NEXT))
             break;
         if (d.next >= vq->num)
-            return virtq_fail(vq, -VMM_ERANGE, "next index out of range");
+            return vmm_virtq_fail(vq, -VMM_ERANGE, "next index out of range");
         idx = d.next;
     }
     c->readable_len = (uint32_t)w.total[0];
@@ -211,7 +212,7 @@ static int walk_chain(struct virtq *vq, struct virtq_chain *c, uint16_t head)
     return ret;
 }
 
-int virtq_pop(struct virtq *vq, struct virtq_chain *chain)
+int vmm_virtq_pop(struct virtq *vq, struct virtq_chain *chain)
 {
     uint16_t avail_idx, pending, head;
     int ret;
@@ -223,12 +224,12 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *chain)
     if (pending == 0)
         return 0;
     if (pending > vq->num)
-        return virtq_fail(vq, -VMM_ERANGE, "avail index more than the queue size ahead");
+        return vmm_virtq_fail(vq, -VMM_ERANGE, "avail index more than the queue size ahead");
     /* Read the ring entry only after the index that published it. */
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     head = ring_load16(vq->avail + AVAIL_RING + 2u * (vq->last_avail & (vq->num - 1u)));
     if (head >= vq->num)
-        return virtq_fail(vq, -VMM_ERANGE, "head index out of range");
+        return vmm_virtq_fail(vq, -VMM_ERANGE, "head index out of range");
     ret = walk_chain(vq, chain, head);
     if (ret < 0)
         return ret;
@@ -241,7 +242,7 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *chain)
     return 1;
 }
 
-int virtq_push_used(struct virtq *vq, uint16_t head, uint32_t written)
+int vmm_virtq_push_used(struct virtq *vq, uint16_t head, uint32_t written)
 {
     uint8_t *elem;
 
@@ -257,7 +258,7 @@ int virtq_push_used(struct virtq *vq, uint16_t head, uint32_t written)
     return 0;
 }
 
-bool virtq_need_interrupt(struct virtq *vq)
+bool vmm_virtq_need_interrupt(struct virtq *vq)
 {
     uint16_t old = vq->signalled_used;
 
@@ -268,19 +269,19 @@ bool virtq_need_interrupt(struct virtq *vq)
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     if (vq->event_idx) {
         uint16_t used_event = ring_load16(vq->avail + AVAIL_RING + 2u * vq->num);
-        return virtq_need_event(used_event, vq->used_idx, old);
+        return vmm_virtq_need_event(used_event, vq->used_idx, old);
     }
     return !(ring_load16(vq->avail + AVAIL_FLAGS) & VIRTQ_AVAIL_F_NO_INTERRUPT);
 }
 
-void virtq_disable_notify(struct virtq *vq)
+void vmm_virtq_disable_notify(struct virtq *vq)
 {
     vq->no_notify = true;
     if (vq->ready && !vq->event_idx)
         ring_store16(vq->used + USED_FLAGS, VIRTQ_USED_F_NO_NOTIFY);
 }
 
-bool virtq_enable_notify(struct virtq *vq)
+bool vmm_virtq_enable_notify(struct virtq *vq)
 {
     vq->no_notify = false;
     if (!vq->ready)
@@ -291,10 +292,10 @@ bool virtq_enable_notify(struct virtq *vq)
         ring_store16(vq->used + USED_FLAGS, 0);
     /* Re-read avail idx only after the driver can see our request. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    return virtq_has_avail(vq);
+    return vmm_virtq_has_avail(vq);
 }
 
-size_t virtq_chain_gather(const struct virtq_chain *chain, size_t off, void *dst, size_t len)
+size_t vmm_virtq_chain_gather(const struct virtq_chain *chain, size_t off, void *dst, size_t len)
 {
     uint8_t *out = dst;
     size_t done = 0;
@@ -317,9 +318,10 @@ size_t virtq_chain_gather(const struct virtq_chain *chain, size_t off, void *dst
     return done;
 }
 
-size_t virtq_chain_scatter(const struct virtq_chain *chain, size_t off, const void *src, size_t len)
+size_t vmm_virtq_chain_scatter(const struct virtq_chain *chain, size_t off, const void *src,
+                               size_t len)
 {
-    const struct vmm_iov *wr = virtq_chain_writable(chain);
+    const struct vmm_iov *wr = vmm_virtq_chain_writable(chain);
     const uint8_t *in = src;
     size_t done = 0;
 

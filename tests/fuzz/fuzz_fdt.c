@@ -121,13 +121,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         layout.gicr_size = fz_u32(&in);
     }
     if (opt & 2) {
-        pl011_init(&f->uart, &f->vm, "uart", VMM_ARM64_UART_BASE, VMM_ARM64_UART_IRQ,
-                   VMM_ARM64_PHANDLE_APB_PCLK, &null_backend);
+        vmm_pl011_init(&f->uart, &f->vm, "uart", VMM_ARM64_UART_BASE, VMM_ARM64_UART_IRQ,
+                       VMM_ARM64_PHANDLE_APB_PCLK, &null_backend);
         FZ_CHECK(vmm_vm_add_device(&f->vm, &f->uart.dev) == 0);
     }
-    if ((opt & 4) && virtio_console_init(&f->con, &f->vm, "con", VMM_ARM64_VIRTIO_BASE,
-                                         VMM_ARM64_VIRTIO_IRQ_BASE, &null_backend) == 0)
-        (void)vmm_vm_add_device(&f->vm, virtio_console_device(&f->con));
+    if ((opt & 4) && vmm_virtio_console_init(&f->con, &f->vm, "con", VMM_ARM64_VIRTIO_BASE,
+                                             VMM_ARM64_VIRTIO_IRQ_BASE, &null_backend) == 0)
+        (void)vmm_vm_add_device(&f->vm, vmm_virtio_console_device(&f->con));
     for (unsigned i = 0; i < nfake; i++)
         add_fake(f, i, &in);
     if (opt & 8) {

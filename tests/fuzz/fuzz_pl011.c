@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz_guest_init(&f->g, 1);
     f->mood = fz_u8(&in);
     f->be = (struct vmm_stream_backend){.write = be_write, .ctx = f};
-    pl011_init(&f->uart, &f->g.vm, "uart", UART_BASE, 1, 2, &f->be);
+    vmm_pl011_init(&f->uart, &f->g.vm, "uart", UART_BASE, 1, 2, &f->be);
     FZ_CHECK(vmm_vm_add_device(&f->g.vm, &f->uart.dev) == 0);
     while (fz_more(&in) && ops++ < FZ_MAX_OPS) {
         uint8_t op = fz_u8(&in);
@@ -73,12 +73,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const uint8_t *bytes;
             size_t n = fz_take(&in, fz_u8(&in) % 40, &bytes);
 
-            FZ_CHECK(pl011_rx(&f->uart, bytes, n) <= n);
+            FZ_CHECK(vmm_pl011_rx(&f->uart, bytes, n) <= n);
             break;
         }
         default:
             if (op & 0x80)
-                pl011_reset(&f->uart);
+                vmm_pl011_reset(&f->uart);
             else
                 f->mood = op >> 2;
             break;

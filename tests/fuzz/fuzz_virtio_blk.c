@@ -181,9 +181,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .submit = be_submit,
         .ctx = f,
     };
-    FZ_CHECK(virtio_blk_init(&f->blk, &f->g.vm, "fuzz-blk", FZ_DEV_BASE, FZ_DEV_IRQ, &f->be,
-                             (disk & 1) ? "a-serial-number-longer-than-20" : NULL) == 0);
-    FZ_CHECK(vmm_vm_add_device(&f->g.vm, virtio_blk_device(&f->blk)) == 0);
+    FZ_CHECK(vmm_virtio_blk_init(&f->blk, &f->g.vm, "fuzz-blk", FZ_DEV_BASE, FZ_DEV_IRQ, &f->be,
+                                 (disk & 1) ? "a-serial-number-longer-than-20" : NULL) == 0);
+    FZ_CHECK(vmm_vm_add_device(&f->g.vm, vmm_virtio_blk_device(&f->blk)) == 0);
     fz_driver_init(&f->d, &f->g, FZ_DEV_BASE, 1);
     while (fz_more(&in) && ops++ < FZ_MAX_OPS) {
         uint8_t op = fz_u8(&in);

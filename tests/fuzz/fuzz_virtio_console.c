@@ -66,9 +66,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     f->mood = fz_u8(&in);
     f->taken = 0;
     f->be = (struct vmm_stream_backend){.write = be_write, .rx_ready = be_rx_ready, .ctx = f};
-    FZ_CHECK(virtio_console_init(&f->con, &f->g.vm, "fuzz-console", FZ_DEV_BASE, FZ_DEV_IRQ,
-                                 &f->be) == 0);
-    FZ_CHECK(vmm_vm_add_device(&f->g.vm, virtio_console_device(&f->con)) == 0);
+    FZ_CHECK(vmm_virtio_console_init(&f->con, &f->g.vm, "fuzz-console", FZ_DEV_BASE, FZ_DEV_IRQ,
+                                     &f->be) == 0);
+    FZ_CHECK(vmm_vm_add_device(&f->g.vm, vmm_virtio_console_device(&f->con)) == 0);
     fz_driver_init(&f->d, &f->g, FZ_DEV_BASE, 2);
     while (fz_more(&in) && ops++ < FZ_MAX_OPS) {
         uint8_t op = fz_u8(&in);
@@ -81,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const uint8_t *bytes;
             size_t n = fz_take(&in, fz_u8(&in), &bytes);
 
-            FZ_CHECK(virtio_console_rx(&f->con, bytes, n) <= n);
+            FZ_CHECK(vmm_virtio_console_rx(&f->con, bytes, n) <= n);
         }
     }
     FZ_CHECK(f->con.tx_bytes == f->taken);

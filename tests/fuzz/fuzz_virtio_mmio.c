@@ -45,13 +45,13 @@ static void cfg_write(struct virtio_mmio *v, uint32_t off, const uint8_t *buf, u
     FZ_CHECK(len >= 1 && len <= 8 && off < f->ops.config_size && len <= f->ops.config_size - off);
     memcpy(f->config + off, buf, len);
     if (buf[0] == 0xcc)
-        virtio_mmio_config_changed(v);
+        vmm_virtio_mmio_config_changed(v);
 }
 
 static int notify(struct virtio_mmio *v, unsigned q)
 {
     struct fx *f = v->priv;
-    struct virtq *vq = virtio_mmio_queue(v, q);
+    struct virtq *vq = vmm_virtio_mmio_queue(v, q);
     int ret = 0;
 
     FZ_CHECK(q < f->ops.nr_queues);
@@ -60,18 +60,19 @@ static int notify(struct virtio_mmio *v, unsigned q)
     for (unsigned n = 0; n < vq->num; n++) {
         const struct virtq_chain *c = &f->chain;
 
-        ret = virtq_pop(vq, &f->chain);
+        ret = vmm_virtq_pop(vq, &f->chain);
         if (ret <= 0)
             break;
         for (unsigned i = 0; i < (unsigned)c->nr_readable + c->nr_writable; i++)
             FZ_CHECK(fz_guest_owns(&f->g, c->seg[i].base, c->seg[i].len));
-        (void)virtq_chain_gather(c, 0, f->scratch, sizeof(f->scratch));
-        (void)virtq_chain_scatter(c, 0, f->scratch, c->writable_len < 16 ? c->writable_len : 16);
-        FZ_CHECK(virtq_push_used(vq, c->head, c->writable_len) == 0);
+        (void)vmm_virtq_chain_gather(c, 0, f->scratch, sizeof(f->scratch));
+        (void)vmm_virtq_chain_scatter(c, 0, f->scratch,
+                                      c->writable_len < 16 ? c->writable_len : 16);
+        FZ_CHECK(vmm_virtq_push_used(vq, c->head, c->writable_len) == 0);
         if (f->fail_notify && c->readable_len == 13)
             return -VMM_EINVAL; /* the device model found a bad request */
     }
-    virtio_mmio_notify_used(v, q);
+    vmm_virtio_mmio_notify_used(v, q);
     return ret < 0 ? ret : 0;
 }
 
@@ -106,9 +107,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     };
     f->fail_notify = (shape & 0x80) != 0;
     memset(f->config, 0x5a, sizeof(f->config));
-    FZ_CHECK(virtio_mmio_init(&f->vdev, &f->ops, f, &f->g.vm, "fuzz-virtio", FZ_DEV_BASE,
-                              FZ_DEV_IRQ) == 0);
-    FZ_CHECK(vmm_vm_add_device(&f->g.vm, virtio_mmio_device(&f->vdev)) == 0);
+    FZ_CHECK(vmm_virtio_mmio_init(&f->vdev, &f->ops, f, &f->g.vm, "fuzz-virtio", FZ_DEV_BASE,
+                                  FZ_DEV_IRQ) == 0);
+    FZ_CHECK(vmm_vm_add_device(&f->g.vm, vmm_virtio_mmio_device(&f->vdev)) == 0);
     fz_driver_init(&f->d, &f->g, FZ_DEV_BASE, f->ops.nr_queues);
     while (fz_more(&in) && ops++ < FZ_MAX_OPS) {
         uint8_t op = fz_u8(&in);
@@ -117,10 +118,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             continue;
         switch (op % 3) {
         case 0: /* device side: config change, queue error */
-            virtio_mmio_config_changed(&f->vdev);
+            vmm_virtio_mmio_config_changed(&f->vdev);
             break;
         case 1:
-            virtio_mmio_queue_error(&f->vdev, fz_u8(&in), -VMM_EINVAL);
+            vmm_virtio_mmio_queue_error(&f->vdev, fz_u8(&in), -VMM_EINVAL);
             break;
         default: /* an access anywhere on the bus */
             fz_mmio(&f->g, fz_u64(&in), 1u << (fz_u8(&in) & 3), op & 0x80, fz_u64(&in));

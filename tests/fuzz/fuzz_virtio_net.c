@@ -12,7 +12,7 @@
  * bit 7 vnet_hdr. Then driver operations (fuzz_support.h) and device
  * operations: a frame from the host (up to 70000 bytes, the first ones from
  * the input; with vnet_hdr after a fuzzed header, or cut shorter than one),
- * a batch of 1-8 such frames between virtio_net_rx_batch_begin() and _end(),
+ * a batch of 1-8 such frames between vmm_virtio_net_rx_batch_begin() and _end(),
  * a transmit request (header + frame), tx_resume, link up/down, a new
  * backend mood.
  *
@@ -77,7 +77,7 @@ static struct fx fx;
 
 static bool has(const struct fx *f, unsigned bit)
 {
-    return virtio_mmio_has_feature(&f->net.vdev, bit);
+    return vmm_virtio_mmio_has_feature(&f->net.vdev, bit);
 }
 
 /* Which features allow each offload, per direction (5.1.3.1). */
@@ -242,7 +242,7 @@ static void host_frame(struct fx *f, struct fz_in *in)
     uint8_t c = fz_u8(in);
     const uint8_t *src;
     size_t len, n, off = f->vnet ? VIRTIO_NET_HDR_LEN : 0;
-    struct virtio_net_stats before = virtio_net_stats(&f->net), after;
+    struct vmm_virtio_net_stats before = vmm_virtio_net_stats(&f->net), after;
     int ret;
 
     switch (c & 3) {
@@ -262,15 +262,15 @@ static void host_frame(struct fx *f, struct fz_in *in)
     memcpy(f->frame + off, src, n);
     memset(f->frame + off + n, 0x6b, len - n);
     if (!f->vnet) {
-        ret = virtio_net_rx(&f->net, f->frame, len);
+        ret = vmm_virtio_net_rx(&f->net, f->frame, len);
     } else if (c & 4) { /* cut inside the header */
-        ret = virtio_net_rx_vnet(&f->net, f->frame, len % VIRTIO_NET_HDR_LEN);
+        ret = vmm_virtio_net_rx_vnet(&f->net, f->frame, len % VIRTIO_NET_HDR_LEN);
         FZ_CHECK(ret < 0);
     } else {
-        ret = virtio_net_rx_vnet(&f->net, f->frame, off + len);
+        ret = vmm_virtio_net_rx_vnet(&f->net, f->frame, off + len);
     }
     FZ_CHECK(ret <= 0);
-    after = virtio_net_stats(&f->net);
+    after = vmm_virtio_net_stats(&f->net);
     FZ_CHECK(after.rx_frames == before.rx_frames + (ret == 0));
     if (ret != 0)
         return;
@@ -298,12 +298,12 @@ static void host_batch(struct fx *f, struct fz_in *in)
 {
     unsigned n = 1 + (fz_u8(in) & 7), irqs = f->g.irq_calls;
 
-    virtio_net_rx_batch_begin(&f->net);
+    vmm_virtio_net_rx_batch_begin(&f->net);
     for (unsigned i = 0; i < n; i++) {
         host_frame(f, in);
         FZ_CHECK(f->g.irq_calls == irqs || f->net.vdev.needs_reset);
     }
-    virtio_net_rx_batch_end(&f->net);
+    vmm_virtio_net_rx_batch_end(&f->net);
 }
 
 /* A transmit request: virtio_net_hdr (mostly zero) then the frame. */
@@ -335,7 +335,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fx *f = &fx;
     uint8_t cfg = fz_u8(&in);
     unsigned ops = 0;
-    struct virtio_net_stats st;
+    struct vmm_virtio_net_stats st;
 
     fz_guest_init(&f->g, 1);
     f->vnet = cfg & CFG_VNET;
@@ -352,9 +352,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .vnet_hdr = f->vnet,
         .set_offloads = (f->vnet && (cfg & CFG_NO_SET_OFFLOADS)) ? NULL : be_set_offloads,
     };
-    FZ_CHECK(virtio_net_init(&f->net, &f->g.vm, "fuzz-net", FZ_DEV_BASE, FZ_DEV_IRQ, mac,
-                             mtus[cfg & 3], &f->be) == 0);
-    FZ_CHECK(vmm_vm_add_device(&f->g.vm, virtio_net_device(&f->net)) == 0);
+    FZ_CHECK(vmm_virtio_net_init(&f->net, &f->g.vm, "fuzz-net", FZ_DEV_BASE, FZ_DEV_IRQ, mac,
+                                 mtus[cfg & 3], &f->be) == 0);
+    FZ_CHECK(vmm_vm_add_device(&f->g.vm, vmm_virtio_net_device(&f->net)) == 0);
     fz_driver_init(&f->d, &f->g, FZ_DEV_BASE, 2);
     while (fz_more(&in) && ops++ < FZ_MAX_OPS) {
         uint8_t op = fz_u8(&in);
@@ -370,10 +370,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 tx_request(f, op, &in);
                 break;
             case 4:
-                virtio_net_tx_resume(&f->net);
+                vmm_virtio_net_tx_resume(&f->net);
                 break;
             case 5:
-                virtio_net_set_link(&f->net, op & 0x80);
+                vmm_virtio_net_set_link(&f->net, op & 0x80);
                 break;
             case 6:
                 f->mood = fz_u8(&in);
@@ -385,7 +385,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         check_state(f);
     }
-    st = virtio_net_stats(&f->net);
+    st = vmm_virtio_net_stats(&f->net);
     FZ_CHECK(st.tx_frames == f->taken);
     FZ_CHECK(st.tx_gso == f->taken_gso);
     FZ_CHECK(st.rx_frames == f->rx_ok);

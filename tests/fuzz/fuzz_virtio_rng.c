@@ -4,7 +4,7 @@
  * entropy backend that fills all, part, one byte, or fails, as the input says.
  *
  * Input: driver operations (fuzz_support.h) and device operations: a new
- * backend mood, virtio_rng_process(). Checked: every fill lands inside RAM
+ * backend mood, vmm_virtio_rng_process(). Checked: every fill lands inside RAM
  * and is never asked for more than the per-chain limit, the device's byte
  * count equals what the backend gave, RAM bounds (ASan).
  */
@@ -61,8 +61,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     f->mood = fz_u8(&in);
     f->given = 0;
     f->be = (struct vmm_entropy_backend){.fill = be_fill, .ctx = f};
-    FZ_CHECK(virtio_rng_init(&f->rng, &f->g.vm, "fuzz-rng", FZ_DEV_BASE, FZ_DEV_IRQ, &f->be) == 0);
-    FZ_CHECK(vmm_vm_add_device(&f->g.vm, virtio_rng_device(&f->rng)) == 0);
+    FZ_CHECK(vmm_virtio_rng_init(&f->rng, &f->g.vm, "fuzz-rng", FZ_DEV_BASE, FZ_DEV_IRQ, &f->be) ==
+             0);
+    FZ_CHECK(vmm_vm_add_device(&f->g.vm, vmm_virtio_rng_device(&f->rng)) == 0);
     fz_driver_init(&f->d, &f->g, FZ_DEV_BASE, 1);
     while (fz_more(&in) && ops++ < FZ_MAX_OPS) {
         uint8_t op = fz_u8(&in);
@@ -72,8 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (op & 0x10)
             f->mood = op >> 5;
         else
-            virtio_rng_process(&f->rng);
-        (void)virtio_rng_pending(&f->rng);
+            vmm_virtio_rng_process(&f->rng);
+        (void)vmm_virtio_rng_pending(&f->rng);
     }
     FZ_CHECK(f->rng.bytes == f->given);
     fz_guest_free(&f->g);

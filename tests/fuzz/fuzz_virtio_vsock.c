@@ -115,8 +115,8 @@ static void guest_packet(struct fx *f, uint8_t op, struct fz_in *in)
     h.buf_alloc = (c & 0x10) ? fz_u32(in) : 65536;
     h.fwd_cnt = fz_u32(in);
     h.len = (c & 0x20) ? fz_u32(in) : plen;
-    virtio_vsock_hdr_encode(&h, raw);
-    virtio_vsock_hdr_decode(raw, &back);
+    vmm_virtio_vsock_hdr_encode(&h, raw);
+    vmm_virtio_vsock_hdr_decode(raw, &back);
     FZ_CHECK(back.src_cid == h.src_cid && back.dst_cid == h.dst_cid &&
              back.src_port == h.src_port && back.dst_port == h.dst_port && back.len == h.len &&
              back.type == h.type && back.op == h.op && back.flags == h.flags &&
@@ -150,7 +150,7 @@ static void host_op(struct fx *f, uint8_t op, struct fz_in *in)
     switch (op >> 5) {
     case 0: {
         uint32_t host_port;
-        int id = virtio_vsock_host_connect(&f->vs, 1000u + fz_u8(in) % 8, &host_port);
+        int id = vmm_virtio_vsock_host_connect(&f->vs, 1000u + fz_u8(in) % 8, &host_port);
 
         if (id >= 0) {
             FZ_CHECK(id < (int)VMM_VSOCK_MAX_CONNS && !f->open[id]);
@@ -165,7 +165,7 @@ static void host_op(struct fx *f, uint8_t op, struct fz_in *in)
         long ret;
 
         memset(f->buf, 0x77, len);
-        ret = virtio_vsock_host_send(&f->vs, conn, f->buf, len);
+        ret = vmm_virtio_vsock_host_send(&f->vs, conn, f->buf, len);
         FZ_CHECK(ret <= (long)len);
         break;
     }
@@ -174,16 +174,16 @@ static void host_op(struct fx *f, uint8_t op, struct fz_in *in)
             uint32_t n = 1 + fz_u16(in) % f->unconsumed[conn];
 
             f->unconsumed[conn] -= n;
-            virtio_vsock_host_consumed(&f->vs, conn, n);
+            vmm_virtio_vsock_host_consumed(&f->vs, conn, n);
         }
         break;
     case 4:
         if (live)
-            virtio_vsock_host_shutdown(&f->vs, conn, 1 + fz_u8(in) % 3);
+            vmm_virtio_vsock_host_shutdown(&f->vs, conn, 1 + fz_u8(in) % 3);
         break;
     case 5:
         if (live) {
-            virtio_vsock_host_reset(&f->vs, conn);
+            vmm_virtio_vsock_host_reset(&f->vs, conn);
             f->open[conn] = false;
             f->unconsumed[conn] = 0;
         }
@@ -215,9 +215,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .closed = be_closed,
         .ctx = f,
     };
-    FZ_CHECK(virtio_vsock_init(&f->vs, &f->g.vm, "fuzz-vsock", FZ_DEV_BASE, FZ_DEV_IRQ, GUEST_CID,
-                               &f->be) == 0);
-    FZ_CHECK(vmm_vm_add_device(&f->g.vm, virtio_vsock_device(&f->vs)) == 0);
+    FZ_CHECK(vmm_virtio_vsock_init(&f->vs, &f->g.vm, "fuzz-vsock", FZ_DEV_BASE, FZ_DEV_IRQ,
+                                   GUEST_CID, &f->be) == 0);
+    FZ_CHECK(vmm_vm_add_device(&f->g.vm, vmm_virtio_vsock_device(&f->vs)) == 0);
     fz_driver_init(&f->d, &f->g, FZ_DEV_BASE, 3);
     while (fz_more(&in) && ops++ < FZ_MAX_OPS) {
         uint8_t op = fz_u8(&in);

@@ -49,7 +49,7 @@ static void check_chain(const struct fx *f, const struct virtq_chain *c)
 /* Pop one chain; on success gather and scatter all of it. Returns pop's result. */
 static int pop_one(struct fx *f, struct fz_in *in)
 {
-    int ret = virtq_pop(&f->vq, &f->chain);
+    int ret = vmm_virtq_pop(&f->vq, &f->chain);
     size_t n, want;
 
     if (ret < 0) {
@@ -61,15 +61,15 @@ static int pop_one(struct fx *f, struct fz_in *in)
     FZ_CHECK(ret == 1);
     check_chain(f, &f->chain);
     want = f->chain.readable_len < sizeof(f->scratch) ? f->chain.readable_len : sizeof(f->scratch);
-    n = virtq_chain_gather(&f->chain, 0, f->scratch, sizeof(f->scratch));
+    n = vmm_virtq_chain_gather(&f->chain, 0, f->scratch, sizeof(f->scratch));
     FZ_CHECK(n == want);
     /* An offset inside the chain, from the input. */
-    (void)virtq_chain_gather(&f->chain, fz_u16(in), f->scratch, fz_u16(in));
+    (void)vmm_virtq_chain_gather(&f->chain, fz_u16(in), f->scratch, fz_u16(in));
     memset(f->scratch, 0xa5, sizeof(f->scratch));
     want = f->chain.writable_len < sizeof(f->scratch) ? f->chain.writable_len : sizeof(f->scratch);
-    n = virtq_chain_scatter(&f->chain, 0, f->scratch, sizeof(f->scratch));
+    n = vmm_virtq_chain_scatter(&f->chain, 0, f->scratch, sizeof(f->scratch));
     FZ_CHECK(n == want);
-    (void)virtq_chain_scatter(&f->chain, fz_u16(in), f->scratch, fz_u16(in));
+    (void)vmm_virtq_chain_scatter(&f->chain, fz_u16(in), f->scratch, fz_u16(in));
     if (f->nr_heads < MAX_OUTSTANDING)
         f->heads[f->nr_heads++] = f->chain.head;
     return 1;
@@ -116,19 +116,19 @@ static void run_op(struct fx *f, uint8_t op, struct fz_in *in)
     case 3: { /* push used: an outstanding head, or any value */
         uint16_t v = fz_u16(in);
         uint16_t head = (op & 0x80) || f->nr_heads == 0 ? v : f->heads[v % f->nr_heads];
-        int ret = virtq_push_used(&f->vq, head, fz_u32(in));
+        int ret = vmm_virtq_push_used(&f->vq, head, fz_u32(in));
 
         FZ_CHECK(ret == 0 || head >= f->vq.num || !f->vq.ready);
         break;
     }
     case 4:
-        (void)virtq_need_interrupt(&f->vq);
+        (void)vmm_virtq_need_interrupt(&f->vq);
         break;
     case 5:
-        virtq_disable_notify(&f->vq);
+        vmm_virtq_disable_notify(&f->vq);
         break;
     case 6:
-        (void)virtq_enable_notify(&f->vq);
+        (void)vmm_virtq_enable_notify(&f->vq);
         break;
     case 7: { /* publish: avail ring entry and index */
         uint16_t idx = fz_u16(in), head = fz_u16(in);
@@ -142,11 +142,11 @@ static void run_op(struct fx *f, uint8_t op, struct fz_in *in)
         break;
     }
     case 8:
-        (void)virtq_has_avail(&f->vq);
+        (void)vmm_virtq_has_avail(&f->vq);
         break;
     default: /* disable and enable again, as a driver resetting the queue */
-        virtq_disable(&f->vq);
-        (void)virtq_enable(&f->vq, &f->g.vm.mem, f->vq.event_idx, f->vq.indirect);
+        vmm_virtq_disable(&f->vq);
+        (void)vmm_virtq_enable(&f->vq, &f->g.vm.mem, f->vq.event_idx, f->vq.indirect);
         f->nr_heads = 0;
         break;
     }
@@ -164,7 +164,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     f->nr_heads = 0;
     fz_guest_init(&f->g, 1);
-    virtq_reset(&f->vq, VIRTQ_MAX_SIZE);
+    vmm_virtq_reset(&f->vq, VIRTQ_MAX_SIZE);
     f->vq.num = num & 0x8000 ? (uint16_t)(num & 0x7fff) : (uint16_t)(1u << (num % 9));
     if (feat & 4) {
         f->vq.desc_gpa = FZ_RAM_GPA + fz_u16(&in);
@@ -177,7 +177,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         f->vq.avail_gpa = FZ_RAM_GPA + 16u * n;
         f->vq.used_gpa = (f->vq.avail_gpa + VIRTQ_AVAIL_BYTES(n) + 3) & ~3ull;
     }
-    if (virtq_enable(&f->vq, &f->g.vm.mem, feat & 1, feat & 2) < 0) {
+    if (vmm_virtq_enable(&f->vq, &f->g.vm.mem, feat & 1, feat & 2) < 0) {
         FZ_CHECK(!f->vq.ready && f->vq.fault != NULL);
         fz_guest_free(&f->g);
         return 0;

@@ -57,8 +57,8 @@ static struct fixture *setup(unsigned nr_vcpus, bool two_ram_regions)
     assert_int_equal(vmm_vm_add_ram(&f->vm, 0x40000000, 0x10000000, fake_ram[0]), 0);
     if (two_ram_regions)
         assert_int_equal(vmm_vm_add_ram(&f->vm, 0x100000000ull, 0x40000000, fake_ram[1]), 0);
-    pl011_init(&f->uart, &f->vm, "uart0", f->layout.uart_base, f->layout.uart_irq,
-               VMM_ARM64_PHANDLE_APB_PCLK, NULL);
+    vmm_pl011_init(&f->uart, &f->vm, "uart0", f->layout.uart_base, f->layout.uart_irq,
+                   VMM_ARM64_PHANDLE_APB_PCLK, NULL);
     assert_int_equal(vmm_vm_add_device(&f->vm, &f->uart.dev), 0);
     assert_int_equal(vmm_arm64_virtio_slot(&f->layout, 1, &vbase, &virq), 0);
     f->virtio = (struct vmm_device){
@@ -70,7 +70,7 @@ static struct fixture *setup(unsigned nr_vcpus, bool two_ram_regions)
         .size = 0x200,
         .irq = virq,
         .ops = &dummy_ops,
-        .fdt_props = virtio_mmio_fdt_props, /* the transport's hook: dma-coherent */
+        .fdt_props = vmm_virtio_mmio_fdt_props, /* the transport's hook: dma-coherent */
     };
     assert_int_equal(vmm_vm_add_device(&f->vm, &f->virtio), 0);
     f->boot = (struct vmm_arm64_boot){

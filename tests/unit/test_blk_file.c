@@ -56,8 +56,8 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
 
-    blk_file_close(&f->file);
-    blk_file_close(&f->other);
+    vmm_blk_file_close(&f->file);
+    vmm_blk_file_close(&f->other);
     unlink(f->path);
     free(f);
     return 0;
@@ -76,7 +76,7 @@ static void open_ok(struct fx *f, const char *suffix)
     char spec[96];
 
     snprintf(spec, sizeof(spec), "%s%s", f->path, suffix);
-    assert_int_equal(blk_file_open(&f->file, spec, f->err, sizeof(f->err)), 0);
+    assert_int_equal(vmm_blk_file_open(&f->file, spec, f->err, sizeof(f->err)), 0);
 }
 
 static void contents(struct fx *f, uint8_t *buf)
@@ -120,7 +120,7 @@ static void blk_file_opens_rw_with_capacity(void **state)
     assert_int_equal(f->file.backend.nr_sectors, SECTORS);
     assert_false(f->file.backend.read_only);
     assert_true(f->file.backend.can_discard);
-    blk_file_close(&f->file);
+    vmm_blk_file_close(&f->file);
     open_ok(f, ",rw");
     assert_false(f->file.backend.read_only);
 }
@@ -152,7 +152,7 @@ static void blk_file_reports_missing_file_clearly(void **state)
     struct fx *f = *state;
 
     assert_int_equal(
-        blk_file_open(&f->file, "/nonexistent-stdvmm/foo.img,ro", f->err, sizeof(f->err)),
+        vmm_blk_file_open(&f->file, "/nonexistent-stdvmm/foo.img,ro", f->err, sizeof(f->err)),
         -VMM_ENOENT);
     assert_string_equal(f->err, "/nonexistent-stdvmm/foo.img: No such file or directory");
     assert_int_equal(f->file.fd, -1);
@@ -164,16 +164,16 @@ static void blk_file_refuses_bad_images(void **state)
     char odd[64];
 
     make_image(odd, 1000, f->before);
-    assert_int_equal(blk_file_open(&f->file, odd, f->err, sizeof(f->err)), -VMM_EINVAL);
+    assert_int_equal(vmm_blk_file_open(&f->file, odd, f->err, sizeof(f->err)), -VMM_EINVAL);
     assert_non_null(strstr(f->err, "size 1000 bytes is not a multiple of 512"));
     assert_int_equal(f->file.fd, -1);
     unlink(odd);
-    assert_int_equal(blk_file_open(&f->file, "/tmp,ro", f->err, sizeof(f->err)), -VMM_EINVAL);
+    assert_int_equal(vmm_blk_file_open(&f->file, "/tmp,ro", f->err, sizeof(f->err)), -VMM_EINVAL);
     assert_string_equal(f->err, "/tmp: not a regular file or block device");
-    assert_true(blk_file_open(&f->file, "/tmp", f->err, sizeof(f->err)) < 0);
-    assert_int_equal(blk_file_open(&f->file, ",ro", f->err, sizeof(f->err)), -VMM_EINVAL);
+    assert_true(vmm_blk_file_open(&f->file, "/tmp", f->err, sizeof(f->err)) < 0);
+    assert_int_equal(vmm_blk_file_open(&f->file, ",ro", f->err, sizeof(f->err)), -VMM_EINVAL);
     assert_non_null(strstr(f->err, "empty file name"));
-    assert_int_equal(blk_file_open(&f->file, "", f->err, sizeof(f->err)), -VMM_EINVAL);
+    assert_int_equal(vmm_blk_file_open(&f->file, "", f->err, sizeof(f->err)), -VMM_EINVAL);
 }
 
 static void blk_file_keeps_other_commas_in_the_path(void **state)
@@ -183,7 +183,7 @@ static void blk_file_keeps_other_commas_in_the_path(void **state)
 
     /* "PATH,xyz" names a file called "PATH,xyz". */
     snprintf(spec, sizeof(spec), "%s,xyz", f->path);
-    assert_int_equal(blk_file_open(&f->file, spec, f->err, sizeof(f->err)), -VMM_ENOENT);
+    assert_int_equal(vmm_blk_file_open(&f->file, spec, f->err, sizeof(f->err)), -VMM_ENOENT);
     assert_string_equal(f->err + strlen(spec), ": No such file or directory");
 }
 
@@ -192,12 +192,12 @@ static void blk_file_locks_out_a_second_writer(void **state)
     struct fx *f = *state;
 
     open_ok(f, "");
-    assert_int_equal(blk_file_open(&f->other, f->path, f->err, sizeof(f->err)), -VMM_EBUSY);
+    assert_int_equal(vmm_blk_file_open(&f->other, f->path, f->err, sizeof(f->err)), -VMM_EBUSY);
     assert_non_null(strstr(f->err, "in use"));
-    blk_file_close(&f->file);
+    vmm_blk_file_close(&f->file);
     open_ok(f, ",ro");
     snprintf(f->err, sizeof(f->err), "%s,ro", f->path);
-    assert_int_equal(blk_file_open(&f->other, f->err, NULL, 0), 0);
+    assert_int_equal(vmm_blk_file_open(&f->other, f->err, NULL, 0), 0);
 }
 
 /* 100 pieces (more than one preadv batch), some empty, some splitting sectors. */
@@ -286,7 +286,7 @@ static void blk_file_flushed_data_survives_a_killed_vmm(void **state)
         struct vmm_iov iov = {buf, sizeof(buf)};
 
         memset(buf, 0xee, sizeof(buf));
-        if (blk_file_open(&f->file, f->path, NULL, 0) < 0 ||
+        if (vmm_blk_file_open(&f->file, f->path, NULL, 0) < 0 ||
             submit(f, VMM_BLK_WRITE, 2, 1, &iov, 1, false) < 0 ||
             submit(f, VMM_BLK_FLUSH, 0, 0, NULL, 0, false) < 0 || f->last_status != 0 ||
             f->file.flushes != 1)

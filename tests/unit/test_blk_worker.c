@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The image backend's I/O worker (blk_file_start): disk I/O off the vCPU
+ * The image backend's I/O worker (vmm_blk_file_start): disk I/O off the vCPU
  * thread and the VM lock, FLUSH as a barrier, zeroes written by hand in
  * steps, a bounded queue, drain and stop, and virtio-blk's reset with a
  * request still at the worker. Threads stand in for vCPUs; the VM lock is
@@ -147,7 +147,7 @@ static int setup(void **state)
         assert_int_equal(pwrite(fd, sec, sizeof(sec), (off_t)s * 512), 512);
     }
     close(fd);
-    assert_int_equal(blk_file_open(&f->file, f->path, err, sizeof(err)), 0);
+    assert_int_equal(vmm_blk_file_open(&f->file, f->path, err, sizeof(err)), 0);
     f->file.step_hook = hook;
     *state = f;
     return 0;
@@ -157,7 +157,7 @@ static int teardown(void **state)
 {
     struct wfx *f = *state;
 
-    blk_file_close(&f->file);
+    vmm_blk_file_close(&f->file);
     unlink(f->path);
     test_guest_free(&f->g);
     pthread_cond_destroy(&f->cond);
@@ -172,14 +172,14 @@ static void start_devices(struct wfx *f)
 {
     f->idle_backend = (struct vmm_blk_backend){.nr_sectors = 8, .submit = idle_submit};
     assert_int_equal(
-        virtio_blk_init(&f->vda, &f->g.vm, "vda", BASE_A, LINE_A, &f->file.backend, NULL), 0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_blk_device(&f->vda)), 0);
+        vmm_virtio_blk_init(&f->vda, &f->g.vm, "vda", BASE_A, LINE_A, &f->file.backend, NULL), 0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_blk_device(&f->vda)), 0);
     assert_int_equal(
-        virtio_blk_init(&f->vdb, &f->g.vm, "vdb", BASE_B, LINE_B, &f->idle_backend, NULL), 0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_blk_device(&f->vdb)), 0);
+        vmm_virtio_blk_init(&f->vdb, &f->g.vm, "vdb", BASE_B, LINE_B, &f->idle_backend, NULL), 0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_blk_device(&f->vdb)), 0);
     test_vmmio_bringup(&f->g, BASE_A, FEATURES, &f->qa, 1, QNUM);
     test_vmmio_bringup(&f->g, BASE_B, FEATURES, &f->qb, 1, QNUM);
-    assert_int_equal(blk_file_start(&f->file, &f->vm_lock), 0);
+    assert_int_equal(vmm_blk_file_start(&f->file, &f->vm_lock), 0);
 }
 
 /* Publish a READ of @sector into a fresh 4 KiB buffer on vda's queue;
@@ -311,7 +311,7 @@ static void blk_reset_with_request_at_the_worker(void **state)
     test_vmmio_write(&f->g, BASE_A, VIRTIO_MMIO_STATUS, 0);
     assert_int_equal(f->vda.inflight, 1);
     pthread_mutex_unlock(&f->vm_lock);
-    blk_file_drain(&f->file);
+    vmm_blk_file_drain(&f->file);
     pthread_mutex_lock(&f->vm_lock);
     assert_int_equal(f->vda.inflight, 0);
     assert_int_equal(guest_byte(f, st), 0xaa); /* no status for a reset device */
@@ -359,7 +359,7 @@ static void blk_worker_flush_is_a_barrier(void **state)
     struct wfx *f = *state;
     static uint8_t wbuf[4096], rbuf[4096];
 
-    assert_int_equal(blk_file_start(&f->file, &f->vm_lock), 0);
+    assert_int_equal(vmm_blk_file_start(&f->file, &f->vm_lock), 0);
     memset(wbuf, 0x77, sizeof(wbuf));
     f->slow_steps = 1;
     f->gate_ms = 100;
@@ -369,7 +369,7 @@ static void blk_worker_flush_is_a_barrier(void **state)
     pthread_mutex_lock(&f->vm_lock);
     assert_int_equal(f->nr_done, 0); /* submit() returned before any I/O */
     pthread_mutex_unlock(&f->vm_lock);
-    blk_file_drain(&f->file);
+    vmm_blk_file_drain(&f->file);
     assert_int_equal(f->nr_done, 3);
     for (unsigned i = 0; i < 3; i++) {
         assert_int_equal(f->done_order[i], (int)i);
@@ -395,7 +395,7 @@ static void blk_worker_zeroes_by_hand_in_steps(void **state)
     uint8_t back[512];
 
     f->file.no_punch_hole = f->file.no_zero_range = true;
-    assert_int_equal(blk_file_start(&f->file, &f->vm_lock), 0);
+    assert_int_equal(vmm_blk_file_start(&f->file, &f->vm_lock), 0);
     f->slow_steps = 1;
     f->gate_ms = 100;
     assert_int_equal(submit(f, 0, VMM_BLK_WRITE_ZEROES, 0, zero_sectors, NULL), 0);
@@ -403,7 +403,7 @@ static void blk_worker_zeroes_by_hand_in_steps(void **state)
     assert_int_equal(submit(f, 1, VMM_BLK_READ, 10000, 8, rbuf), 0);
     assert_int_equal(submit(f, 2, VMM_BLK_FLUSH, 0, 0, NULL), 0);
     assert_int_equal(submit(f, 3, VMM_BLK_READ, 0, 8, rbuf2), 0);
-    blk_file_drain(&f->file);
+    vmm_blk_file_drain(&f->file);
     assert_int_equal(f->nr_done, 4);
     for (unsigned i = 0; i < f->nr_steps; i++) {
         if (f->steps[i] == VMM_BLK_WRITE_ZEROES)
@@ -433,7 +433,7 @@ static void blk_worker_queue_is_bounded_and_stop_completes_it(void **state)
 {
     struct wfx *f = *state;
 
-    assert_int_equal(blk_file_start(&f->file, &f->vm_lock), 0);
+    assert_int_equal(vmm_blk_file_start(&f->file, &f->vm_lock), 0);
     f->slow_steps = 1;
     f->gate_ms = 200;
     assert_int_equal(submit(f, 0, VMM_BLK_FLUSH, 0, 0, NULL), 0);
@@ -448,7 +448,7 @@ static void blk_worker_queue_is_bounded_and_stop_completes_it(void **state)
         assert_int_equal(f->file.backend.submit(f->file.backend.ctx, &extra), -VMM_EBUSY);
         pthread_mutex_unlock(&f->vm_lock);
     }
-    blk_file_stop(&f->file);
+    vmm_blk_file_stop(&f->file);
     assert_int_equal(f->nr_done, BLK_FILE_QUEUE + 1);
     assert_int_equal(f->file.flushes, BLK_FILE_QUEUE + 1);
     /* stopped: synchronous again */

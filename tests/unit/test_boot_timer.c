@@ -27,7 +27,7 @@ static int setup(void **state)
 
     assert_non_null(f);
     assert_int_equal(vmm_vm_init(&f->vm, "boot-timer-test", 1), 0);
-    boot_timer_init(&f->bt, NULL, BOOT_TIMER_DEFAULT_BASE, count_signal, f);
+    vmm_boot_timer_init(&f->bt, NULL, BOOT_TIMER_DEFAULT_BASE, count_signal, f);
     assert_int_equal(vmm_vm_add_device(&f->vm, &f->bt.dev), 0);
     *state = f;
     return 0;
@@ -89,9 +89,9 @@ static void boot_timer_without_callback_still_counts(void **state)
     uint64_t v = 0;
 
     (void)state;
-    boot_timer_init(&bt, "bt", 0x1000, NULL, NULL);
-    assert_int_equal(boot_timer_mmio_ops.write(&bt, BOOT_TIMER_SIGNAL, 4, BOOT_TIMER_MAGIC), 0);
-    assert_int_equal(boot_timer_mmio_ops.read(&bt, BOOT_TIMER_COUNT, 4, &v), 0);
+    vmm_boot_timer_init(&bt, "bt", 0x1000, NULL, NULL);
+    assert_int_equal(vmm_boot_timer_mmio_ops.write(&bt, BOOT_TIMER_SIGNAL, 4, BOOT_TIMER_MAGIC), 0);
+    assert_int_equal(vmm_boot_timer_mmio_ops.read(&bt, BOOT_TIMER_COUNT, 4, &v), 0);
     assert_int_equal(v, 1);
     assert_string_equal(bt.dev.compatible, "stdvmm,boot-timer");
 }

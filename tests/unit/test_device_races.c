@@ -130,18 +130,18 @@ static void vsock_connected(struct fx *f)
         .closed = vs_conn_event,
         .ctx = f,
     };
-    assert_int_equal(virtio_vsock_init(&f->dev.vs, &f->g.vm, "vsock0", BASE, LINE, 7, &f->vsock_be),
-                     0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_vsock_device(&f->dev.vs)), 0);
+    assert_int_equal(
+        vmm_virtio_vsock_init(&f->dev.vs, &f->g.vm, "vsock0", BASE, LINE, 7, &f->vsock_be), 0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_vsock_device(&f->dev.vs)), 0);
     test_vmmio_bringup(&f->g, BASE, VIRTIO_BIT(VIRTIO_F_VERSION_1), f->q, 3, QNUM);
     test_vq_add(&f->q[VIRTIO_VSOCK_RXQ], &rx, 1);
-    virtio_vsock_hdr_encode(&h, raw);
+    vmm_virtio_vsock_hdr_encode(&h, raw);
     test_guest_write(&f->g, tx.gpa, raw, sizeof(raw));
     test_vq_add(&f->q[VIRTIO_VSOCK_TXQ], &tx, 1);
     test_vmmio_kick(&f->g, BASE, VIRTIO_VSOCK_TXQ);
     assert_true(test_vq_get_used(&f->q[VIRTIO_VSOCK_RXQ], &id, &len)); /* the RESPONSE */
     f->conn = 0;
-    assert_int_equal(virtio_vsock_conn(&f->dev.vs, f->conn)->state, VIRTIO_VSOCK_ESTABLISHED);
+    assert_int_equal(vmm_virtio_vsock_conn(&f->dev.vs, f->conn)->state, VIRTIO_VSOCK_ESTABLISHED);
 }
 
 /* Host data into a guest whose receive ring another vCPU keeps refilling
@@ -158,7 +158,7 @@ static unsigned long vsock_send_racing(struct fx *f, uint32_t buf_len)
     vsock_connected(f);
     race_refill(f, &f->q[VIRTIO_VSOCK_RXQ], buf_len);
     for (unsigned round = 0; round < ROUNDS; round++) {
-        unsigned long before = virtio_vsock_stats(&f->dev.vs).rx_pkts;
+        unsigned long before = vmm_virtio_vsock_stats(&f->dev.vs).rx_pkts;
         uint16_t start = popped(&f->dev.vs.vdev, VIRTIO_VSOCK_RXQ);
         unsigned long pkts;
         uint64_t t0, ms;
@@ -166,9 +166,9 @@ static unsigned long vsock_send_racing(struct fx *f, uint32_t buf_len)
 
         test_race_sync(&f->race); /* the refilling vCPU is running now */
         t0 = test_clock_ms();
-        ret = virtio_vsock_host_send(&f->dev.vs, f->conn, data, sizeof(data));
+        ret = vmm_virtio_vsock_host_send(&f->dev.vs, f->conn, data, sizeof(data));
         ms = test_clock_ms() - t0;
-        pkts = virtio_vsock_stats(&f->dev.vs).rx_pkts - before;
+        pkts = vmm_virtio_vsock_stats(&f->dev.vs).rx_pkts - before;
         assert_true(pkts == (uint16_t)(popped(&f->dev.vs.vdev, VIRTIO_VSOCK_RXQ) - start));
         most = pkts > most ? pkts : most;
         slowest = ms > slowest ? ms : slowest;
@@ -194,8 +194,8 @@ static void race_vsock_header_only_buffers_bound_host_send(void **state)
 
     assert_int_equal(vsock_send_racing(f, VIRTIO_VSOCK_HDR_LEN), 0);
     /* Nothing was lost: the connection is intact, no byte left. */
-    assert_int_equal(virtio_vsock_stats(&f->dev.vs).rx_bytes, 0);
-    assert_int_equal(virtio_vsock_conn(&f->dev.vs, f->conn)->state, VIRTIO_VSOCK_ESTABLISHED);
+    assert_int_equal(vmm_virtio_vsock_stats(&f->dev.vs).rx_bytes, 0);
+    assert_int_equal(vmm_virtio_vsock_conn(&f->dev.vs, f->conn)->state, VIRTIO_VSOCK_ESTABLISHED);
 }
 
 /* Buffers that carry one payload byte each: progress with every packet,
@@ -227,20 +227,20 @@ static void race_net_rx_tiny_mergeable_buffers_bound_one_frame(void **state)
 
     f->net_be = (struct vmm_net_backend){.tx = net_tx, .ctx = f};
     assert_int_equal(
-        virtio_net_init(&f->dev.net, &f->g.vm, "net0", BASE, LINE, mac, 1500, &f->net_be), 0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_net_device(&f->dev.net)), 0);
+        vmm_virtio_net_init(&f->dev.net, &f->g.vm, "net0", BASE, LINE, mac, 1500, &f->net_be), 0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_net_device(&f->dev.net)), 0);
     test_vmmio_bringup(&f->g, BASE,
                        VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF), f->q, 2,
                        QNUM);
     race_refill(f, &f->q[VIRTIO_NET_RXQ], VIRTIO_NET_HDR_LEN);
     t0 = test_clock_ms();
-    ret = virtio_net_rx(&f->dev.net, frame, sizeof(frame));
+    ret = vmm_virtio_net_rx(&f->dev.net, frame, sizeof(frame));
     assert_true(test_clock_ms() - t0 < CALL_MS_MAX);
-    assert_int_equal(virtio_net_rx(&f->dev.net, frame, sizeof(frame)), ret);
+    assert_int_equal(vmm_virtio_net_rx(&f->dev.net, frame, sizeof(frame)), ret);
     test_race_stop(&f->race);
     assert_int_equal(ret, -VMM_E2BIG);
     assert_true(popped(&f->dev.net.vdev, VIRTIO_NET_RXQ) <= QNUM);
-    assert_int_equal(virtio_net_stats(&f->dev.net).rx_dropped, 2);
+    assert_int_equal(vmm_virtio_net_stats(&f->dev.net).rx_dropped, 2);
 }
 
 /* ------------------------------------------------------------ console */
@@ -259,12 +259,13 @@ static void race_console_rx_one_byte_buffers_bound_one_call(void **state)
     size_t took;
 
     f->con_be = (struct vmm_stream_backend){.write = con_write, .ctx = f};
-    assert_int_equal(virtio_console_init(&f->dev.con, &f->g.vm, "con0", BASE, LINE, &f->con_be), 0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_console_device(&f->dev.con)), 0);
+    assert_int_equal(vmm_virtio_console_init(&f->dev.con, &f->g.vm, "con0", BASE, LINE, &f->con_be),
+                     0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_console_device(&f->dev.con)), 0);
     test_vmmio_bringup(&f->g, BASE, VIRTIO_BIT(VIRTIO_F_VERSION_1), f->q, 2, QNUM);
     race_refill(f, &f->q[VIRTIO_CONSOLE_RXQ], 1);
     t0 = test_clock_ms();
-    took = virtio_console_rx(&f->dev.con, input, sizeof(input));
+    took = vmm_virtio_console_rx(&f->dev.con, input, sizeof(input));
     assert_true(test_clock_ms() - t0 < CALL_MS_MAX);
     test_race_stop(&f->race);
     assert_true(took > 0 && took <= QNUM);

@@ -207,8 +207,8 @@ static void log_flood_virtio_rng(void **state)
     struct fx *f = *state;
 
     f->rng_be = (struct vmm_entropy_backend){.fill = rng_fill};
-    assert_int_equal(virtio_rng_init(&f->dev.rng, &f->g.vm, "rng0", BASE, LINE, &f->rng_be), 0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_rng_device(&f->dev.rng)), 0);
+    assert_int_equal(vmm_virtio_rng_init(&f->dev.rng, &f->g.vm, "rng0", BASE, LINE, &f->rng_be), 0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_rng_device(&f->dev.rng)), 0);
     f->nr_queues = 1;
     flood(f, rng_round);
     expect_few_lines("virtio-rng");
@@ -243,9 +243,9 @@ static void log_flood_virtio_blk(void **state)
     struct fx *f = *state;
 
     f->blk_be = (struct vmm_blk_backend){.nr_sectors = 64, .submit = blk_submit};
-    assert_int_equal(virtio_blk_init(&f->dev.blk, &f->g.vm, "blk0", BASE, LINE, &f->blk_be, NULL),
-                     0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_blk_device(&f->dev.blk)), 0);
+    assert_int_equal(
+        vmm_virtio_blk_init(&f->dev.blk, &f->g.vm, "blk0", BASE, LINE, &f->blk_be, NULL), 0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_blk_device(&f->dev.blk)), 0);
     f->nr_queues = 1;
     flood(f, blk_round);
     expect_few_lines("virtio-blk");
@@ -265,9 +265,9 @@ static void console_round(struct fx *f)
     const struct test_buf in = {f->buf, 64, false}; /* not writable: a violation */
 
     request(f, VIRTIO_CONSOLE_TXQ, &out, 1);
-    (void)virtio_console_rx(&f->dev.con, (const uint8_t *)"x", 1);
+    (void)vmm_virtio_console_rx(&f->dev.con, (const uint8_t *)"x", 1);
     test_vq_add(&f->q[VIRTIO_CONSOLE_RXQ], &in, 1);
-    (void)virtio_console_rx(&f->dev.con, (const uint8_t *)"x", 1);
+    (void)vmm_virtio_console_rx(&f->dev.con, (const uint8_t *)"x", 1);
 }
 
 static void log_flood_virtio_console(void **state)
@@ -275,9 +275,9 @@ static void log_flood_virtio_console(void **state)
     struct fx *f = *state;
 
     f->stream_be = (struct vmm_stream_backend){.write = refuse_write};
-    assert_int_equal(virtio_console_init(&f->dev.con, &f->g.vm, "con0", BASE, LINE, &f->stream_be),
-                     0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_console_device(&f->dev.con)), 0);
+    assert_int_equal(
+        vmm_virtio_console_init(&f->dev.con, &f->g.vm, "con0", BASE, LINE, &f->stream_be), 0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_console_device(&f->dev.con)), 0);
     f->nr_queues = 2;
     flood(f, console_round);
     expect_few_lines("virtio-console");
@@ -315,10 +315,10 @@ static void net_round(struct fx *f)
     test_guest_write(&f->g, f->buf, hdr, sizeof(hdr));
     request(f, VIRTIO_NET_TXQ, &whole, 1); /* the backend fails it */
     request(f, VIRTIO_NET_TXQ, &wr_in_tx, 1);
-    (void)virtio_net_rx(&f->dev.net, frame, 4);  /* too short */
-    (void)virtio_net_rx(&f->dev.net, frame, 80); /* no buffer */
-    request(f, VIRTIO_NET_RXQ, &rx_short, 1);    /* posted, then a violation */
-    (void)virtio_net_rx(&f->dev.net, frame, 80);
+    (void)vmm_virtio_net_rx(&f->dev.net, frame, 4);  /* too short */
+    (void)vmm_virtio_net_rx(&f->dev.net, frame, 80); /* no buffer */
+    request(f, VIRTIO_NET_RXQ, &rx_short, 1);        /* posted, then a violation */
+    (void)vmm_virtio_net_rx(&f->dev.net, frame, 80);
 }
 
 static void log_flood_virtio_net(void **state)
@@ -328,9 +328,9 @@ static void log_flood_virtio_net(void **state)
 
     f->net_be =
         (struct vmm_net_backend){.tx = net_tx, .vnet_hdr = true, .set_offloads = net_set_offloads};
-    assert_int_equal(virtio_net_init(&f->dev.net, &f->g.vm, "net0", BASE, LINE, mac, 0, &f->net_be),
-                     0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_net_device(&f->dev.net)), 0);
+    assert_int_equal(
+        vmm_virtio_net_init(&f->dev.net, &f->g.vm, "net0", BASE, LINE, mac, 0, &f->net_be), 0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_net_device(&f->dev.net)), 0);
     f->nr_queues = 2;
     flood(f, net_round);
     expect_few_lines("virtio-net");
@@ -365,7 +365,7 @@ static void vsock_send(struct fx *f, const struct virtio_vsock_hdr *h, uint32_t 
     uint8_t raw[VIRTIO_VSOCK_HDR_LEN];
     const struct test_buf b[2] = {{f->buf, sizeof(raw), false}, {f->buf + 64, payload, false}};
 
-    virtio_vsock_hdr_encode(h, raw);
+    vmm_virtio_vsock_hdr_encode(h, raw);
     test_guest_write(&f->g, f->buf, raw, sizeof(raw));
     test_vq_add(&f->q[VIRTIO_VSOCK_TXQ], b, payload ? 2 : 1);
     test_vmmio_kick(&f->g, BASE, VIRTIO_VSOCK_TXQ);
@@ -411,9 +411,9 @@ static void log_flood_virtio_vsock(void **state)
         .shutdown = vs_shutdown,
         .closed = vs_event,
     };
-    assert_int_equal(virtio_vsock_init(&f->dev.vs, &f->g.vm, "vsock0", BASE, LINE, 3, &f->vsock_be),
-                     0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_vsock_device(&f->dev.vs)), 0);
+    assert_int_equal(
+        vmm_virtio_vsock_init(&f->dev.vs, &f->g.vm, "vsock0", BASE, LINE, 3, &f->vsock_be), 0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_vsock_device(&f->dev.vs)), 0);
     f->nr_queues = 3;
     flood(f, vsock_round);
     expect_few_lines("virtio-vsock");
@@ -426,7 +426,7 @@ static void log_flood_pl011(void **state)
     struct fx *f = *state;
 
     f->stream_be = (struct vmm_stream_backend){.write = refuse_write};
-    pl011_init(&f->dev.uart, &f->g.vm, "uart0", BASE, LINE, 2, &f->stream_be);
+    vmm_pl011_init(&f->dev.uart, &f->g.vm, "uart0", BASE, LINE, 2, &f->stream_be);
     assert_int_equal(vmm_vm_add_device(&f->g.vm, &f->dev.uart.dev), 0);
     test_mmio_write(&f->g, BASE + PL011_CR, 4, PL011_CR_UARTEN | PL011_CR_TXE);
     for (unsigned i = 0; i < HOSTILE_OPS; i++) {

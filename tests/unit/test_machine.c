@@ -363,12 +363,12 @@ static void machine_net_mac_matches_the_tap_default(void **state)
     (void)state;
 
     vmm_tap_default_mac("tap0", want);
-    assert_int_equal(machine_net_mac("tap=tap0", "virtio-net0", got), 0);
+    assert_int_equal(vmm_machine_net_mac("tap=tap0", "virtio-net0", got), 0);
     assert_memory_equal(got, want, 6);
-    assert_int_equal(machine_net_mac("tap=t,mac=52:54:00:12:34:AB", "n", got), 0);
+    assert_int_equal(vmm_machine_net_mac("tap=t,mac=52:54:00:12:34:AB", "n", got), 0);
     assert_int_equal(got[0], 0x52);
     assert_int_equal(got[5], 0xab);
-    assert_int_equal(machine_net_mac("tap=t,mac=52:54", "n", got), -VMM_EINVAL);
+    assert_int_equal(vmm_machine_net_mac("tap=t,mac=52:54", "n", got), -VMM_EINVAL);
 }
 
 int main(void)

@@ -49,7 +49,7 @@ static int setup(void **state)
     assert_int_equal(vmm_vm_init(&f->vm, "pl011-test", 1), 0);
     f->backend =
         (struct vmm_stream_backend){.write = capture_write, .rx_ready = count_rx_ready, .ctx = f};
-    pl011_init(&f->uart, &f->vm, "uart0", BASE, LINE, 2, &f->backend);
+    vmm_pl011_init(&f->uart, &f->vm, "uart0", BASE, LINE, 2, &f->backend);
     assert_int_equal(vmm_vm_add_device(&f->vm, &f->uart.dev), 0);
     *state = f;
     return 0;
@@ -93,7 +93,7 @@ static bool irq_line(struct fixture *f)
 
 static void rx_str(struct fixture *f, const char *s, size_t want_accepted)
 {
-    assert_int_equal(pl011_rx(&f->uart, (const uint8_t *)s, strlen(s)), want_accepted);
+    assert_int_equal(vmm_pl011_rx(&f->uart, (const uint8_t *)s, strlen(s)), want_accepted);
 }
 
 static void pl011_resets_to_documented_values(void **state)
@@ -305,7 +305,7 @@ static void pl011_reset_lowers_the_line_and_empties_fifo(void **state)
     wr32(f, PL011_IMSC, PL011_INT_RT);
     rx_str(f, "r", 1);
     assert_true(irq_line(f));
-    pl011_reset(&f->uart);
+    vmm_pl011_reset(&f->uart);
     assert_false(irq_line(f));
     assert_true(rd32(f, PL011_FR) & PL011_FR_RXFE);
 }

@@ -138,7 +138,7 @@ struct tapfx {
 
 static void attach_tap(struct tapfx *f)
 {
-    struct vmm_net_sink sink = virtio_net_sink(&f->net);
+    struct vmm_net_sink sink = vmm_virtio_net_sink(&f->net);
 
     vmm_tap_attach(&f->tap, &sink, NULL);
 }
@@ -155,8 +155,9 @@ static int tap_setup(void **state)
     assert_int_equal(vmm_tap_init_fd(&f->tap, sv[0], mac), 0);
     f->peer = sv[1];
     assert_int_equal(
-        virtio_net_init(&f->net, &f->g.vm, "virtio-net0", BASE, LINE, mac, 0, &f->tap.backend), 0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_net_device(&f->net)), 0);
+        vmm_virtio_net_init(&f->net, &f->g.vm, "virtio-net0", BASE, LINE, mac, 0, &f->tap.backend),
+        0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_net_device(&f->net)), 0);
     attach_tap(f);
     test_vmmio_bringup(&f->g, BASE,
                        VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF), f->q, 2,
@@ -230,12 +231,12 @@ static void tap_full_socket_keeps_guest_frame_until_writable(void **state)
     }
     assert_true(atomic_load(&f->tap.tx_blocked));
     assert_true(vmm_tap_poll_events(&f->tap) & POLLOUT);
-    assert_int_equal(virtio_net_stats(&f->net).tx_dropped, 0);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_dropped, 0);
     while (read(f->peer, sink, sizeof(sink)) > 0)
         ;
     vmm_tap_poll_out(&f->tap);
     assert_true(test_vq_get_used(&f->q[1], &id, &len)); /* the kept frame went out */
-    assert_int_equal(virtio_net_stats(&f->net).tx_frames, sent + 1);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_frames, sent + 1);
 }
 
 /* On the event loop's thread: frames are copied out under the lock, written
@@ -245,7 +246,7 @@ static void tap_thread_sends_every_frame_in_order_through_full_ring(void **state
 {
     struct tapfx *f = *state;
     pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-    struct vmm_net_sink sink = virtio_net_sink(&f->net);
+    struct vmm_net_sink sink = vmm_virtio_net_sink(&f->net);
     static uint8_t frame[12 + 60000], got[65536];
     struct vmm_loop loop;
     uint32_t id, len;
@@ -280,10 +281,10 @@ static void tap_thread_sends_every_frame_in_order_through_full_ring(void **state
         used++;
     assert_int_equal(used, QNUM);
     assert_int_equal(f->tap.tx_queued, QNUM);
-    assert_true(f->tap.tx_writes >= QNUM);                 /* and one per EAGAIN */
-    assert_true(virtio_net_stats(&f->net).tx_retries > 0); /* the ring was full */
-    assert_int_equal(virtio_net_stats(&f->net).tx_frames, QNUM);
-    assert_int_equal(virtio_net_stats(&f->net).tx_dropped, 0);
+    assert_true(f->tap.tx_writes >= QNUM);                     /* and one per EAGAIN */
+    assert_true(vmm_virtio_net_stats(&f->net).tx_retries > 0); /* the ring was full */
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_frames, QNUM);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_dropped, 0);
 }
 
 /* ------------------------------------------------------------ tap with vnet headers */
@@ -322,8 +323,9 @@ static int tap_vnet_setup(void **state)
     tun_offload_flags = ~0u;
     f->peer = sv[1];
     assert_int_equal(
-        virtio_net_init(&f->net, &f->g.vm, "virtio-net0", BASE, LINE, mac, 0, &f->tap.backend), 0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_net_device(&f->net)), 0);
+        vmm_virtio_net_init(&f->net, &f->g.vm, "virtio-net0", BASE, LINE, mac, 0, &f->tap.backend),
+        0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_net_device(&f->net)), 0);
     attach_tap(f);
     *state = f;
     return 0;
@@ -369,7 +371,7 @@ static void tap_vnet_header_passes_through_both_ways(void **state)
     test_vmmio_kick(&f->g, BASE, VIRTIO_NET_TXQ);
     assert_int_equal(read(f->peer, got, sizeof(got)), sizeof(out));
     assert_memory_equal(got, out, sizeof(out));
-    assert_int_equal(virtio_net_stats(&f->net).tx_gso, 1);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_gso, 1);
 
     /* Host to guest: a 20000-byte GSO frame over 4 KiB mergeable buffers. */
     memcpy(in, tso_hdr, sizeof(tso_hdr));
@@ -391,7 +393,7 @@ static void tap_vnet_header_passes_through_both_ways(void **state)
     assert_int_equal(got[10], 5); /* num_buffers: 20012 bytes in 4 KiB buffers */
     got[10] = 0;
     assert_memory_equal(got, in, sizeof(in));
-    assert_int_equal(virtio_net_stats(&f->net).rx_gso, 1);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).rx_gso, 1);
     assert_true(test_guest_irq(&f->g, LINE));
 }
 
@@ -409,7 +411,7 @@ static void tap_vnet_bad_guest_header_never_reaches_the_tap(void **state)
     test_vq_add(&f->q[1], &tb, 1);
     test_vmmio_kick(&f->g, BASE, VIRTIO_NET_TXQ);
     assert_true(read(f->peer, got, sizeof(got)) < 0); /* nothing was written */
-    assert_int_equal(virtio_net_stats(&f->net).tx_dropped, 1);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_dropped, 1);
 }
 
 /* ------------------------------------------------------------ vsock over UNIX sockets */
@@ -437,11 +439,11 @@ static int vs_setup(void **state)
     snprintf(o.path, sizeof(o.path), "%s", f->path);
     test_guest_init(&f->g, RAM_BASE, RAM_SIZE);
     assert_int_equal(vmm_vsock_uds_open(&f->uds, &o, err, sizeof(err)), 0);
-    assert_int_equal(virtio_vsock_init(&f->vs, &f->g.vm, "virtio-vsock0", BASE, LINE, GUEST_CID,
-                                       &f->uds.backend),
+    assert_int_equal(vmm_virtio_vsock_init(&f->vs, &f->g.vm, "virtio-vsock0", BASE, LINE, GUEST_CID,
+                                           &f->uds.backend),
                      0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_vsock_device(&f->vs)), 0);
-    struct vmm_vsock_host host = virtio_vsock_host(&f->vs);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_vsock_device(&f->vs)), 0);
+    struct vmm_vsock_host host = vmm_virtio_vsock_host(&f->vs);
     vmm_vsock_uds_attach(&f->uds, &host, NULL);
     assert_int_equal(vmm_loop_init(&f->loop), 0);
     assert_int_equal(vmm_vsock_uds_start(&f->uds, &f->loop), 0);
@@ -484,7 +486,7 @@ static void vs_guest_send(struct vsfx *f, uint16_t op, uint32_t sport, uint32_t 
     uint8_t raw[VIRTIO_VSOCK_HDR_LEN + 64];
     struct test_buf b;
 
-    virtio_vsock_hdr_encode(&h, raw);
+    vmm_virtio_vsock_hdr_encode(&h, raw);
     if (h.len)
         memcpy(raw + VIRTIO_VSOCK_HDR_LEN, data, h.len);
     b = (struct test_buf){test_guest_alloc(&f->g, sizeof(raw), 8), VIRTIO_VSOCK_HDR_LEN + h.len,
@@ -503,7 +505,7 @@ static bool vs_guest_recv(struct vsfx *f, struct virtio_vsock_hdr *h, char *data
     if (!test_vq_get_used(&f->q[0], &id, &len))
         return false;
     test_guest_read(&f->g, f->rx_gpa[id], raw, sizeof(raw));
-    virtio_vsock_hdr_decode(raw, h);
+    vmm_virtio_vsock_hdr_decode(raw, h);
     if (data != NULL) {
         assert_true(h->len < max);
         test_guest_read(&f->g, f->rx_gpa[id] + VIRTIO_VSOCK_HDR_LEN, data, h->len);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* posix_thread_start() (posix/thread.h): the thread runs, and its stack is
+/* vmm_posix_thread_start() (posix/thread.h): the thread runs, and its stack is
  * below 2 MiB, so no transparent huge page can back it (a default 8 MiB
  * stack right below 2 MiB-aligned guest RAM got one: 2 MiB resident). */
 #include <stdarg.h>
@@ -34,7 +34,7 @@ static void thread_runs_on_a_stack_below_a_huge_page(void **state)
     pthread_t t;
 
     (void)state;
-    assert_int_equal(posix_thread_start(&t, probe_thread, &p), 0);
+    assert_int_equal(vmm_posix_thread_start(&t, probe_thread, &p), 0);
     assert_int_equal(pthread_join(t, NULL), 0);
     assert_int_equal(p.ran, 1);
     assert_true(p.stack >= POSIX_THREAD_STACK);

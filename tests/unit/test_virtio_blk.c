@@ -91,8 +91,8 @@ static int fake_submit(void *ctx, struct vmm_blk_req *req)
 static void start_device(struct fx *f, const struct vmm_blk_backend *be, const char *serial,
                          uint64_t features)
 {
-    assert_int_equal(virtio_blk_init(&f->blk, &f->g.vm, "vda", BASE, LINE, be, serial), 0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_blk_device(&f->blk)), 0);
+    assert_int_equal(vmm_virtio_blk_init(&f->blk, &f->g.vm, "vda", BASE, LINE, be, serial), 0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_blk_device(&f->blk)), 0);
     test_vmmio_bringup(&f->g, BASE, features, &f->q, 1, QNUM);
 }
 
@@ -121,7 +121,7 @@ static int setup_file_mode(void **state, bool ro)
     assert_int_equal(write(fd, f->before, DISK_BYTES), DISK_BYTES);
     close(fd);
     snprintf(spec, sizeof(spec), "%s%s", f->path, ro ? ",ro" : "");
-    assert_int_equal(blk_file_open(&f->file, spec, err, sizeof(err)), 0);
+    assert_int_equal(vmm_blk_file_open(&f->file, spec, err, sizeof(err)), 0);
     start_device(f, &f->file.backend, NULL, FEATURES);
     *state = f;
     return 0;
@@ -168,7 +168,7 @@ static int teardown(void **state)
     struct fx *f = *state;
 
     if (f->file.fd >= 0) {
-        blk_file_close(&f->file);
+        vmm_blk_file_close(&f->file);
         unlink(f->path);
     }
     test_guest_free(&f->g);

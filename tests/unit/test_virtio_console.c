@@ -58,8 +58,8 @@ static int setup(void **state)
     test_guest_init(&f->g, RAM_BASE, RAM_SIZE);
     f->sink.room = sizeof(f->sink.data);
     f->be = (struct vmm_stream_backend){sink_write, sink_rx_ready, &f->sink};
-    assert_int_equal(virtio_console_init(&f->con, &f->g.vm, "console0", BASE, IRQ, &f->be), 0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_console_device(&f->con)), 0);
+    assert_int_equal(vmm_virtio_console_init(&f->con, &f->g.vm, "console0", BASE, IRQ, &f->be), 0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_console_device(&f->con)), 0);
     *state = f;
     return 0;
 }
@@ -165,7 +165,7 @@ static void console_rx_delivers_into_guest_buffers(void **state)
     b = guest_post_rx(f, 4);
     test_vmmio_kick(&f->g, BASE, RXQ);
     assert_true(f->sink.rx_ready_calls >= 1);
-    assert_int_equal(virtio_console_rx(&f->con, (const uint8_t *)"abcdef", 6), 6);
+    assert_int_equal(vmm_virtio_console_rx(&f->con, (const uint8_t *)"abcdef", 6), 6);
     assert_true(test_vq_get_used(&f->q[RXQ], &id, &len));
     assert_int_equal(len, 4);
     assert_true(test_vq_get_used(&f->q[RXQ], &id, &len));
@@ -183,17 +183,17 @@ static void console_rx_takes_only_what_fits(void **state)
 
     bringup(f);
     guest_post_rx(f, 4);
-    assert_int_equal(virtio_console_rx(&f->con, (const uint8_t *)"0123456789", 10), 4);
-    assert_int_equal(virtio_console_rx(&f->con, (const uint8_t *)"456789", 6), 0);
+    assert_int_equal(vmm_virtio_console_rx(&f->con, (const uint8_t *)"0123456789", 10), 4);
+    assert_int_equal(vmm_virtio_console_rx(&f->con, (const uint8_t *)"456789", 6), 0);
 }
 
 static void console_rx_without_buffers_returns_0(void **state)
 {
     struct fx *f = *state;
 
-    assert_int_equal(virtio_console_rx(&f->con, (const uint8_t *)"x", 1), 0); /* not live */
+    assert_int_equal(vmm_virtio_console_rx(&f->con, (const uint8_t *)"x", 1), 0); /* not live */
     bringup(f);
-    assert_int_equal(virtio_console_rx(&f->con, (const uint8_t *)"x", 1), 0);
+    assert_int_equal(vmm_virtio_console_rx(&f->con, (const uint8_t *)"x", 1), 0);
     assert_false(test_guest_irq(&f->g, IRQ));
 }
 
@@ -204,11 +204,11 @@ static void console_rx_hostile_chain_needs_reset(void **state)
     test_log_capture();
     bringup(f);
     test_vq_publish(&f->q[RXQ], 200); /* head out of range */
-    assert_int_equal(virtio_console_rx(&f->con, (const uint8_t *)"x", 1), 0);
+    assert_int_equal(vmm_virtio_console_rx(&f->con, (const uint8_t *)"x", 1), 0);
     assert_true(test_vmmio_read(&f->g, BASE, VIRTIO_MMIO_STATUS) &
                 VIRTIO_STATUS_DEVICE_NEEDS_RESET);
     assert_true(test_guest_irq(&f->g, IRQ));
-    assert_int_equal(virtio_console_rx(&f->con, (const uint8_t *)"x", 1), 0);
+    assert_int_equal(vmm_virtio_console_rx(&f->con, (const uint8_t *)"x", 1), 0);
     assert_int_equal(test_log_count(VMM_LOG_WARN), 1);
 }
 

@@ -36,15 +36,15 @@ struct mock {
 static int mock_notify(struct virtio_mmio *vdev, unsigned q)
 {
     struct mock *m = vdev->priv;
-    struct virtq *vq = virtio_mmio_queue(vdev, q);
+    struct virtq *vq = vmm_virtio_mmio_queue(vdev, q);
     int ret;
 
     assert_non_null(vq);
-    while ((ret = virtq_pop(vq, &m->chain)) == 1) {
-        assert_int_equal(virtq_push_used(vq, m->chain.head, m->chain.writable_len), 0);
+    while ((ret = vmm_virtq_pop(vq, &m->chain)) == 1) {
+        assert_int_equal(vmm_virtq_push_used(vq, m->chain.head, m->chain.writable_len), 0);
         m->processed++;
     }
-    virtio_mmio_notify_used(vdev, q);
+    vmm_virtio_mmio_notify_used(vdev, q);
     return ret;
 }
 
@@ -97,9 +97,9 @@ static int setup(void **state)
 
     assert_non_null(f);
     test_guest_init(&f->g, RAM_BASE, RAM_SIZE);
-    assert_int_equal(virtio_mmio_init(&f->m.vdev, &mock_ops, &f->m, &f->g.vm, "mock0", BASE, IRQ),
-                     0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_mmio_device(&f->m.vdev)), 0);
+    assert_int_equal(
+        vmm_virtio_mmio_init(&f->m.vdev, &mock_ops, &f->m, &f->g.vm, "mock0", BASE, IRQ), 0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_mmio_device(&f->m.vdev)), 0);
     memcpy(f->m.config, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
     test_log_capture();
     *state = f;
@@ -196,12 +196,12 @@ static void mmio_accepts_offered_features(void **state)
     uint64_t want = VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(MOCK_FEATURE);
 
     assert_true(test_vmmio_negotiate(&f->g, BASE, want) & VIRTIO_STATUS_FEATURES_OK);
-    assert_true(virtio_mmio_has_feature(&f->m.vdev, MOCK_FEATURE));
-    assert_false(virtio_mmio_has_feature(&f->m.vdev, VIRTIO_F_EVENT_IDX));
+    assert_true(vmm_virtio_mmio_has_feature(&f->m.vdev, MOCK_FEATURE));
+    assert_false(vmm_virtio_mmio_has_feature(&f->m.vdev, VIRTIO_F_EVENT_IDX));
     /* features are frozen once accepted */
     wr(f, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
     wr(f, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)ALL_FEATURES);
-    assert_false(virtio_mmio_has_feature(&f->m.vdev, VIRTIO_F_EVENT_IDX));
+    assert_false(vmm_virtio_mmio_has_feature(&f->m.vdev, VIRTIO_F_EVENT_IDX));
 }
 
 static void mmio_sets_up_queues(void **state)
@@ -295,7 +295,7 @@ static void mmio_reset_clears_everything(void **state)
     assert_int_equal(rd(f, VIRTIO_MMIO_STATUS), 0);
     assert_int_equal(rd(f, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
     assert_false(test_guest_irq(&f->g, IRQ));
-    assert_false(virtio_mmio_has_feature(&f->m.vdev, VIRTIO_F_VERSION_1));
+    assert_false(vmm_virtio_mmio_has_feature(&f->m.vdev, VIRTIO_F_VERSION_1));
     assert_int_equal(f->m.vdev.driver_features, 0);
     for (unsigned q = 0; q < 2; q++) {
         wr(f, VIRTIO_MMIO_QUEUE_SEL, q);
@@ -394,7 +394,7 @@ static void mmio_config_change_bumps_generation(void **state)
     struct fx *f = *state;
     uint32_t gen = rd(f, VIRTIO_MMIO_CONFIG_GENERATION);
 
-    virtio_mmio_config_changed(&f->m.vdev);
+    vmm_virtio_mmio_config_changed(&f->m.vdev);
     assert_int_equal(rd(f, VIRTIO_MMIO_CONFIG_GENERATION), gen + 1);
     assert_int_equal(rd(f, VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_MMIO_INT_CONFIG);
     assert_true(test_guest_irq(&f->g, IRQ));
@@ -444,13 +444,13 @@ static void mmio_init_rejects_bad_ops(void **state)
     struct virtio_dev_ops ops = mock_ops;
 
     ops.nr_queues = VIRTIO_MMIO_MAX_QUEUES + 1;
-    assert_int_equal(virtio_mmio_init(&v, &ops, NULL, &f->g.vm, "x", BASE, IRQ), -VMM_EINVAL);
+    assert_int_equal(vmm_virtio_mmio_init(&v, &ops, NULL, &f->g.vm, "x", BASE, IRQ), -VMM_EINVAL);
     ops = mock_ops;
     ops.queue_num_max = VIRTQ_MAX_SIZE + 1;
-    assert_int_equal(virtio_mmio_init(&v, &ops, NULL, &f->g.vm, "x", BASE, IRQ), -VMM_EINVAL);
+    assert_int_equal(vmm_virtio_mmio_init(&v, &ops, NULL, &f->g.vm, "x", BASE, IRQ), -VMM_EINVAL);
     ops = mock_ops;
     ops.config_size = 0x101;
-    assert_int_equal(virtio_mmio_init(&v, &ops, NULL, &f->g.vm, "x", BASE, IRQ), -VMM_EINVAL);
+    assert_int_equal(vmm_virtio_mmio_init(&v, &ops, NULL, &f->g.vm, "x", BASE, IRQ), -VMM_EINVAL);
 }
 
 /* ---------------------------------------------------------------- hostile rings */

@@ -72,8 +72,9 @@ static int setup(void **state)
     test_guest_init(&f->g, RAM_BASE, RAM_SIZE);
     f->be = (struct vmm_net_backend){.tx = fake_tx, .rx_ready = fake_rx_ready, .ctx = f};
     assert_int_equal(
-        virtio_net_init(&f->net, &f->g.vm, "virtio-net0", BASE, LINE, test_mac, 1400, &f->be), 0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_net_device(&f->net)), 0);
+        vmm_virtio_net_init(&f->net, &f->g.vm, "virtio-net0", BASE, LINE, test_mac, 1400, &f->be),
+        0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_net_device(&f->net)), 0);
     *state = f;
     return 0;
 }
@@ -100,8 +101,9 @@ static int setup_vnet(void **state)
                                      .vnet_hdr = true,
                                      .set_offloads = fake_set_offloads};
     assert_int_equal(
-        virtio_net_init(&f->net, &f->g.vm, "virtio-net0", BASE, LINE, test_mac, 1400, &f->be), 0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_net_device(&f->net)), 0);
+        vmm_virtio_net_init(&f->net, &f->g.vm, "virtio-net0", BASE, LINE, test_mac, 1400, &f->be),
+        0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_net_device(&f->net)), 0);
     *state = f;
     return 0;
 }
@@ -174,7 +176,7 @@ static void net_link_change_updates_status_and_interrupts(void **state)
     uint32_t gen = test_vmmio_read(&f->g, BASE, VIRTIO_MMIO_CONFIG_GENERATION);
 
     bringup(f, base_features);
-    virtio_net_set_link(&f->net, false);
+    vmm_virtio_net_set_link(&f->net, false);
     assert_int_equal(test_mmio_read(&f->g, BASE + VIRTIO_MMIO_CONFIG + 6, 2), 0);
     assert_true(test_vmmio_read(&f->g, BASE, VIRTIO_MMIO_INTERRUPT_STATUS) &
                 VIRTIO_MMIO_INT_CONFIG);
@@ -205,8 +207,8 @@ static void net_tx_strips_header_and_sends_exact_bytes(void **state)
     assert_memory_equal(f->last, frame, sizeof(frame));
     assert_true(test_vq_get_used(&f->q[1], &id, &len));
     assert_int_equal(id, head);
-    assert_int_equal(virtio_net_stats(&f->net).tx_frames, 1);
-    assert_int_equal(virtio_net_stats(&f->net).tx_dropped, 0);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_frames, 1);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_dropped, 0);
     assert_true(test_guest_irq(&f->g, LINE));
 }
 
@@ -237,22 +239,22 @@ static void net_tx_eagain_keeps_chain_until_resume(void **state)
     test_vmmio_kick(&f->g, BASE, VIRTIO_NET_TXQ);
     assert_int_equal(f->tx_calls, 1); /* stopped at the first refused frame */
     assert_false(test_vq_get_used(&f->q[1], &id, &len));
-    assert_int_equal(virtio_net_stats(&f->net).tx_dropped, 0);
-    assert_int_equal(virtio_net_stats(&f->net).tx_retries, 1);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_dropped, 0);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_retries, 1);
 
     /* Another kick while the backend is still full: nothing is lost. */
     test_vmmio_kick(&f->g, BASE, VIRTIO_NET_TXQ);
     assert_false(test_vq_get_used(&f->q[1], &id, &len));
 
     f->tx_ret = 0;
-    virtio_net_tx_resume(&f->net);
+    vmm_virtio_net_tx_resume(&f->net);
     assert_int_equal(f->tx_taken, 2);
     assert_true(test_vq_get_used(&f->q[1], &id, &len));
     assert_int_equal(id, head);
     assert_true(test_vq_get_used(&f->q[1], &id, &len));
     assert_int_equal(f->last_len, 80);
-    assert_int_equal(virtio_net_stats(&f->net).tx_frames, 2);
-    assert_int_equal(virtio_net_stats(&f->net).tx_dropped, 0);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_frames, 2);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_dropped, 0);
 }
 
 static void net_tx_backend_error_counts_a_drop(void **state)
@@ -265,8 +267,8 @@ static void net_tx_backend_error_counts_a_drop(void **state)
     f->tx_ret = -VMM_EIO;
     test_vmmio_kick(&f->g, BASE, VIRTIO_NET_TXQ);
     assert_true(test_vq_get_used(&f->q[1], &id, &len));
-    assert_int_equal(virtio_net_stats(&f->net).tx_dropped, 1);
-    assert_int_equal(virtio_net_stats(&f->net).tx_frames, 0);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_dropped, 1);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_frames, 0);
 }
 
 static void net_tx_short_header_is_dropped_and_counted(void **state)
@@ -281,7 +283,7 @@ static void net_tx_short_header_is_dropped_and_counted(void **state)
     test_vmmio_kick(&f->g, BASE, VIRTIO_NET_TXQ);
     assert_int_equal(f->tx_calls, 0);
     assert_true(test_vq_get_used(&f->q[1], &id, &len));
-    assert_int_equal(virtio_net_stats(&f->net).tx_dropped, 1);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_dropped, 1);
     assert_false(needs_reset(f));
 }
 
@@ -298,8 +300,8 @@ static void net_tx_oversized_frame_is_dropped_and_counted(void **state)
     assert_int_equal(f->last_len, VIRTIO_NET_MAX_FRAME);
     assert_true(test_vq_get_used(&f->q[1], &id, &len));
     assert_true(test_vq_get_used(&f->q[1], &id, &len));
-    assert_int_equal(virtio_net_stats(&f->net).tx_dropped, 1);
-    assert_int_equal(virtio_net_stats(&f->net).tx_frames, 1);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_dropped, 1);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_frames, 1);
 }
 
 static void net_tx_checksum_offload_not_negotiated_is_dropped(void **state)
@@ -313,7 +315,7 @@ static void net_tx_checksum_offload_not_negotiated_is_dropped(void **state)
     test_vq_add(&f->q[1], &b, 1);
     test_vmmio_kick(&f->g, BASE, VIRTIO_NET_TXQ);
     assert_int_equal(f->tx_calls, 0);
-    assert_int_equal(virtio_net_stats(&f->net).tx_dropped, 1);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_dropped, 1);
 }
 
 static void net_tx_writable_descriptor_is_a_violation(void **state)
@@ -349,7 +351,7 @@ static void net_rx_fills_one_buffer_with_header(void **state)
     bringup(f, base_features);
     uint64_t gpa = post_rx(f, 2048);
     fill_pattern(frame, sizeof(frame), 5);
-    assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), 0);
+    assert_int_equal(vmm_virtio_net_rx(&f->net, frame, sizeof(frame)), 0);
     assert_true(test_vq_get_used(&f->q[0], &id, &len));
     assert_int_equal(len, sizeof(got));
     test_guest_read(&f->g, gpa, got, sizeof(got));
@@ -357,7 +359,7 @@ static void net_rx_fills_one_buffer_with_header(void **state)
     assert_int_equal(got[1], VIRTIO_NET_HDR_GSO_NONE);
     assert_int_equal(vmm_get_le16(got + 10), 1); /* num_buffers */
     assert_memory_equal(got + VIRTIO_NET_HDR_LEN, frame, sizeof(frame));
-    assert_int_equal(virtio_net_stats(&f->net).rx_frames, 1);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).rx_frames, 1);
     assert_true(test_guest_irq(&f->g, LINE));
 }
 
@@ -373,7 +375,7 @@ static void net_rx_merges_frame_across_buffers(void **state)
         gpa[i] = post_rx(f, 64);
     post_rx(f, 64); /* a fourth stays unused */
     fill_pattern(frame, sizeof(frame), 11);
-    assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), 0);
+    assert_int_equal(vmm_virtio_net_rx(&f->net, frame, sizeof(frame)), 0);
     for (unsigned i = 0; i < 3; i++) {
         assert_true(test_vq_get_used(&f->q[0], &id, &len[i]));
         assert_int_equal(id, i);
@@ -394,15 +396,15 @@ static void net_rx_without_buffers_returns_eagain_and_counts(void **state)
     uint32_t id, len;
 
     bringup(f, base_features);
-    assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), -VMM_EAGAIN);
-    assert_int_equal(virtio_net_stats(&f->net).rx_no_room, 1);
-    assert_int_equal(virtio_net_stats(&f->net).rx_dropped, 0);
+    assert_int_equal(vmm_virtio_net_rx(&f->net, frame, sizeof(frame)), -VMM_EAGAIN);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).rx_no_room, 1);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).rx_dropped, 0);
 
     unsigned before = f->rx_ready_calls;
     post_rx(f, 256);
     test_vmmio_kick(&f->g, BASE, VIRTIO_NET_RXQ);
     assert_true(f->rx_ready_calls > before);
-    assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), 0);
+    assert_int_equal(vmm_virtio_net_rx(&f->net, frame, sizeof(frame)), 0);
     assert_true(test_vq_get_used(&f->q[0], &id, &len));
     assert_int_equal(len, VIRTIO_NET_HDR_LEN + sizeof(frame));
 }
@@ -416,11 +418,11 @@ static void net_rx_insufficient_merged_room_keeps_buffers(void **state)
     bringup(f, base_features | VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF));
     uint64_t first = post_rx(f, 64);
     fill_pattern(frame, sizeof(frame), 2);
-    assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), -VMM_EAGAIN);
+    assert_int_equal(vmm_virtio_net_rx(&f->net, frame, sizeof(frame)), -VMM_EAGAIN);
     assert_false(test_vq_get_used(&f->q[0], &id, &len)); /* nothing returned half-filled */
     post_rx(f, 64);
     post_rx(f, 64);
-    assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), 0);
+    assert_int_equal(vmm_virtio_net_rx(&f->net, frame, sizeof(frame)), 0);
     assert_true(test_vq_get_used(&f->q[0], &id, &len));
     assert_int_equal(id, 0); /* the buffer kept from the first try comes first */
     test_guest_read(&f->g, first, got, sizeof(got));
@@ -436,10 +438,10 @@ static void net_rx_too_large_for_one_buffer_is_dropped(void **state)
 
     bringup(f, base_features); /* no MRG_RXBUF */
     post_rx(f, 64);
-    assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), -VMM_E2BIG);
-    assert_int_equal(virtio_net_stats(&f->net).rx_dropped, 1);
+    assert_int_equal(vmm_virtio_net_rx(&f->net, frame, sizeof(frame)), -VMM_E2BIG);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).rx_dropped, 1);
     /* The buffer is kept for a frame that fits. */
-    assert_int_equal(virtio_net_rx(&f->net, frame, 40), 0);
+    assert_int_equal(vmm_virtio_net_rx(&f->net, frame, 40), 0);
     assert_true(test_vq_get_used(&f->q[0], &id, &len));
     assert_int_equal(len, VIRTIO_NET_HDR_LEN + 40);
 }
@@ -451,9 +453,9 @@ static void net_rx_larger_than_negotiated_mtu_is_dropped(void **state)
 
     bringup(f, base_features | VIRTIO_BIT(VIRTIO_NET_F_MTU));
     post_rx(f, 4096);
-    assert_int_equal(virtio_net_rx(&f->net, frame, 1400 + 19), -VMM_E2BIG);
-    assert_int_equal(virtio_net_stats(&f->net).rx_dropped, 1);
-    assert_int_equal(virtio_net_rx(&f->net, frame, 1400 + 14), 0);
+    assert_int_equal(vmm_virtio_net_rx(&f->net, frame, 1400 + 19), -VMM_E2BIG);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).rx_dropped, 1);
+    assert_int_equal(vmm_virtio_net_rx(&f->net, frame, 1400 + 14), 0);
 }
 
 static void net_rx_before_driver_ok_is_dropped(void **state)
@@ -461,9 +463,9 @@ static void net_rx_before_driver_ok_is_dropped(void **state)
     struct fx *f = *state;
     uint8_t frame[60] = {0};
 
-    assert_true(virtio_net_rx(&f->net, frame, sizeof(frame)) < 0);
-    assert_int_not_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), -VMM_EAGAIN);
-    assert_int_equal(virtio_net_stats(&f->net).rx_dropped, 2);
+    assert_true(vmm_virtio_net_rx(&f->net, frame, sizeof(frame)) < 0);
+    assert_int_not_equal(vmm_virtio_net_rx(&f->net, frame, sizeof(frame)), -VMM_EAGAIN);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).rx_dropped, 2);
 }
 
 static void net_rx_readable_buffer_is_a_violation(void **state)
@@ -475,7 +477,7 @@ static void net_rx_readable_buffer_is_a_violation(void **state)
     bringup(f, base_features);
     b = (struct test_buf){gbuf(f, NULL, 256), 256, false};
     test_vq_add(&f->q[0], &b, 1);
-    assert_true(virtio_net_rx(&f->net, frame, sizeof(frame)) < 0);
+    assert_true(vmm_virtio_net_rx(&f->net, frame, sizeof(frame)) < 0);
     assert_true(needs_reset(f));
 }
 
@@ -486,7 +488,7 @@ static void net_reset_forgets_kept_chains(void **state)
 
     bringup(f, base_features | VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF));
     post_rx(f, 64);
-    assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), -VMM_EAGAIN);
+    assert_int_equal(vmm_virtio_net_rx(&f->net, frame, sizeof(frame)), -VMM_EAGAIN);
     add_tx_frame(f, 60, 0);
     f->tx_ret = -VMM_EAGAIN;
     test_vmmio_kick(&f->g, BASE, VIRTIO_NET_TXQ);
@@ -495,7 +497,7 @@ static void net_reset_forgets_kept_chains(void **state)
     assert_false(f->net.tx_held);
     assert_int_equal(f->net.rx_nr_bufs, 0);
     f->tx_ret = 0;
-    virtio_net_tx_resume(&f->net); /* not live: does nothing */
+    vmm_virtio_net_tx_resume(&f->net); /* not live: does nothing */
     assert_int_equal(f->tx_taken, 0);
 }
 
@@ -609,8 +611,8 @@ static void net_tx_passes_checked_header_before_frame(void **state)
     assert_memory_equal(f->last, want, VIRTIO_NET_HDR_LEN);
     fill_pattern(frame, sizeof(frame), 7);
     assert_memory_equal(f->last + VIRTIO_NET_HDR_LEN, frame, sizeof(frame));
-    assert_int_equal(virtio_net_stats(&f->net).tx_gso, 1);
-    assert_int_equal(virtio_net_stats(&f->net).tx_dropped, 0);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_gso, 1);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_dropped, 0);
 
     /* A plain frame gets an all-zero header. */
     make_hdr(h, 0, VIRTIO_NET_HDR_GSO_NONE, 0, 0, 0, 0);
@@ -644,7 +646,7 @@ static void net_tx_invalid_offload_headers_are_dropped_and_counted(void **state)
         add_tx_with_hdr(f, bad[i], len);
     test_vmmio_kick(&f->g, BASE, VIRTIO_NET_TXQ);
     assert_int_equal(f->tx_calls, 0);
-    assert_int_equal(virtio_net_stats(&f->net).tx_dropped, sizeof(bad) / sizeof(bad[0]));
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_dropped, sizeof(bad) / sizeof(bad[0]));
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_true(test_vq_get_used(&f->q[1], &id, &ulen)); /* all returned */
     assert_false(needs_reset(f));
@@ -668,10 +670,10 @@ static void net_tx_offload_without_negotiation_is_dropped_with_vnet_backend(void
     add_tx_with_hdr(f, h, 3000);
     test_vmmio_kick(&f->g, BASE, VIRTIO_NET_TXQ);
     assert_int_equal(f->tx_calls, 0);
-    assert_int_equal(virtio_net_stats(&f->net).tx_dropped, 2);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_dropped, 2);
 }
 
-/* A frame from the host with header @h, handed to virtio_net_rx_vnet(). */
+/* A frame from the host with header @h, handed to vmm_virtio_net_rx_vnet(). */
 static int rx_vnet(struct fx *f, const uint8_t h[VIRTIO_NET_HDR_LEN], const uint8_t *frame,
                    size_t len)
 {
@@ -681,7 +683,7 @@ static int rx_vnet(struct fx *f, const uint8_t h[VIRTIO_NET_HDR_LEN], const uint
     assert_non_null(buf);
     memcpy(buf, h, VIRTIO_NET_HDR_LEN);
     memcpy(buf + VIRTIO_NET_HDR_LEN, frame, len);
-    ret = virtio_net_rx_vnet(&f->net, buf, VIRTIO_NET_HDR_LEN + len);
+    ret = vmm_virtio_net_rx_vnet(&f->net, buf, VIRTIO_NET_HDR_LEN + len);
     free(buf);
     return ret;
 }
@@ -715,8 +717,8 @@ static void net_rx_gso_frame_spreads_over_mergeable_buffers_with_header(void **s
     want[10] = (uint8_t)nbufs; /* num_buffers */
     assert_memory_equal(got, want, VIRTIO_NET_HDR_LEN);
     assert_memory_equal(got + VIRTIO_NET_HDR_LEN, frame, len);
-    assert_int_equal(virtio_net_stats(&f->net).rx_gso, 1);
-    assert_int_equal(virtio_net_stats(&f->net).rx_frames, 1);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).rx_gso, 1);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).rx_frames, 1);
     free(frame);
     free(got);
 }
@@ -735,8 +737,8 @@ static void net_rx_host_header_not_negotiated_is_dropped_and_counted(void **stat
     assert_true(rx_vnet(f, h, frame, 100) < 0);
     make_hdr(h, 0, 9, 0, 0, 0, 0);
     assert_true(rx_vnet(f, h, frame, 100) < 0);
-    assert_true(virtio_net_rx_vnet(&f->net, frame, 5) < 0); /* shorter than a header */
-    assert_int_equal(virtio_net_stats(&f->net).rx_dropped, 4);
+    assert_true(vmm_virtio_net_rx_vnet(&f->net, frame, 5) < 0); /* shorter than a header */
+    assert_int_equal(vmm_virtio_net_stats(&f->net).rx_dropped, 4);
     assert_false(test_vq_get_used(&f->q[0], &id, &len));
 
     /* DATA_VALID without GUEST_CSUM is cleared, the frame delivered. */
@@ -756,12 +758,12 @@ static void net_rx_batch_interrupts_once_at_end(void **state)
     bringup(f, base_features);
     for (unsigned i = 0; i < 3; i++)
         post_rx(f, 2048);
-    virtio_net_rx_batch_begin(&f->net);
+    vmm_virtio_net_rx_batch_begin(&f->net);
     for (unsigned i = 0; i < 3; i++)
-        assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), 0);
-    assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), -VMM_EAGAIN);
+        assert_int_equal(vmm_virtio_net_rx(&f->net, frame, sizeof(frame)), 0);
+    assert_int_equal(vmm_virtio_net_rx(&f->net, frame, sizeof(frame)), -VMM_EAGAIN);
     assert_false(test_guest_irq(&f->g, LINE));
-    virtio_net_rx_batch_end(&f->net);
+    vmm_virtio_net_rx_batch_end(&f->net);
     assert_true(test_guest_irq(&f->g, LINE));
     for (unsigned i = 0; i < 3; i++)
         assert_true(test_vq_get_used(&f->q[0], &id, &len));
@@ -769,8 +771,8 @@ static void net_rx_batch_interrupts_once_at_end(void **state)
     /* An empty batch raises nothing. */
     test_vmmio_write(&f->g, BASE, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
     assert_false(test_guest_irq(&f->g, LINE));
-    virtio_net_rx_batch_begin(&f->net);
-    virtio_net_rx_batch_end(&f->net);
+    vmm_virtio_net_rx_batch_begin(&f->net);
+    vmm_virtio_net_rx_batch_end(&f->net);
     assert_false(test_guest_irq(&f->g, LINE));
 }
 
@@ -782,18 +784,18 @@ static void net_rx_asks_for_kicks_only_while_a_frame_waits(void **state)
     bringup(f, base_features | VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
     post_rx(f, 2048);
     post_rx(f, 2048);
-    assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), 0);
+    assert_int_equal(vmm_virtio_net_rx(&f->net, frame, sizeof(frame)), 0);
     uint16_t event = test_vq_avail_event(&f->q[0]);
-    assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), 0);
+    assert_int_equal(vmm_virtio_net_rx(&f->net, frame, sizeof(frame)), 0);
     assert_int_equal(test_vq_avail_event(&f->q[0]), event); /* refills need no kick */
-    assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), -VMM_EAGAIN);
+    assert_int_equal(vmm_virtio_net_rx(&f->net, frame, sizeof(frame)), -VMM_EAGAIN);
     assert_int_equal(test_vq_avail_event(&f->q[0]), 2); /* now the next buffer kicks */
 
     unsigned before = f->rx_ready_calls;
     post_rx(f, 2048);
     test_vmmio_kick(&f->g, BASE, VIRTIO_NET_RXQ);
     assert_true(f->rx_ready_calls > before);
-    assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), 0);
+    assert_int_equal(vmm_virtio_net_rx(&f->net, frame, sizeof(frame)), 0);
 }
 
 static void fake_tx_kick(void *ctx)
@@ -808,7 +810,7 @@ static void net_tx_kick_defers_to_backend_and_suppresses_kicks(void **state)
 
     f->be.tx_kick = fake_tx_kick;
     bringup(f, base_features | VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
-    virtio_net_tx_resume(&f->net); /* the backend answers DRIVER_OK's kick */
+    vmm_virtio_net_tx_resume(&f->net); /* the backend answers DRIVER_OK's kick */
     unsigned kicks = f->tx_kicks;
     uint16_t head = add_tx_frame(f, 60, 9);
     test_vmmio_kick(&f->g, BASE, VIRTIO_NET_TXQ);
@@ -821,7 +823,7 @@ static void net_tx_kick_defers_to_backend_and_suppresses_kicks(void **state)
     add_tx_frame(f, 70, 2);
     assert_int_equal(test_vq_avail_event(&f->q[1]), event);
 
-    virtio_net_tx_resume(&f->net);
+    vmm_virtio_net_tx_resume(&f->net);
     assert_int_equal(f->tx_taken, 2);
     assert_true(test_vq_get_used(&f->q[1], &id, &len));
     assert_int_equal(id, head);
@@ -831,7 +833,7 @@ static void net_tx_kick_defers_to_backend_and_suppresses_kicks(void **state)
      * further pass was scheduled. */
     assert_int_equal(test_vq_avail_event(&f->q[1]), 2);
     assert_int_equal(f->tx_kicks, kicks + 1);
-    assert_int_equal(virtio_net_stats(&f->net).tx_burst_max, 2);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).tx_burst_max, 2);
 }
 
 static void net_tx_resume_without_frames_sends_nothing(void **state)
@@ -841,7 +843,7 @@ static void net_tx_resume_without_frames_sends_nothing(void **state)
     f->be.tx_kick = fake_tx_kick;
     bringup(f, base_features | VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
     unsigned kicks = f->tx_kicks; /* DRIVER_OK notifies every queue once */
-    virtio_net_tx_resume(&f->net);
+    vmm_virtio_net_tx_resume(&f->net);
     assert_int_equal(f->tx_calls, 0);
     assert_int_equal(f->tx_kicks, kicks);
     assert_int_equal(test_vq_avail_event(&f->q[1]), 0);

@@ -48,8 +48,8 @@ static int setup(void **state)
     assert_non_null(f);
     test_guest_init(&f->g, RAM_BASE, RAM_SIZE);
     f->be = (struct vmm_net_backend){.tx = fake_tx, .ctx = f};
-    assert_int_equal(virtio_net_init(&f->net, &f->g.vm, "net0", BASE, LINE, mac, 0, &f->be), 0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_net_device(&f->net)), 0);
+    assert_int_equal(vmm_virtio_net_init(&f->net, &f->g.vm, "net0", BASE, LINE, mac, 0, &f->be), 0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_net_device(&f->net)), 0);
     test_vmmio_bringup(&f->g, BASE,
                        VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) |
                            VIRTIO_BIT(VIRTIO_RING_F_INDIRECT_DESC),
@@ -103,25 +103,25 @@ static void net_rx_chain_cut_below_header_returns_empty_and_header_stays_whole(v
     fill_pattern(frame, sizeof(frame), 1);
 
     /* Too large for A (and never for A + B): dropped, A kept, B back empty. */
-    assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), -VMM_E2BIG);
+    assert_int_equal(vmm_virtio_net_rx(&f->net, frame, sizeof(frame)), -VMM_E2BIG);
     expect_used(f, small_head, 0);
-    assert_int_equal(virtio_net_stats(&f->net).rx_unused, 1);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).rx_unused, 1);
     assert_true(test_guest_irq(&f->g, LINE)); /* the guest hears of it */
 
     /* A small frame fits A. */
-    assert_int_equal(virtio_net_rx(&f->net, frame, 60), 0);
+    assert_int_equal(vmm_virtio_net_rx(&f->net, frame, 60), 0);
     expect_used(f, big_head, VIRTIO_NET_HDR_LEN + 60);
 
     /* The next one goes whole, header first, into a new buffer. */
     whole = (struct test_buf){test_guest_alloc(&f->g, 2048, 8), 2048, true};
     whole_head = test_vq_add(rq, &whole, 1);
-    assert_int_equal(virtio_net_rx(&f->net, frame + 100, 60), 0);
+    assert_int_equal(vmm_virtio_net_rx(&f->net, frame + 100, 60), 0);
     expect_used(f, whole_head, VIRTIO_NET_HDR_LEN + 60);
     test_guest_read(&f->g, whole.gpa, got, sizeof(got));
     assert_int_equal(got[10] | got[11] << 8, 1); /* num_buffers */
     assert_memory_equal(got + VIRTIO_NET_HDR_LEN, frame + 100, 60);
     assert_false(test_vq_get_used(rq, &(uint32_t){0}, &(uint32_t){0}));
-    assert_int_equal(virtio_net_stats(&f->net).rx_frames, 2);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).rx_frames, 2);
 }
 
 /* A guest that keeps posting such chains gets at most one back per frame
@@ -141,9 +141,9 @@ static void net_rx_short_chains_do_not_churn(void **state)
     small[1] = (struct test_buf){test_guest_alloc(&f->g, 6, 8), 6, true};
     for (unsigned i = 0; i < 4; i++)
         test_vq_add(rq, small, 2);
-    assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), -VMM_E2BIG);
-    assert_int_equal(virtio_net_rx(&f->net, frame, sizeof(frame)), -VMM_E2BIG);
-    assert_int_equal(virtio_net_stats(&f->net).rx_unused, 1);
+    assert_int_equal(vmm_virtio_net_rx(&f->net, frame, sizeof(frame)), -VMM_E2BIG);
+    assert_int_equal(vmm_virtio_net_rx(&f->net, frame, sizeof(frame)), -VMM_E2BIG);
+    assert_int_equal(vmm_virtio_net_stats(&f->net).rx_unused, 1);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)

@@ -108,21 +108,21 @@ static void reenable_net_rx_forgets_reserved_chains(void **state)
     uint8_t got[sizeof(frame)], untouched[100] = {0}, old[100];
 
     f->net_be = (struct vmm_net_backend){.tx = net_tx};
-    assert_int_equal(virtio_net_init(&f->dev.net, &f->g.vm, "net0", BASE, LINE, mac, 0, &f->net_be),
-                     0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_net_device(&f->dev.net)), 0);
+    assert_int_equal(
+        vmm_virtio_net_init(&f->dev.net, &f->g.vm, "net0", BASE, LINE, mac, 0, &f->net_be), 0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_net_device(&f->dev.net)), 0);
     test_vmmio_bringup(&f->g, BASE,
                        VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF), f->q, 2,
                        QNUM);
     memset(frame, 0x77, sizeof(frame));
     /* A 100-byte buffer is too small: the device reserves it and waits. */
     post(&f->q[VIRTIO_NET_RXQ], OLD_HEAD, old_buf, 100, true);
-    assert_int_equal(virtio_net_rx(&f->dev.net, frame, sizeof(frame)), -VMM_EAGAIN);
+    assert_int_equal(vmm_virtio_net_rx(&f->dev.net, frame, sizeof(frame)), -VMM_EAGAIN);
 
     reenable(f, VIRTIO_NET_RXQ);
     new_buf = test_guest_alloc(&f->g, 2048, 8);
     post(&f->fresh, 0, new_buf, 2048, true);
-    assert_int_equal(virtio_net_rx(&f->dev.net, frame, sizeof(frame)), 0);
+    assert_int_equal(vmm_virtio_net_rx(&f->dev.net, frame, sizeof(frame)), 0);
     expect_used(f, 0, VIRTIO_NET_HDR_LEN + sizeof(frame));
     assert_false(test_vq_get_used(&f->fresh, &(uint32_t){0}, &(uint32_t){0}));
     test_guest_read(&f->g, new_buf + VIRTIO_NET_HDR_LEN, got, sizeof(got));
@@ -160,9 +160,9 @@ static void reenable_blk_drops_requests_in_flight(void **state)
     struct fx *f = *state;
 
     f->blk_be = (struct vmm_blk_backend){.nr_sectors = 64, .submit = blk_defer, .ctx = f};
-    assert_int_equal(virtio_blk_init(&f->dev.blk, &f->g.vm, "blk0", BASE, LINE, &f->blk_be, NULL),
-                     0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_blk_device(&f->dev.blk)), 0);
+    assert_int_equal(
+        vmm_virtio_blk_init(&f->dev.blk, &f->g.vm, "blk0", BASE, LINE, &f->blk_be, NULL), 0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_blk_device(&f->dev.blk)), 0);
     test_vmmio_bringup(&f->g, BASE, VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH),
                        f->q, 1, QNUM);
     post_flush(f, &f->q[0], OLD_HEAD);
@@ -193,8 +193,8 @@ static void reenable_rng_forgets_the_kept_chain(void **state)
     struct fx *f = *state;
 
     f->rng_be = (struct vmm_entropy_backend){.fill = rng_fill, .ctx = f};
-    assert_int_equal(virtio_rng_init(&f->dev.rng, &f->g.vm, "rng0", BASE, LINE, &f->rng_be), 0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_rng_device(&f->dev.rng)), 0);
+    assert_int_equal(vmm_virtio_rng_init(&f->dev.rng, &f->g.vm, "rng0", BASE, LINE, &f->rng_be), 0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_rng_device(&f->dev.rng)), 0);
     test_vmmio_bringup(&f->g, BASE, VIRTIO_BIT(VIRTIO_F_VERSION_1), f->q, 1, QNUM);
     f->rng_give = 0; /* no entropy yet: the device keeps the chain */
     post(&f->q[0], OLD_HEAD, test_guest_alloc(&f->g, 16, 8), 16, true);

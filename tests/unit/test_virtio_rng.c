@@ -60,8 +60,8 @@ static int setup(void **state)
     assert_non_null(f);
     test_guest_init(&f->g, RAM_BASE, RAM_SIZE);
     f->be = (struct vmm_entropy_backend){.fill = fake_fill, .ctx = f};
-    assert_int_equal(virtio_rng_init(&f->rng, &f->g.vm, "rng0", BASE, LINE, &f->be), 0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_rng_device(&f->rng)), 0);
+    assert_int_equal(vmm_virtio_rng_init(&f->rng, &f->g.vm, "rng0", BASE, LINE, &f->be), 0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_rng_device(&f->rng)), 0);
     test_vmmio_bringup(&f->g, BASE, FEATURES, &f->q, 1, QNUM);
     *state = f;
     return 0;
@@ -181,10 +181,10 @@ static void rng_leaves_work_beyond_one_call_for_later(void **state)
     for (unsigned i = 0; i < per_call; i++)
         assert_int_equal(used_len(f), VIRTIO_RNG_MAX_CHAIN_BYTES);
     assert_no_used(f);
-    assert_true(virtio_rng_pending(&f->rng));
-    virtio_rng_process(&f->rng);
+    assert_true(vmm_virtio_rng_pending(&f->rng));
+    vmm_virtio_rng_process(&f->rng);
     assert_int_equal(used_len(f), VIRTIO_RNG_MAX_CHAIN_BYTES);
-    assert_false(virtio_rng_pending(&f->rng));
+    assert_false(vmm_virtio_rng_pending(&f->rng));
 }
 
 static void rng_returns_chains_without_writable_bytes_empty(void **state)
@@ -216,10 +216,10 @@ static void rng_keeps_the_chain_when_the_backend_fails(void **state)
     a = post(f, 32);
     test_vmmio_kick(&f->g, BASE, 0);
     assert_no_used(f);
-    assert_true(virtio_rng_pending(&f->rng));
+    assert_true(vmm_virtio_rng_pending(&f->rng));
     assert_int_equal(f->rng.backend_errors, 1);
     f->fail = 0;
-    virtio_rng_process(&f->rng);
+    vmm_virtio_rng_process(&f->rng);
     assert_int_equal(used_len(f), 32);
     assert_stream(f, a, 32, 0);
     /* a partial fill before an error is returned as it is */
@@ -257,7 +257,7 @@ static void rng_ring_violation_needs_reset(void **state)
     assert_no_used(f);
     assert_true(test_vmmio_read(&f->g, BASE, VIRTIO_MMIO_STATUS) &
                 VIRTIO_STATUS_DEVICE_NEEDS_RESET);
-    assert_false(virtio_rng_pending(&f->rng));
+    assert_false(vmm_virtio_rng_pending(&f->rng));
     assert_int_equal(f->calls, 0);
 }
 
@@ -268,7 +268,7 @@ static void posix_entropy_fills_whole_buffers(void **state)
     unsigned nonzero = 0;
 
     (void)state;
-    posix_entropy_init(&be);
+    vmm_posix_entropy_init(&be);
     assert_int_equal(be.fill(be.ctx, buf, sizeof(buf)), sizeof(buf));
     for (size_t i = sizeof(buf) - 4096; i < sizeof(buf); i++)
         nonzero += buf[i] != 0;

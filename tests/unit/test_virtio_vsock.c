@@ -107,8 +107,8 @@ static int setup(void **state)
     };
     f->send_consumes = -1;
     assert_int_equal(
-        virtio_vsock_init(&f->vs, &f->g.vm, "virtio-vsock0", BASE, LINE, GUEST_CID, &f->be), 0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_vsock_device(&f->vs)), 0);
+        vmm_virtio_vsock_init(&f->vs, &f->g.vm, "virtio-vsock0", BASE, LINE, GUEST_CID, &f->be), 0);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_vsock_device(&f->vs)), 0);
     test_vmmio_bringup(&f->g, BASE, VIRTIO_BIT(VIRTIO_F_VERSION_1), f->q, 3, QNUM);
     *state = f;
     return 0;
@@ -147,7 +147,7 @@ static void guest_send_raw(struct fx *f, const struct virtio_vsock_hdr *h, const
     struct test_buf b[2];
     unsigned n = 1;
 
-    virtio_vsock_hdr_encode(h, raw);
+    vmm_virtio_vsock_hdr_encode(h, raw);
     b[0] = (struct test_buf){test_guest_alloc(&f->g, sizeof(raw), 8), sizeof(raw), false};
     test_guest_write(&f->g, b[0].gpa, raw, sizeof(raw));
     if (payload_len > 0) {
@@ -188,7 +188,7 @@ static bool guest_recv(struct fx *f, struct virtio_vsock_hdr *h, uint8_t *payloa
     assert_true(id < QNUM);
     assert_true(len >= VIRTIO_VSOCK_HDR_LEN);
     test_guest_read(&f->g, f->rx_gpa[id], raw, sizeof(raw));
-    virtio_vsock_hdr_decode(raw, h);
+    vmm_virtio_vsock_hdr_decode(raw, h);
     assert_int_equal(len, VIRTIO_VSOCK_HDR_LEN + h->len);
     if (payload != NULL) {
         assert_true(h->len <= max);
@@ -253,7 +253,7 @@ static void vsock_guest_connect_then_data_both_ways(void **state)
     guest_send(f, ghdr(VIRTIO_VSOCK_OP_RW, 5000, 1234), "hello", 5);
     assert_int_equal(f->sent_len, 5);
     assert_memory_equal(f->sent, "hello", 5);
-    assert_int_equal(virtio_vsock_host_send(&f->vs, conn, "world!", 6), 6);
+    assert_int_equal(vmm_virtio_vsock_host_send(&f->vs, conn, "world!", 6), 6);
     assert_true(guest_recv(f, &h, got, sizeof(got)));
     assert_int_equal(h.op, VIRTIO_VSOCK_OP_RW);
     assert_int_equal(h.len, 6);
@@ -272,7 +272,7 @@ static void vsock_host_connect_completes_on_guest_response(void **state)
     int conn;
 
     post_rx(f, 4, RXBUF);
-    conn = virtio_vsock_host_connect(&f->vs, 80, &host_port);
+    conn = vmm_virtio_vsock_host_connect(&f->vs, 80, &host_port);
     assert_true(conn >= 0);
     assert_true(host_port >= (1u << 30));
     assert_true(guest_recv(f, &h, NULL, 0));
@@ -280,10 +280,10 @@ static void vsock_host_connect_completes_on_guest_response(void **state)
     assert_int_equal(h.src_port, host_port);
     assert_int_equal(h.dst_port, 80);
     /* No data before the guest accepts. */
-    assert_int_equal(virtio_vsock_host_send(&f->vs, (unsigned)conn, "x", 1), -VMM_EIO);
+    assert_int_equal(vmm_virtio_vsock_host_send(&f->vs, (unsigned)conn, "x", 1), -VMM_EIO);
     guest_send(f, ghdr(VIRTIO_VSOCK_OP_RESPONSE, 80, host_port), NULL, 0);
     assert_int_equal(f->connected, 1);
-    assert_int_equal(virtio_vsock_host_send(&f->vs, (unsigned)conn, "x", 1), 1);
+    assert_int_equal(vmm_virtio_vsock_host_send(&f->vs, (unsigned)conn, "x", 1), 1);
     expect_pkt(f, VIRTIO_VSOCK_OP_RW, host_port, 80);
 }
 
@@ -294,13 +294,13 @@ static void vsock_host_connect_refused_by_guest_rst(void **state)
     int conn;
 
     post_rx(f, 2, RXBUF);
-    conn = virtio_vsock_host_connect(&f->vs, 81, &host_port);
+    conn = vmm_virtio_vsock_host_connect(&f->vs, 81, &host_port);
     assert_true(conn >= 0);
     expect_pkt(f, VIRTIO_VSOCK_OP_REQUEST, host_port, 81);
     guest_send(f, ghdr(VIRTIO_VSOCK_OP_RST, 81, host_port), NULL, 0);
     assert_int_equal(f->closed, 1);
     assert_int_equal(f->connected, 0);
-    assert_int_equal(virtio_vsock_conn(&f->vs, (unsigned)conn)->state, VIRTIO_VSOCK_FREE);
+    assert_int_equal(vmm_virtio_vsock_conn(&f->vs, (unsigned)conn)->state, VIRTIO_VSOCK_FREE);
     expect_nothing(f); /* never an RST to an RST */
 }
 
@@ -324,7 +324,7 @@ static void vsock_backend_refusal_answers_rst(void **state)
     guest_send(f, ghdr(VIRTIO_VSOCK_OP_REQUEST, 5001, 9999), NULL, 0);
     expect_pkt(f, VIRTIO_VSOCK_OP_RST, 9999, 5001);
     assert_int_equal(f->closed, 0);
-    assert_int_equal(virtio_vsock_conn(&f->vs, f->last_connect_conn)->state, VIRTIO_VSOCK_FREE);
+    assert_int_equal(vmm_virtio_vsock_conn(&f->vs, f->last_connect_conn)->state, VIRTIO_VSOCK_FREE);
 }
 
 static void vsock_host_stops_at_guest_credit_and_resumes_on_update(void **state)
@@ -343,14 +343,14 @@ static void vsock_host_stops_at_guest_credit_and_resumes_on_update(void **state)
     conn = f->last_connect_conn;
     expect_pkt(f, VIRTIO_VSOCK_OP_RESPONSE, 1234, 5000);
 
-    assert_int_equal(virtio_vsock_host_send(&f->vs, conn, data, sizeof(data)), 100);
+    assert_int_equal(vmm_virtio_vsock_host_send(&f->vs, conn, data, sizeof(data)), 100);
     assert_true(guest_recv(f, &h, got, sizeof(got)));
     assert_int_equal(h.len, 100);
     assert_memory_equal(got, data, 100);
     /* Window full: nothing more, and the device asks for credit once. */
-    assert_int_equal(virtio_vsock_host_send(&f->vs, conn, data + 100, 150), -VMM_EAGAIN);
+    assert_int_equal(vmm_virtio_vsock_host_send(&f->vs, conn, data + 100, 150), -VMM_EAGAIN);
     expect_pkt(f, VIRTIO_VSOCK_OP_CREDIT_REQUEST, 1234, 5000);
-    assert_int_equal(virtio_vsock_host_send(&f->vs, conn, data + 100, 150), -VMM_EAGAIN);
+    assert_int_equal(vmm_virtio_vsock_host_send(&f->vs, conn, data + 100, 150), -VMM_EAGAIN);
     expect_nothing(f);
 
     unsigned before = f->rx_ready;
@@ -359,7 +359,7 @@ static void vsock_host_stops_at_guest_credit_and_resumes_on_update(void **state)
     upd.fwd_cnt = 60; /* the guest read 60 bytes */
     guest_send(f, upd, NULL, 0);
     assert_true(f->rx_ready > before);
-    assert_int_equal(virtio_vsock_host_send(&f->vs, conn, data + 100, 150), 60);
+    assert_int_equal(vmm_virtio_vsock_host_send(&f->vs, conn, data + 100, 150), 60);
     assert_true(guest_recv(f, &h, got, sizeof(got)));
     assert_memory_equal(got, data + 100, 60);
 }
@@ -376,10 +376,10 @@ static void vsock_guest_beyond_our_credit_is_reset(void **state)
     assert_int_equal(f->sent_len, BE_BUF_ALLOC - 100);
     guest_send(f, ghdr(VIRTIO_VSOCK_OP_RW, 5000, 1234), data, 200);
     assert_int_equal(f->sent_len, BE_BUF_ALLOC - 100); /* not passed on */
-    assert_int_equal(virtio_vsock_stats(&f->vs).credit_violations, 1);
+    assert_int_equal(vmm_virtio_vsock_stats(&f->vs).credit_violations, 1);
     assert_int_equal(f->closed, 1);
     expect_pkt(f, VIRTIO_VSOCK_OP_RST, 1234, 5000);
-    assert_int_equal(virtio_vsock_conn(&f->vs, conn)->state, VIRTIO_VSOCK_FREE);
+    assert_int_equal(vmm_virtio_vsock_conn(&f->vs, conn)->state, VIRTIO_VSOCK_FREE);
 }
 
 static void vsock_consumption_sends_credit_update(void **state)
@@ -393,16 +393,16 @@ static void vsock_consumption_sends_credit_update(void **state)
     conn = guest_connect(f);
     guest_send(f, ghdr(VIRTIO_VSOCK_OP_RW, 5000, 1234), data, sizeof(data));
     expect_nothing(f);
-    virtio_vsock_host_consumed(&f->vs, conn, 1000); /* under half of buf_alloc: quiet */
+    vmm_virtio_vsock_host_consumed(&f->vs, conn, 1000); /* under half of buf_alloc: quiet */
     expect_nothing(f);
-    virtio_vsock_host_consumed(&f->vs, conn, 2000);
+    vmm_virtio_vsock_host_consumed(&f->vs, conn, 2000);
     assert_true(guest_recv(f, &h, NULL, 0));
     assert_int_equal(h.op, VIRTIO_VSOCK_OP_CREDIT_UPDATE);
     assert_int_equal(h.fwd_cnt, 3000);
     assert_int_equal(h.buf_alloc, BE_BUF_ALLOC);
     /* Consuming more than was received is clamped. */
-    virtio_vsock_host_consumed(&f->vs, conn, 5000);
-    assert_int_equal(virtio_vsock_conn(&f->vs, conn)->fwd_cnt, 3000);
+    vmm_virtio_vsock_host_consumed(&f->vs, conn, 5000);
+    assert_int_equal(vmm_virtio_vsock_conn(&f->vs, conn)->fwd_cnt, 3000);
 }
 
 static void vsock_credit_request_is_answered(void **state)
@@ -446,7 +446,7 @@ static void vsock_bad_src_cid_is_dropped_silently(void **state)
     guest_send(f, h, NULL, 0);
     assert_int_equal(f->connects, 0);
     expect_nothing(f);
-    assert_int_equal(virtio_vsock_stats(&f->vs).bad_pkts, 1);
+    assert_int_equal(vmm_virtio_vsock_stats(&f->vs).bad_pkts, 1);
     assert_false(needs_reset(f));
 }
 
@@ -462,7 +462,7 @@ static void vsock_bad_dst_cid_gets_rst(void **state)
     assert_true(guest_recv(f, &r, NULL, 0));
     assert_int_equal(r.op, VIRTIO_VSOCK_OP_RST);
     assert_int_equal(r.src_cid, 3);
-    assert_int_equal(virtio_vsock_stats(&f->vs).bad_pkts, 1);
+    assert_int_equal(vmm_virtio_vsock_stats(&f->vs).bad_pkts, 1);
 }
 
 static void vsock_non_stream_type_gets_rst(void **state)
@@ -485,8 +485,8 @@ static void vsock_unknown_op_resets_connection(void **state)
     guest_send(f, ghdr(42, 5000, 1234), NULL, 0);
     assert_int_equal(f->closed, 1);
     expect_pkt(f, VIRTIO_VSOCK_OP_RST, 1234, 5000);
-    assert_int_equal(virtio_vsock_conn(&f->vs, conn)->state, VIRTIO_VSOCK_FREE);
-    assert_int_equal(virtio_vsock_host_send(&f->vs, conn, "x", 1), -VMM_EIO);
+    assert_int_equal(vmm_virtio_vsock_conn(&f->vs, conn)->state, VIRTIO_VSOCK_FREE);
+    assert_int_equal(vmm_virtio_vsock_host_send(&f->vs, conn, "x", 1), -VMM_EIO);
 }
 
 static void vsock_len_not_matching_chain_gets_rst(void **state)
@@ -500,7 +500,7 @@ static void vsock_len_not_matching_chain_gets_rst(void **state)
     assert_int_equal(f->sent_len, 0);
     assert_int_equal(f->closed, 1);
     expect_pkt(f, VIRTIO_VSOCK_OP_RST, 1234, 5000);
-    assert_int_equal(virtio_vsock_stats(&f->vs).bad_pkts, 1);
+    assert_int_equal(vmm_virtio_vsock_stats(&f->vs).bad_pkts, 1);
 }
 
 static void vsock_oversized_len_gets_rst(void **state)
@@ -512,7 +512,7 @@ static void vsock_oversized_len_gets_rst(void **state)
     h.len = VIRTIO_VSOCK_MAX_PAYLOAD + 1;
     guest_send_raw(f, &h, NULL, VIRTIO_VSOCK_MAX_PAYLOAD + 1);
     expect_pkt(f, VIRTIO_VSOCK_OP_RST, 1234, 5000);
-    assert_int_equal(virtio_vsock_stats(&f->vs).bad_pkts, 1);
+    assert_int_equal(vmm_virtio_vsock_stats(&f->vs).bad_pkts, 1);
 }
 
 static void vsock_short_header_is_dropped(void **state)
@@ -526,7 +526,7 @@ static void vsock_short_header_is_dropped(void **state)
     test_vmmio_kick(&f->g, BASE, VIRTIO_VSOCK_TXQ);
     assert_true(test_vq_get_used(&f->q[VIRTIO_VSOCK_TXQ], &id, &len));
     expect_nothing(f);
-    assert_int_equal(virtio_vsock_stats(&f->vs).bad_pkts, 1);
+    assert_int_equal(vmm_virtio_vsock_stats(&f->vs).bad_pkts, 1);
 }
 
 static void vsock_writable_descriptor_in_tx_is_a_violation(void **state)
@@ -553,10 +553,10 @@ static void vsock_table_full_refuses_with_rst(void **state)
     assert_int_equal(f->connects, VMM_VSOCK_MAX_CONNS);
     guest_send(f, ghdr(VIRTIO_VSOCK_OP_REQUEST, 20000, 80), NULL, 0);
     assert_int_equal(f->connects, VMM_VSOCK_MAX_CONNS);
-    assert_int_equal(virtio_vsock_stats(&f->vs).table_full, 1);
+    assert_int_equal(vmm_virtio_vsock_stats(&f->vs).table_full, 1);
     /* Host connections are refused too. */
     uint32_t port;
-    assert_int_equal(virtio_vsock_host_connect(&f->vs, 1, &port), -VMM_ENOSPC);
+    assert_int_equal(vmm_virtio_vsock_host_connect(&f->vs, 1, &port), -VMM_ENOSPC);
     /* The RST for 20000 waits behind the 64 RESPONSEs; give buffers for all. */
     unsigned responses = 0, rsts = 0;
     struct virtio_vsock_hdr h;
@@ -590,7 +590,7 @@ static void vsock_guest_full_shutdown_is_answered_with_rst(void **state)
     guest_send(f, h, NULL, 0);
     assert_int_equal(f->closed, 1);
     expect_pkt(f, VIRTIO_VSOCK_OP_RST, 1234, 5000);
-    assert_int_equal(virtio_vsock_conn(&f->vs, conn)->state, VIRTIO_VSOCK_FREE);
+    assert_int_equal(vmm_virtio_vsock_conn(&f->vs, conn)->state, VIRTIO_VSOCK_FREE);
 }
 
 static void vsock_host_shutdown_and_reset_reach_the_guest(void **state)
@@ -599,15 +599,15 @@ static void vsock_host_shutdown_and_reset_reach_the_guest(void **state)
     struct virtio_vsock_hdr h;
     unsigned conn = guest_connect(f);
 
-    virtio_vsock_host_shutdown(&f->vs, conn, VMM_VSOCK_SHUTDOWN_SEND);
+    vmm_virtio_vsock_host_shutdown(&f->vs, conn, VMM_VSOCK_SHUTDOWN_SEND);
     assert_true(guest_recv(f, &h, NULL, 0));
     assert_int_equal(h.op, VIRTIO_VSOCK_OP_SHUTDOWN);
     assert_int_equal(h.flags, VMM_VSOCK_SHUTDOWN_SEND);
-    assert_int_equal(virtio_vsock_host_send(&f->vs, conn, "x", 1), -VMM_EIO);
-    virtio_vsock_host_reset(&f->vs, conn);
+    assert_int_equal(vmm_virtio_vsock_host_send(&f->vs, conn, "x", 1), -VMM_EIO);
+    vmm_virtio_vsock_host_reset(&f->vs, conn);
     expect_pkt(f, VIRTIO_VSOCK_OP_RST, 1234, 5000);
     assert_int_equal(f->closed, 0); /* the backend asked for it */
-    assert_int_equal(virtio_vsock_conn(&f->vs, conn)->state, VIRTIO_VSOCK_FREE);
+    assert_int_equal(vmm_virtio_vsock_conn(&f->vs, conn)->state, VIRTIO_VSOCK_FREE);
 }
 
 static void vsock_device_reset_closes_every_connection(void **state)
@@ -616,12 +616,12 @@ static void vsock_device_reset_closes_every_connection(void **state)
     uint32_t port;
 
     guest_connect(f);
-    assert_true(virtio_vsock_host_connect(&f->vs, 99, &port) >= 0);
+    assert_true(vmm_virtio_vsock_host_connect(&f->vs, 99, &port) >= 0);
     test_vmmio_write(&f->g, BASE, VIRTIO_MMIO_STATUS, 0);
     assert_int_equal(f->closed, 2);
     for (unsigned i = 0; i < VMM_VSOCK_MAX_CONNS; i++)
-        assert_int_equal(virtio_vsock_conn(&f->vs, i)->state, VIRTIO_VSOCK_FREE);
-    assert_int_equal(virtio_vsock_host_connect(&f->vs, 99, &port), -VMM_EIO);
+        assert_int_equal(vmm_virtio_vsock_conn(&f->vs, i)->state, VIRTIO_VSOCK_FREE);
+    assert_int_equal(vmm_virtio_vsock_host_connect(&f->vs, 99, &port), -VMM_EIO);
 }
 
 static void vsock_header_codec_round_trips(void **state)
@@ -631,11 +631,11 @@ static void vsock_header_codec_round_trips(void **state)
     uint8_t raw[VIRTIO_VSOCK_HDR_LEN];
 
     (void)state;
-    virtio_vsock_hdr_encode(&a, raw);
+    vmm_virtio_vsock_hdr_encode(&a, raw);
     assert_int_equal(raw[0], 0x88);
     assert_int_equal(raw[7], 0x11);
     assert_int_equal(raw[30], 5);
-    virtio_vsock_hdr_decode(raw, &b);
+    vmm_virtio_vsock_hdr_decode(raw, &b);
     assert_memory_equal(&a, &b, sizeof(a));
 }
 

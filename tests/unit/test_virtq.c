@@ -28,12 +28,12 @@ struct fx {
 
 static int enable(struct fx *f, bool event_idx, bool indirect)
 {
-    virtq_reset(&f->vq, VIRTQ_MAX_SIZE);
+    vmm_virtq_reset(&f->vq, VIRTQ_MAX_SIZE);
     f->vq.num = f->q.num;
     f->vq.desc_gpa = f->q.desc;
     f->vq.avail_gpa = f->q.avail;
     f->vq.used_gpa = f->q.used;
-    return virtq_enable(&f->vq, &f->g.vm.mem, event_idx, indirect);
+    return vmm_virtq_enable(&f->vq, &f->g.vm.mem, event_idx, indirect);
 }
 
 static int setup(void **state)
@@ -65,7 +65,7 @@ static uint64_t buffer(struct fx *f, uint32_t len)
 /* Pop one chain expecting the violation @err. */
 static void expect_violation(struct fx *f, int err)
 {
-    assert_int_equal(virtq_pop(&f->vq, &f->chain), err);
+    assert_int_equal(vmm_virtq_pop(&f->vq, &f->chain), err);
     assert_non_null(f->vq.fault);
 }
 
@@ -78,7 +78,7 @@ static void virtq_pops_direct_chain_readable_then_writable(void **state)
         {buffer(f, 16), 16, false}, {buffer(f, 32), 32, false}, {buffer(f, 64), 64, true}};
     uint16_t head = test_vq_add(&f->q, bufs, 3);
 
-    assert_int_equal(virtq_pop(&f->vq, &f->chain), 1);
+    assert_int_equal(vmm_virtq_pop(&f->vq, &f->chain), 1);
     assert_int_equal(f->chain.head, head);
     assert_int_equal(f->chain.nr_readable, 2);
     assert_int_equal(f->chain.nr_writable, 1);
@@ -86,9 +86,9 @@ static void virtq_pops_direct_chain_readable_then_writable(void **state)
     assert_int_equal(f->chain.writable_len, 64);
     assert_ptr_equal(f->chain.seg[0].base, test_guest_ptr(&f->g, bufs[0].gpa, 16));
     assert_int_equal(f->chain.seg[1].len, 32);
-    assert_ptr_equal(virtq_chain_writable(&f->chain)[0].base,
+    assert_ptr_equal(vmm_virtq_chain_writable(&f->chain)[0].base,
                      test_guest_ptr(&f->g, bufs[2].gpa, 64));
-    assert_int_equal(virtq_pop(&f->vq, &f->chain), 0); /* ring now empty */
+    assert_int_equal(vmm_virtq_pop(&f->vq, &f->chain), 0); /* ring now empty */
 }
 
 static void virtq_pops_indirect_chain(void **state)
@@ -100,7 +100,7 @@ static void virtq_pops_indirect_chain(void **state)
                                {buffer(f, 512), 512, true}};
     uint16_t head = test_vq_add_indirect(&f->q, bufs, 4);
 
-    assert_int_equal(virtq_pop(&f->vq, &f->chain), 1);
+    assert_int_equal(vmm_virtq_pop(&f->vq, &f->chain), 1);
     assert_int_equal(f->chain.head, head);
     assert_int_equal(f->chain.nr_readable, 2);
     assert_int_equal(f->chain.nr_writable, 2);
@@ -119,7 +119,7 @@ static void virtq_accepts_direct_then_indirect_in_one_chain(void **state)
     test_vq_set_desc(&f->q, 0, hdr, 16, VIRTQ_DESC_F_NEXT, 1);
     test_vq_set_desc(&f->q, 1, table, 16, VIRTQ_DESC_F_INDIRECT, 0);
     test_vq_publish(&f->q, 0);
-    assert_int_equal(virtq_pop(&f->vq, &f->chain), 1);
+    assert_int_equal(vmm_virtq_pop(&f->vq, &f->chain), 1);
     assert_int_equal(f->chain.nr_readable, 1);
     assert_int_equal(f->chain.nr_writable, 1);
 }
@@ -136,11 +136,11 @@ static void virtq_gather_and_scatter_cross_segments(void **state)
     test_guest_write(&f->g, bufs[0].gpa, "abc", 3);
     test_guest_write(&f->g, bufs[1].gpa, "defgh", 5);
     test_vq_add(&f->q, bufs, 4);
-    assert_int_equal(virtq_pop(&f->vq, &f->chain), 1);
-    assert_int_equal(virtq_chain_gather(&f->chain, 2, out, sizeof(out)), 6);
+    assert_int_equal(vmm_virtq_pop(&f->vq, &f->chain), 1);
+    assert_int_equal(vmm_virtq_chain_gather(&f->chain, 2, out, sizeof(out)), 6);
     assert_memory_equal(out, "cdefgh", 6);
     memcpy(in, "12345678", 8);
-    assert_int_equal(virtq_chain_scatter(&f->chain, 1, in, 8), 7); /* 8 writable bytes - 1 */
+    assert_int_equal(vmm_virtq_chain_scatter(&f->chain, 1, in, 8), 7); /* 8 writable bytes - 1 */
     test_guest_read(&f->g, bufs[2].gpa, got2, 2);
     test_guest_read(&f->g, bufs[3].gpa, got6, 6);
     assert_int_equal(got2[0], 0);
@@ -160,14 +160,14 @@ static void virtq_push_used_returns_head_and_length(void **state)
 
     test_vq_add(&f->q, &b, 1);
     head = test_vq_add(&f->q, &b, 1);
-    assert_int_equal(virtq_pop(&f->vq, &f->chain), 1);
-    assert_int_equal(virtq_pop(&f->vq, &f->chain), 1);
-    assert_int_equal(virtq_push_used(&f->vq, f->chain.head, 17), 0);
+    assert_int_equal(vmm_virtq_pop(&f->vq, &f->chain), 1);
+    assert_int_equal(vmm_virtq_pop(&f->vq, &f->chain), 1);
+    assert_int_equal(vmm_virtq_push_used(&f->vq, f->chain.head, 17), 0);
     assert_true(test_vq_get_used(&f->q, &id, &len));
     assert_int_equal(id, head);
     assert_int_equal(len, 17);
     assert_false(test_vq_get_used(&f->q, &id, &len));
-    assert_int_equal(virtq_push_used(&f->vq, QNUM, 0), -VMM_EINVAL);
+    assert_int_equal(vmm_virtq_push_used(&f->vq, QNUM, 0), -VMM_EINVAL);
 }
 
 static void virtq_wraps_around_the_rings(void **state)
@@ -179,9 +179,9 @@ static void virtq_wraps_around_the_rings(void **state)
     for (unsigned i = 0; i < 5 * QNUM; i++) {
         uint16_t head = test_vq_add(&f->q, &b, 1);
 
-        assert_int_equal(virtq_pop(&f->vq, &f->chain), 1);
+        assert_int_equal(vmm_virtq_pop(&f->vq, &f->chain), 1);
         assert_int_equal(f->chain.head, head);
-        assert_int_equal(virtq_push_used(&f->vq, head, i), 0);
+        assert_int_equal(vmm_virtq_push_used(&f->vq, head, i), 0);
         assert_true(test_vq_get_used(&f->q, &id, &len));
         assert_int_equal(id, head);
         assert_int_equal(len, i);
@@ -196,7 +196,7 @@ static void virtq_accepts_chain_as_long_as_the_queue(void **state)
     for (unsigned i = 0; i < QNUM; i++)
         bufs[i] = (struct test_buf){buffer(f, 8), 8, i >= QNUM / 2};
     test_vq_add(&f->q, bufs, QNUM);
-    assert_int_equal(virtq_pop(&f->vq, &f->chain), 1);
+    assert_int_equal(vmm_virtq_pop(&f->vq, &f->chain), 1);
     assert_int_equal(f->chain.nr_readable + f->chain.nr_writable, QNUM);
 }
 
@@ -209,7 +209,7 @@ static void virtq_skips_zero_length_buffers(void **state)
     test_vq_set_desc(&f->q, 0, 0, 0, VIRTQ_DESC_F_NEXT, 1);
     test_vq_set_desc(&f->q, 1, data, 8, VIRTQ_DESC_F_WRITE, 0);
     test_vq_publish(&f->q, 0);
-    assert_int_equal(virtq_pop(&f->vq, &f->chain), 1);
+    assert_int_equal(vmm_virtq_pop(&f->vq, &f->chain), 1);
     assert_int_equal(f->chain.nr_readable, 0);
     assert_int_equal(f->chain.nr_writable, 1);
     assert_int_equal(f->chain.writable_len, 8);
@@ -220,23 +220,23 @@ static void virtq_no_interrupt_flag_suppresses_interrupts(void **state)
     struct fx *f = *state;
     struct test_buf b = {buffer(f, 8), 8, true};
 
-    assert_false(virtq_need_interrupt(&f->vq)); /* nothing pushed yet */
+    assert_false(vmm_virtq_need_interrupt(&f->vq)); /* nothing pushed yet */
     test_vq_add(&f->q, &b, 1);
-    assert_int_equal(virtq_pop(&f->vq, &f->chain), 1);
-    assert_int_equal(virtq_push_used(&f->vq, f->chain.head, 0), 0);
-    assert_true(virtq_need_interrupt(&f->vq));
+    assert_int_equal(vmm_virtq_pop(&f->vq, &f->chain), 1);
+    assert_int_equal(vmm_virtq_push_used(&f->vq, f->chain.head, 0), 0);
+    assert_true(vmm_virtq_need_interrupt(&f->vq));
     test_vq_set_avail_flags(&f->q, VIRTQ_AVAIL_F_NO_INTERRUPT);
     test_vq_add(&f->q, &b, 1);
-    assert_int_equal(virtq_pop(&f->vq, &f->chain), 1);
-    assert_int_equal(virtq_push_used(&f->vq, f->chain.head, 0), 0);
-    assert_false(virtq_need_interrupt(&f->vq));
+    assert_int_equal(vmm_virtq_pop(&f->vq, &f->chain), 1);
+    assert_int_equal(vmm_virtq_push_used(&f->vq, f->chain.head, 0), 0);
+    assert_false(vmm_virtq_need_interrupt(&f->vq));
 }
 
 static void push_one(struct fx *f, const struct test_buf *b)
 {
     test_vq_add(&f->q, b, 1);
-    assert_int_equal(virtq_pop(&f->vq, &f->chain), 1);
-    assert_int_equal(virtq_push_used(&f->vq, f->chain.head, 0), 0);
+    assert_int_equal(vmm_virtq_pop(&f->vq, &f->chain), 1);
+    assert_int_equal(vmm_virtq_push_used(&f->vq, f->chain.head, 0), 0);
 }
 
 static void virtq_event_idx_interrupts_only_past_used_event(void **state)
@@ -248,14 +248,14 @@ static void virtq_event_idx_interrupts_only_past_used_event(void **state)
     test_vq_set_avail_flags(&f->q, VIRTQ_AVAIL_F_NO_INTERRUPT); /* ignored with EVENT_IDX */
     test_vq_set_used_event(&f->q, 0);
     push_one(f, &b); /* used idx 0 -> 1 crosses event 0 */
-    assert_true(virtq_need_interrupt(&f->vq));
+    assert_true(vmm_virtq_need_interrupt(&f->vq));
     test_vq_set_used_event(&f->q, 2); /* wake me after the third */
     push_one(f, &b);
-    assert_false(virtq_need_interrupt(&f->vq));
+    assert_false(vmm_virtq_need_interrupt(&f->vq));
     push_one(f, &b);
-    assert_true(virtq_need_interrupt(&f->vq));
+    assert_true(vmm_virtq_need_interrupt(&f->vq));
     push_one(f, &b);
-    assert_false(virtq_need_interrupt(&f->vq));
+    assert_false(vmm_virtq_need_interrupt(&f->vq));
 }
 
 static void virtq_event_idx_publishes_avail_event(void **state)
@@ -266,19 +266,19 @@ static void virtq_event_idx_publishes_avail_event(void **state)
     assert_int_equal(enable(f, true, true), 0);
     test_vq_add(&f->q, &b, 1);
     test_vq_add(&f->q, &b, 1);
-    assert_int_equal(virtq_pop(&f->vq, &f->chain), 1);
+    assert_int_equal(vmm_virtq_pop(&f->vq, &f->chain), 1);
     assert_int_equal(test_vq_avail_event(&f->q), 1);
-    virtq_disable_notify(&f->vq);
+    vmm_virtq_disable_notify(&f->vq);
     assert_int_equal(test_vq_used_flags(&f->q), 0); /* EVENT_IDX: the flag is not used */
-    assert_int_equal(virtq_pop(&f->vq, &f->chain), 1);
+    assert_int_equal(vmm_virtq_pop(&f->vq, &f->chain), 1);
     assert_int_equal(test_vq_avail_event(&f->q), 1); /* not moved while disabled */
-    assert_false(virtq_enable_notify(&f->vq));
+    assert_false(vmm_virtq_enable_notify(&f->vq));
     assert_int_equal(test_vq_avail_event(&f->q), 2);
     /* the driver's kick rule: adding entry 2 crosses avail_event 2 */
-    assert_true(virtq_need_event(test_vq_avail_event(&f->q), 3, 2));
+    assert_true(vmm_virtq_need_event(test_vq_avail_event(&f->q), 3, 2));
     test_vq_add(&f->q, &b, 1);
-    virtq_disable_notify(&f->vq);
-    assert_true(virtq_enable_notify(&f->vq)); /* work arrived meanwhile */
+    vmm_virtq_disable_notify(&f->vq);
+    assert_true(vmm_virtq_enable_notify(&f->vq)); /* work arrived meanwhile */
 }
 
 static void virtq_no_notify_flag_without_event_idx(void **state)
@@ -286,13 +286,13 @@ static void virtq_no_notify_flag_without_event_idx(void **state)
     struct fx *f = *state;
     struct test_buf b = {buffer(f, 8), 8, true};
 
-    virtq_disable_notify(&f->vq);
+    vmm_virtq_disable_notify(&f->vq);
     assert_int_equal(test_vq_used_flags(&f->q), VIRTQ_USED_F_NO_NOTIFY);
-    assert_false(virtq_enable_notify(&f->vq));
+    assert_false(vmm_virtq_enable_notify(&f->vq));
     assert_int_equal(test_vq_used_flags(&f->q), 0);
-    virtq_disable_notify(&f->vq);
+    vmm_virtq_disable_notify(&f->vq);
     test_vq_add(&f->q, &b, 1);
-    assert_true(virtq_enable_notify(&f->vq));
+    assert_true(vmm_virtq_enable_notify(&f->vq));
 }
 
 /* ---------------------------------------------------------------- queue setup */
@@ -302,13 +302,13 @@ static void virtq_rejects_bad_queue_sizes(void **state)
     struct fx *f = *state;
 
     f->vq.num = 0;
-    assert_int_equal(virtq_enable(&f->vq, &f->g.vm.mem, false, false), -VMM_EINVAL);
+    assert_int_equal(vmm_virtq_enable(&f->vq, &f->g.vm.mem, false, false), -VMM_EINVAL);
     f->vq.num = 12;
-    assert_int_equal(virtq_enable(&f->vq, &f->g.vm.mem, false, false), -VMM_EINVAL);
+    assert_int_equal(vmm_virtq_enable(&f->vq, &f->g.vm.mem, false, false), -VMM_EINVAL);
     f->vq.num = 512; /* > num_max */
-    assert_int_equal(virtq_enable(&f->vq, &f->g.vm.mem, false, false), -VMM_EINVAL);
+    assert_int_equal(vmm_virtq_enable(&f->vq, &f->g.vm.mem, false, false), -VMM_EINVAL);
     assert_false(f->vq.ready);
-    assert_int_equal(virtq_pop(&f->vq, &f->chain), 0);
+    assert_int_equal(vmm_virtq_pop(&f->vq, &f->chain), 0);
 }
 
 static void virtq_rejects_misaligned_rings(void **state)
@@ -316,10 +316,10 @@ static void virtq_rejects_misaligned_rings(void **state)
     struct fx *f = *state;
 
     f->vq.desc_gpa = f->q.desc + 8;
-    assert_int_equal(virtq_enable(&f->vq, &f->g.vm.mem, false, false), -VMM_EINVAL);
+    assert_int_equal(vmm_virtq_enable(&f->vq, &f->g.vm.mem, false, false), -VMM_EINVAL);
     f->vq.desc_gpa = f->q.desc;
     f->vq.used_gpa = f->q.used + 2;
-    assert_int_equal(virtq_enable(&f->vq, &f->g.vm.mem, false, false), -VMM_EINVAL);
+    assert_int_equal(vmm_virtq_enable(&f->vq, &f->g.vm.mem, false, false), -VMM_EINVAL);
 }
 
 static void virtq_rejects_rings_outside_ram(void **state)
@@ -327,13 +327,13 @@ static void virtq_rejects_rings_outside_ram(void **state)
     struct fx *f = *state;
 
     f->vq.desc_gpa = RAM_END - VIRTQ_DESC_SIZE * QNUM + VIRTQ_DESC_SIZE; /* straddles the end */
-    assert_int_equal(virtq_enable(&f->vq, &f->g.vm.mem, false, false), -VMM_EFAULT);
+    assert_int_equal(vmm_virtq_enable(&f->vq, &f->g.vm.mem, false, false), -VMM_EFAULT);
     f->vq.desc_gpa = f->q.desc;
     f->vq.avail_gpa = MMIO_ADDR;
-    assert_int_equal(virtq_enable(&f->vq, &f->g.vm.mem, false, false), -VMM_EFAULT);
+    assert_int_equal(vmm_virtq_enable(&f->vq, &f->g.vm.mem, false, false), -VMM_EFAULT);
     f->vq.avail_gpa = f->q.avail;
     f->vq.used_gpa = UINT64_MAX - 3; /* wraps */
-    assert_int_equal(virtq_enable(&f->vq, &f->g.vm.mem, false, false), -VMM_EFAULT);
+    assert_int_equal(vmm_virtq_enable(&f->vq, &f->g.vm.mem, false, false), -VMM_EFAULT);
     assert_false(f->vq.ready);
 }
 
@@ -578,7 +578,7 @@ static void virtq_rejects_too_many_buffers(void **state)
     }
     test_vq_set_desc(&f->q, 0, table, VIRTQ_DESC_SIZE * VIRTQ_MAX_CHAIN, VIRTQ_DESC_F_INDIRECT, 0);
     test_vq_publish(&f->q, 0);
-    assert_int_equal(virtq_pop(&f->vq, &f->chain), 1);
+    assert_int_equal(vmm_virtq_pop(&f->vq, &f->chain), 1);
     assert_int_equal(f->chain.nr_readable, VIRTQ_MAX_CHAIN);
     /* ... but not after one more direct buffer */
     test_vq_set_desc(&f->q, 1, b, 8, VIRTQ_DESC_F_NEXT, 2);
@@ -602,7 +602,7 @@ static void virtq_rejects_chain_of_4_gib(void **state)
     f->q.avail_idx = 0;
     test_vq_set_desc(&f->q, 1, big, (uint32_t)half - 1, 0, 0);
     test_vq_publish(&f->q, 0);
-    assert_int_equal(virtq_pop(&f->vq, &f->chain), 1);
+    assert_int_equal(vmm_virtq_pop(&f->vq, &f->chain), 1);
     assert_int_equal(f->chain.readable_len, UINT32_MAX);
 }
 

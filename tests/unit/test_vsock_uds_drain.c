@@ -56,11 +56,11 @@ static int setup(void **state)
     snprintf(o.path, sizeof(o.path), "%s", f->path);
     test_guest_init(&f->g, RAM_BASE, RAM_SIZE);
     assert_int_equal(vmm_vsock_uds_open(&f->uds, &o, err, sizeof(err)), 0);
-    assert_int_equal(virtio_vsock_init(&f->vs, &f->g.vm, "virtio-vsock0", BASE, LINE, GUEST_CID,
-                                       &f->uds.backend),
+    assert_int_equal(vmm_virtio_vsock_init(&f->vs, &f->g.vm, "virtio-vsock0", BASE, LINE, GUEST_CID,
+                                           &f->uds.backend),
                      0);
-    assert_int_equal(vmm_vm_add_device(&f->g.vm, virtio_vsock_device(&f->vs)), 0);
-    struct vmm_vsock_host host = virtio_vsock_host(&f->vs);
+    assert_int_equal(vmm_vm_add_device(&f->g.vm, vmm_virtio_vsock_device(&f->vs)), 0);
+    struct vmm_vsock_host host = vmm_virtio_vsock_host(&f->vs);
     vmm_vsock_uds_attach(&f->uds, &host, NULL);
     assert_int_equal(vmm_loop_init(&f->loop), 0);
     assert_int_equal(vmm_vsock_uds_start(&f->uds, &f->loop), 0);
@@ -105,7 +105,7 @@ static void guest_send(struct fx *f, uint16_t op, uint32_t sport, uint32_t dport
     };
     struct test_buf b = {f->tx_buf, VIRTIO_VSOCK_HDR_LEN + len, false};
 
-    virtio_vsock_hdr_encode(&h, raw);
+    vmm_virtio_vsock_hdr_encode(&h, raw);
     memset(raw + VIRTIO_VSOCK_HDR_LEN, 0x5a, len);
     test_guest_write(&f->g, b.gpa, raw, b.len);
     test_vq_add(&f->q[1], &b, 1);
@@ -123,7 +123,7 @@ static uint16_t guest_recv_op(struct fx *f)
     if (!test_vq_get_used(&f->q[0], &id, &len))
         return 0;
     test_guest_read(&f->g, f->rx_gpa[id], raw, sizeof(raw));
-    virtio_vsock_hdr_decode(raw, &h);
+    vmm_virtio_vsock_hdr_decode(raw, &h);
     b = (struct test_buf){f->rx_gpa[id], 4096, true};
     f->rx_gpa[test_vq_add(&f->q[0], &b, 1)] = b.gpa;
     test_vmmio_kick(&f->g, BASE, VIRTIO_VSOCK_RXQ);
@@ -166,7 +166,7 @@ static unsigned slots_in(const struct fx *f, unsigned state)
 static void vsock_uds_draining_slot_yields_to_a_new_connection(void **state)
 {
     struct fx *f = *state;
-    const struct virtio_vsock_conn *c;
+    const struct vmm_virtio_vsock_conn *c;
     char lpath[100];
     int lfd, cfd;
 
@@ -177,7 +177,7 @@ static void vsock_uds_draining_slot_yields_to_a_new_connection(void **state)
     assert_int_equal(guest_recv_op(f), VIRTIO_VSOCK_OP_RESPONSE);
     cfd = accept(lfd, NULL, NULL);
     assert_true(cfd >= 0);
-    c = virtio_vsock_conn(&f->vs, 0);
+    c = vmm_virtio_vsock_conn(&f->vs, 0);
     assert_int_equal(c->state, VIRTIO_VSOCK_ESTABLISHED);
     /* Send within credit until the socket is full and data waits in the slot. */
     for (unsigned i = 0; i < 1000; i++) {

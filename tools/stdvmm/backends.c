@@ -35,7 +35,7 @@ static int blk_open(struct stdvmm_backends *b, struct vmm_machine_dev *d)
     if (f == NULL)
         return -VMM_ENOMEM;
     f->fd = -1;
-    ret = blk_file_open(f, d->desc->options, err, sizeof(err));
+    ret = vmm_blk_file_open(f, d->desc->options, err, sizeof(err));
     if (ret < 0) {
         vmm_err("--disk %s", err);
         free(f);
@@ -51,7 +51,7 @@ static int blk_open(struct stdvmm_backends *b, struct vmm_machine_dev *d)
 static int blk_start(struct stdvmm_backends *b, struct vmm_machine_dev *d)
 {
     struct blk_file *f = d->backend_state;
-    int ret = blk_file_start(f, b->lock);
+    int ret = vmm_blk_file_start(f, b->lock);
 
     if (ret < 0)
         vmm_err("--disk %s: cannot start its I/O thread: %s", f->path, vmm_strerror(ret));
@@ -61,7 +61,7 @@ static int blk_start(struct stdvmm_backends *b, struct vmm_machine_dev *d)
 static void blk_stop(struct stdvmm_backends *b, struct vmm_machine_dev *d)
 {
     (void)b;
-    blk_file_stop(d->backend_state);
+    vmm_blk_file_stop(d->backend_state);
 }
 
 static void blk_close(struct stdvmm_backends *b, struct vmm_machine_dev *d)
@@ -72,7 +72,7 @@ static void blk_close(struct stdvmm_backends *b, struct vmm_machine_dev *d)
     vmm_log(f->errors ? VMM_LOG_WARN : VMM_LOG_INFO,
             "%s: %lu reads, %lu writes, %lu flushes, %lu I/O errors", d->name, f->reads, f->writes,
             f->flushes, f->errors);
-    blk_file_close(f);
+    vmm_blk_file_close(f);
     free(f);
 }
 
@@ -119,7 +119,7 @@ static int tap_open(struct stdvmm_backends *b, struct vmm_machine_dev *d)
         return ret;
     }
     {
-        struct vmm_net_sink sink = virtio_net_sink(d->state);
+        struct vmm_net_sink sink = vmm_virtio_net_sink(d->state);
 
         vmm_tap_attach(t, &sink, NULL); /* the lock comes with start */
     }
@@ -131,7 +131,7 @@ static int tap_open(struct stdvmm_backends *b, struct vmm_machine_dev *d)
 static int tap_start(struct stdvmm_backends *b, struct vmm_machine_dev *d)
 {
     struct vmm_tap *t = d->backend_state;
-    struct vmm_net_sink sink = virtio_net_sink(d->state);
+    struct vmm_net_sink sink = vmm_virtio_net_sink(d->state);
     int ret;
 
     vmm_tap_attach(t, &sink, b->lock);
@@ -150,7 +150,7 @@ static void tap_stop(struct stdvmm_backends *b, struct vmm_machine_dev *d)
 static void tap_close(struct stdvmm_backends *b, struct vmm_machine_dev *d)
 {
     struct vmm_tap *t = d->backend_state;
-    struct virtio_net_stats s = virtio_net_stats(d->state);
+    struct vmm_virtio_net_stats s = vmm_virtio_net_stats(d->state);
     /* Host frames dropped before the guest's driver is up are normal (the
      * device warned about the first); lost guest frames are not. */
     bool lost = s.tx_dropped || t->tx_errors || t->read_errors;
@@ -244,7 +244,7 @@ static int uds_open(struct stdvmm_backends *b, struct vmm_machine_dev *d)
         return ret;
     }
     {
-        struct vmm_vsock_host host = virtio_vsock_host(d->state);
+        struct vmm_vsock_host host = vmm_virtio_vsock_host(d->state);
 
         vmm_vsock_uds_attach(u, &host, NULL); /* the lock comes with start */
     }
@@ -257,7 +257,7 @@ static int uds_open(struct stdvmm_backends *b, struct vmm_machine_dev *d)
 static int uds_start(struct stdvmm_backends *b, struct vmm_machine_dev *d)
 {
     struct vmm_vsock_uds *u = d->backend_state;
-    struct vmm_vsock_host host = virtio_vsock_host(d->state);
+    struct vmm_vsock_host host = vmm_virtio_vsock_host(d->state);
     int ret;
 
     vmm_vsock_uds_attach(u, &host, b->lock);
@@ -276,7 +276,7 @@ static void uds_stop(struct stdvmm_backends *b, struct vmm_machine_dev *d)
 static void uds_close(struct stdvmm_backends *b, struct vmm_machine_dev *d)
 {
     struct vmm_vsock_uds *u = d->backend_state;
-    struct virtio_vsock_stats s = virtio_vsock_stats(d->state);
+    struct vmm_virtio_vsock_stats s = vmm_virtio_vsock_stats(d->state);
     bool lost = s.rst_lost || u->lost_bytes;
 
     (void)b;
@@ -292,7 +292,7 @@ static void uds_close(struct stdvmm_backends *b, struct vmm_machine_dev *d)
 /* -------------------------------------------------------- entropy, event */
 static int entropy_open(struct stdvmm_backends *b, struct vmm_machine_dev *d)
 {
-    posix_entropy_init(&b->entropy);
+    vmm_posix_entropy_init(&b->entropy);
     d->backend = &b->entropy;
     return 0;
 }
@@ -323,7 +323,7 @@ static const struct posix_backend posix_backends[] = {
     {VMM_BACKEND_NET, tap_check, tap_open, tap_start, tap_stop, tap_close, &vmm_tap_syscalls},
     {VMM_BACKEND_VSOCK, uds_check, uds_open, uds_start, uds_stop, uds_close,
      &vmm_vsock_uds_syscalls},
-    {VMM_BACKEND_ENTROPY, NULL, entropy_open, NULL, NULL, NULL, &posix_entropy_syscalls},
+    {VMM_BACKEND_ENTROPY, NULL, entropy_open, NULL, NULL, NULL, &vmm_posix_entropy_syscalls},
     {VMM_BACKEND_EVENT, NULL, event_open, NULL, NULL, NULL, NULL},
 };
 

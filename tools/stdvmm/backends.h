@@ -7,7 +7,7 @@
  * getrandom(2), event -> the boot timer's clock. A device class on
  * another host (seL4) gets its backend from that host's provider.
  *
- * Threads: each disk has an I/O worker thread (blk_file_start) that does
+ * Threads: each disk has an I/O worker thread (vmm_blk_file_start) that does
  * the disk I/O without the VM's device lock and takes it to complete a
  * request; the entropy backend is synchronous (it runs on the vCPU thread
  * that kicked the queue); the tap and the vsock sockets are sources of the

@@ -29,7 +29,7 @@
 #include "stdvmm/posix/console.h"
 #include "stdvmm/posix/loop.h"
 
-/* A console device's input function (e.g. a wrapper of pl011_rx()): offer
+/* A console device's input function (e.g. a wrapper of vmm_pl011_rx()): offer
  * @len bytes, return how many the guest took. Called with the lock held. */
 typedef size_t (*vmm_stdio_rx_fn)(void *dev, const uint8_t *buf, size_t len);
 

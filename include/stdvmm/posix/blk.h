@@ -9,7 +9,7 @@
  * to the other one and then to writing zeroes. Nothing outside
  * [0, capacity) is ever touched.
  *
- * Until blk_file_start() every request completes inside submit(), on the
+ * Until vmm_blk_file_start() every request completes inside submit(), on the
  * caller's thread. After it, submit() only queues the request (at most
  * BLK_FILE_QUEUE; more are refused with -VMM_EBUSY) and returns: the
  * image's I/O worker thread does the I/O without the VM's device lock and
@@ -56,7 +56,7 @@ struct blk_file {
     unsigned long reads, writes, flushes, discards, write_zeroes; /* completed ops */
     unsigned long errors;
 
-    /* The I/O worker (blk_file_start). qlock guards the queue and flags;
+    /* The I/O worker (vmm_blk_file_start). qlock guards the queue and flags;
      * the counters above are updated under the VM lock. */
     pthread_mutex_t *vm_lock; /* the VM's device lock, or NULL */
     pthread_mutex_t qlock;
@@ -81,23 +81,23 @@ struct blk_file {
  * "PATH: reason" (e.g. "foo.img: No such file or directory") to @err, for
  * the caller to prefix with its option ("stdvmm: --disk ...").
  */
-int blk_file_open(struct blk_file *file, const char *spec, char *err, size_t errlen);
+int vmm_blk_file_open(struct blk_file *file, const char *spec, char *err, size_t errlen);
 
 /* Start the image's I/O worker: from now on requests complete on it, with
  * @vm_lock (may be NULL) held. 0 or a negative VMM_E* code. */
-int blk_file_start(struct blk_file *file, pthread_mutex_t *vm_lock);
+int vmm_blk_file_start(struct blk_file *file, pthread_mutex_t *vm_lock);
 
 /* Wait until every request submitted so far has completed (e.g. before a
  * guest reset reloads guest memory). Not with the VM lock held. */
-void blk_file_drain(struct blk_file *file);
+void vmm_blk_file_drain(struct blk_file *file);
 
 /* Complete what is queued, stop and join the worker (idempotent); requests
  * complete inside submit() again. Not with the VM lock held. */
-void blk_file_stop(struct blk_file *file);
+void vmm_blk_file_stop(struct blk_file *file);
 
 /* Stop and close the image (idempotent). Outstanding data was flushed by
  * the guest or not at all. */
-void blk_file_close(struct blk_file *file);
+void vmm_blk_file_close(struct blk_file *file);
 
 /* The system calls the image backend makes after set-up (seccomp). */
 extern const struct vmm_posix_syscalls vmm_blk_file_syscalls;

@@ -13,13 +13,13 @@
 #include "stdvmm/posix/syscalls.h"
 
 /* Fill @be to read getrandom(2); there is nothing to close. */
-void posix_entropy_init(struct vmm_entropy_backend *be);
+void vmm_posix_entropy_init(struct vmm_entropy_backend *be);
 
 /* The backend's fill(): @len bytes from getrandom(2), retrying EINTR and
  * short reads; returns @len, the bytes got before an error, or -errno. */
-long posix_entropy_fill(void *ctx, void *buf, size_t len);
+long vmm_posix_entropy_fill(void *ctx, void *buf, size_t len);
 
 /* The system calls the entropy backend makes after set-up (seccomp). */
-extern const struct vmm_posix_syscalls posix_entropy_syscalls;
+extern const struct vmm_posix_syscalls vmm_posix_entropy_syscalls;
 
 #endif

@@ -54,7 +54,7 @@ struct vmm_tap_opts {
 };
 
 struct vmm_tap {
-    struct vmm_net_backend backend; /* give &tap->backend to virtio_net_init() */
+    struct vmm_net_backend backend; /* give &tap->backend to vmm_virtio_net_init() */
     int fd;
     char ifname[VMM_TAP_IFNAMSIZ];
     uint8_t mac[6]; /* the guest's address */
@@ -106,10 +106,10 @@ int vmm_tap_init_fd(struct vmm_tap *t, int fd, const uint8_t mac[6]);
 
 /* The fd of @t passes 12-byte virtio_net_hdr both ways (a tap with
  * IFF_VNET_HDR and TUNSETVNETHDRSZ 12): hand headers through and let the
- * device offer offloads. Call before virtio_net_init(). */
+ * device offer offloads. Call before vmm_virtio_net_init(). */
 void vmm_tap_use_vnet_hdr(struct vmm_tap *t);
 
-/* Deliver host frames to the device behind @sink (e.g. virtio_net_sink()),
+/* Deliver host frames to the device behind @sink (e.g. vmm_virtio_net_sink()),
  * calling it under @lock (may be NULL). */
 void vmm_tap_attach(struct vmm_tap *t, const struct vmm_net_sink *sink, pthread_mutex_t *lock);
 
@@ -194,7 +194,7 @@ struct vmm_vsock_uds_slot {
 };
 
 struct vmm_vsock_uds {
-    struct vmm_vsock_backend backend; /* give &uds->backend to virtio_vsock_init() */
+    struct vmm_vsock_backend backend; /* give &uds->backend to vmm_virtio_vsock_init() */
     char path[108];
     int listen_fd;
     struct vmm_vsock_host host; /* the device; host.dev NULL until attached */
@@ -217,7 +217,7 @@ int vmm_vsock_uds_parse(const char *arg, struct vmm_vsock_uds_opts *o, char *err
 int vmm_vsock_uds_open(struct vmm_vsock_uds *u, const struct vmm_vsock_uds_opts *o, char *err,
                        size_t errlen);
 
-/* Serve the device behind @host (e.g. virtio_vsock_host()), calling it
+/* Serve the device behind @host (e.g. vmm_virtio_vsock_host()), calling it
  * under @lock (may be NULL). */
 void vmm_vsock_uds_attach(struct vmm_vsock_uds *u, const struct vmm_vsock_host *host,
                           pthread_mutex_t *lock);

@@ -12,12 +12,12 @@
 
 #include <pthread.h>
 
-/* Stack size of every thread posix_thread_start() creates: below 2 MiB and
+/* Stack size of every thread vmm_posix_thread_start() creates: below 2 MiB and
  * far above the deepest call chain of any VMM thread (a few tens of KiB). */
 #define POSIX_THREAD_STACK ((size_t)512 << 10)
 
 /* pthread_create(@thread, @fn, @arg) with a POSIX_THREAD_STACK stack;
  * returns 0 or a positive error number, as pthread_create does. */
-int posix_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
+int vmm_posix_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
 
 #endif

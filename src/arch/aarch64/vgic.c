@@ -56,26 +56,26 @@ int vmm_vgic_init(struct vmm_vgic *gic, const struct vmm_vgic_config *cfg)
     return 0;
 }
 
-unsigned vgic_nr_irqs(const struct vmm_vgic *gic)
+unsigned vmm_vgic_nr_irqs(const struct vmm_vgic *gic)
 {
     return VMM_VGIC_NR_PRIVATE + gic->nr_spis;
 }
 
-struct vmm_vgic_irq *vgic_irq(struct vmm_vgic *gic, unsigned vcpu, unsigned intid)
+struct vmm_vgic_irq *vmm_vgic_irq_lookup(struct vmm_vgic *gic, unsigned vcpu, unsigned intid)
 {
     if (intid < VMM_VGIC_NR_PRIVATE)
         return vcpu < gic->nr_vcpus ? &gic->cpu[vcpu].priv[intid] : NULL;
-    if (intid < vgic_nr_irqs(gic))
+    if (intid < vmm_vgic_nr_irqs(gic))
         return &gic->spi[intid - VMM_VGIC_NR_PRIVATE];
     return NULL;
 }
 
-bool vgic_irq_pending(const struct vmm_vgic_irq *irq)
+bool vmm_vgic_irq_pending(const struct vmm_vgic_irq *irq)
 {
     return irq->latch || (!irq->edge && irq->line);
 }
 
-int vgic_spi_target(const struct vmm_vgic *gic, const struct vmm_vgic_irq *irq)
+int vmm_vgic_spi_target(const struct vmm_vgic *gic, const struct vmm_vgic_irq *irq)
 {
     if (gic->version == VMM_VGIC_V2) {
         for (unsigned c = 0; c < gic->nr_vcpus; c++)
@@ -96,7 +96,7 @@ int vgic_spi_target(const struct vmm_vgic *gic, const struct vmm_vgic_irq *irq)
     return -1;
 }
 
-void vgic_sgi_raise(struct vmm_vgic *gic, unsigned src, unsigned dst, unsigned intid)
+void vmm_vgic_sgi_raise(struct vmm_vgic *gic, unsigned src, unsigned dst, unsigned intid)
 {
     struct vmm_vgic_irq *irq;
 
@@ -115,7 +115,7 @@ int vmm_vgic_set_irq(struct vmm_vgic *gic, unsigned vcpu, unsigned intid, bool l
 
     if (intid < VMM_VGIC_NR_SGIS)
         return -VMM_EINVAL;
-    irq = vgic_irq(gic, vcpu, intid);
+    irq = vmm_vgic_irq_lookup(gic, vcpu, intid);
     if (irq == NULL)
         return -VMM_EINVAL;
     if (irq->edge && level && !irq->line)
@@ -126,7 +126,7 @@ int vmm_vgic_set_irq(struct vmm_vgic *gic, unsigned vcpu, unsigned intid, bool l
     if (intid < VMM_VGIC_NR_PRIVATE) {
         vmm_vgic_flush(gic, vcpu);
     } else {
-        int target = vgic_spi_target(gic, irq);
+        int target = vmm_vgic_spi_target(gic, irq);
         if (target >= 0) /* hot path: only the vCPU it can reach */
             vmm_vgic_flush(gic, (unsigned)target);
     }
@@ -139,7 +139,7 @@ static bool irq_deliverable(const struct vmm_vgic *gic, const struct vmm_vgic_ir
     uint32_t grp = irq->group1 ? VGIC_CTLR_GRP1 : VGIC_CTLR_GRP0;
 
     return irq->enabled && !irq->active && !irq->in_lr && (gic->ctlr & grp) &&
-           vgic_irq_pending(irq);
+           vmm_vgic_irq_pending(irq);
 }
 
 /* Better candidate: higher priority (lower value), then lower INTID. */
@@ -157,11 +157,11 @@ static struct vmm_vgic_irq *pick(struct vmm_vgic *gic, unsigned vcpu, unsigned *
     struct vmm_vgic_irq *best = NULL;
     unsigned best_id = 0;
 
-    for (unsigned i = 0; i < vgic_nr_irqs(gic); i++) {
-        struct vmm_vgic_irq *irq = vgic_irq(gic, vcpu, i);
+    for (unsigned i = 0; i < vmm_vgic_nr_irqs(gic); i++) {
+        struct vmm_vgic_irq *irq = vmm_vgic_irq_lookup(gic, vcpu, i);
         if (!irq_deliverable(gic, irq))
             continue;
-        if (i >= VMM_VGIC_NR_PRIVATE && vgic_spi_target(gic, irq) != (int)vcpu)
+        if (i >= VMM_VGIC_NR_PRIVATE && vmm_vgic_spi_target(gic, irq) != (int)vcpu)
             continue;
         if (better(irq, i, best, best_id)) {
             best = irq;
@@ -239,18 +239,18 @@ int vmm_vgic_flush(struct vmm_vgic *gic, unsigned vcpu)
     return injected;
 }
 
-void vgic_flush_all(struct vmm_vgic *gic)
+void vmm_vgic_flush_all(struct vmm_vgic *gic)
 {
     for (unsigned c = 0; c < gic->nr_vcpus; c++)
         vmm_vgic_flush(gic, c);
 }
 
-void vgic_changed(struct vmm_vgic *gic, unsigned vcpu, unsigned intid)
+void vmm_vgic_changed(struct vmm_vgic *gic, unsigned vcpu, unsigned intid)
 {
     if (intid < VMM_VGIC_NR_PRIVATE)
         vmm_vgic_flush(gic, vcpu);
     else
-        vgic_flush_all(gic);
+        vmm_vgic_flush_all(gic);
 }
 
 int vmm_vgic_lr_eoi(struct vmm_vgic *gic, unsigned vcpu, unsigned lr)
@@ -270,13 +270,13 @@ int vmm_vgic_lr_eoi(struct vmm_vgic *gic, unsigned vcpu, unsigned lr)
         vmm_vgic_flush(gic, vcpu);
         return 0;
     }
-    irq = vgic_irq(gic, vcpu, intid);
+    irq = vmm_vgic_irq_lookup(gic, vcpu, intid);
     if (irq != NULL)
         irq->in_lr = false;
     /* Before refilling: a VPPI or passed-through IRQ may lower its line here. */
     if (gic->ops->eoi != NULL)
         gic->ops->eoi(gic->ctx, vcpu, intid);
-    vgic_changed(gic, vcpu, intid);
+    vmm_vgic_changed(gic, vcpu, intid);
     return 0;
 }
 
@@ -294,7 +294,7 @@ bool vmm_vgic_is_pending(const struct vmm_vgic *gic, unsigned vcpu, unsigned int
 
     if (intid < VMM_VGIC_NR_PRIVATE && vcpu < gic->nr_vcpus)
         irq = &gic->cpu[vcpu].priv[intid];
-    else if (intid >= VMM_VGIC_NR_PRIVATE && intid < vgic_nr_irqs(gic))
+    else if (intid >= VMM_VGIC_NR_PRIVATE && intid < vmm_vgic_nr_irqs(gic))
         irq = &gic->spi[intid - VMM_VGIC_NR_PRIVATE];
-    return irq != NULL && vgic_irq_pending(irq);
+    return irq != NULL && vmm_vgic_irq_pending(irq);
 }

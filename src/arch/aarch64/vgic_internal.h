@@ -20,25 +20,25 @@
 #define VGIC_IIDR ((0x53u << 24) | 0x43bu)
 
 /* Number of INTIDs (SGIs + PPIs + SPIs). */
-unsigned vgic_nr_irqs(const struct vmm_vgic *gic);
+unsigned vmm_vgic_nr_irqs(const struct vmm_vgic *gic);
 
 /* State of @intid as seen by @vcpu, or NULL when out of range. */
-struct vmm_vgic_irq *vgic_irq(struct vmm_vgic *gic, unsigned vcpu, unsigned intid);
+struct vmm_vgic_irq *vmm_vgic_irq_lookup(struct vmm_vgic *gic, unsigned vcpu, unsigned intid);
 
 /* Pending from the guest's point of view: latched, or a level line high. */
-bool vgic_irq_pending(const struct vmm_vgic_irq *irq);
+bool vmm_vgic_irq_pending(const struct vmm_vgic_irq *irq);
 
 /* vCPU an SPI is delivered to, or -1 (no valid target). */
-int vgic_spi_target(const struct vmm_vgic *gic, const struct vmm_vgic_irq *irq);
+int vmm_vgic_spi_target(const struct vmm_vgic *gic, const struct vmm_vgic_irq *irq);
 
 /* Make SGI @intid pending on @dst, sent by @src. */
-void vgic_sgi_raise(struct vmm_vgic *gic, unsigned src, unsigned dst, unsigned intid);
+void vmm_vgic_sgi_raise(struct vmm_vgic *gic, unsigned src, unsigned dst, unsigned intid);
 
 /* State changed for @intid (of @vcpu if private): refill the LRs it may reach. */
-void vgic_changed(struct vmm_vgic *gic, unsigned vcpu, unsigned intid);
+void vmm_vgic_changed(struct vmm_vgic *gic, unsigned vcpu, unsigned intid);
 
 /* Refill every vCPU's LRs. */
-void vgic_flush_all(struct vmm_vgic *gic);
+void vmm_vgic_flush_all(struct vmm_vgic *gic);
 
 /*
  * The banks IGROUPR..ICACTIVER (0x080-0x3ff), IPRIORITYR (0x400-0x7ff) and
@@ -47,13 +47,13 @@ void vgic_flush_all(struct vmm_vgic *gic);
  * writes. Returns 1 if @offset is in a bank and was handled, 0 if it is not
  * a bank offset, -VMM_EINVAL for a width or alignment the bank forbids.
  */
-int vgic_bank_read(struct vmm_vgic *gic, unsigned vcpu, uint64_t offset, unsigned size,
-                   uint64_t *value, unsigned lo, unsigned hi);
-int vgic_bank_write(struct vmm_vgic *gic, unsigned vcpu, uint64_t offset, unsigned size,
-                    uint64_t value, unsigned lo, unsigned hi);
+int vmm_vgic_bank_read(struct vmm_vgic *gic, unsigned vcpu, uint64_t offset, unsigned size,
+                       uint64_t *value, unsigned lo, unsigned hi);
+int vmm_vgic_bank_write(struct vmm_vgic *gic, unsigned vcpu, uint64_t offset, unsigned size,
+                        uint64_t value, unsigned lo, unsigned hi);
 
 /* Value of the CoreSight ID register at @offset (0xfd0..0xffc within its
  * 4 KiB page) for GIC architecture @arch_rev (2 or 3). */
-uint32_t vgic_id_reg(uint64_t offset, unsigned arch_rev);
+uint32_t vmm_vgic_id_reg(uint64_t offset, unsigned arch_rev);
 
 #endif

@@ -36,7 +36,7 @@ static bool bit_get(const struct vmm_vgic_irq *irq, unsigned base)
         return irq->enabled;
     case BANK_ISPENDR:
     case BANK_ICPENDR:
-        return vgic_irq_pending(irq);
+        return vmm_vgic_irq_pending(irq);
     default: /* ISACTIVER/ICACTIVER: an LR's interrupt counts as active */
         return irq->active || irq->in_lr;
     }
@@ -89,7 +89,7 @@ static uint32_t cfg_get(struct vmm_vgic *gic, unsigned vcpu, unsigned first, uns
     uint32_t v = 0;
 
     for (unsigned i = 0; i < 16; i++) {
-        struct vmm_vgic_irq *irq = vgic_irq(gic, vcpu, first + i);
+        struct vmm_vgic_irq *irq = vmm_vgic_irq_lookup(gic, vcpu, first + i);
         if (irq != NULL && in_range(first + i, lo, hi) && irq->edge)
             v |= 2u << (2 * i);
     }
@@ -101,7 +101,7 @@ static void cfg_set(struct vmm_vgic *gic, unsigned vcpu, unsigned first, uint32_
 {
     for (unsigned i = 0; i < 16; i++) {
         unsigned intid = first + i;
-        struct vmm_vgic_irq *irq = vgic_irq(gic, vcpu, intid);
+        struct vmm_vgic_irq *irq = vmm_vgic_irq_lookup(gic, vcpu, intid);
         /* SGIs: ICFGR0 is read-only (always edge). */
         if (irq == NULL || !in_range(intid, lo, hi) || intid < VMM_VGIC_NR_SGIS)
             continue;
@@ -109,8 +109,8 @@ static void cfg_set(struct vmm_vgic *gic, unsigned vcpu, unsigned first, uint32_
     }
 }
 
-int vgic_bank_read(struct vmm_vgic *gic, unsigned vcpu, uint64_t offset, unsigned size,
-                   uint64_t *value, unsigned lo, unsigned hi)
+int vmm_vgic_bank_read(struct vmm_vgic *gic, unsigned vcpu, uint64_t offset, unsigned size,
+                       uint64_t *value, unsigned lo, unsigned hi)
 {
     uint64_t v = 0;
 
@@ -120,7 +120,7 @@ int vgic_bank_read(struct vmm_vgic *gic, unsigned vcpu, uint64_t offset, unsigne
         if (size != 4 || offset % 4)
             return -VMM_EINVAL;
         for (unsigned i = 0; i < 32; i++) {
-            struct vmm_vgic_irq *irq = vgic_irq(gic, vcpu, first + i);
+            struct vmm_vgic_irq *irq = vmm_vgic_irq_lookup(gic, vcpu, first + i);
             if (irq != NULL && in_range(first + i, lo, hi) && bit_get(irq, base))
                 v |= UINT64_C(1) << i;
         }
@@ -129,7 +129,7 @@ int vgic_bank_read(struct vmm_vgic *gic, unsigned vcpu, uint64_t offset, unsigne
             return -VMM_EINVAL;
         for (unsigned i = 0; i < size; i++) {
             unsigned intid = (unsigned)offset - BANK_IPRIORITYR + i;
-            struct vmm_vgic_irq *irq = vgic_irq(gic, vcpu, intid);
+            struct vmm_vgic_irq *irq = vmm_vgic_irq_lookup(gic, vcpu, intid);
             if (irq != NULL && in_range(intid, lo, hi))
                 v |= (uint64_t)irq->priority << (8 * i);
         }
@@ -144,8 +144,8 @@ int vgic_bank_read(struct vmm_vgic *gic, unsigned vcpu, uint64_t offset, unsigne
     return 1;
 }
 
-int vgic_bank_write(struct vmm_vgic *gic, unsigned vcpu, uint64_t offset, unsigned size,
-                    uint64_t value, unsigned lo, unsigned hi)
+int vmm_vgic_bank_write(struct vmm_vgic *gic, unsigned vcpu, uint64_t offset, unsigned size,
+                        uint64_t value, unsigned lo, unsigned hi)
 {
     unsigned first;
 
@@ -155,7 +155,7 @@ int vgic_bank_write(struct vmm_vgic *gic, unsigned vcpu, uint64_t offset, unsign
         if (size != 4 || offset % 4)
             return -VMM_EINVAL;
         for (unsigned i = 0; i < 32; i++) {
-            struct vmm_vgic_irq *irq = vgic_irq(gic, vcpu, first + i);
+            struct vmm_vgic_irq *irq = vmm_vgic_irq_lookup(gic, vcpu, first + i);
             if (irq != NULL && in_range(first + i, lo, hi))
                 bit_set(gic, irq, first + i, base, (value >> i) & 1u);
         }
@@ -164,7 +164,7 @@ int vgic_bank_write(struct vmm_vgic *gic, unsigned vcpu, uint64_t offset, unsign
         if ((size != 1 && size != 2 && size != 4) || offset % size)
             return -VMM_EINVAL;
         for (unsigned i = 0; i < size; i++) {
-            struct vmm_vgic_irq *irq = vgic_irq(gic, vcpu, first + i);
+            struct vmm_vgic_irq *irq = vmm_vgic_irq_lookup(gic, vcpu, first + i);
             if (irq != NULL && in_range(first + i, lo, hi))
                 irq->priority = (uint8_t)(value >> (8 * i));
         }
@@ -176,11 +176,11 @@ int vgic_bank_write(struct vmm_vgic *gic, unsigned vcpu, uint64_t offset, unsign
     } else {
         return 0;
     }
-    vgic_changed(gic, vcpu, first);
+    vmm_vgic_changed(gic, vcpu, first);
     return 1;
 }
 
-uint32_t vgic_id_reg(uint64_t offset, unsigned arch_rev)
+uint32_t vmm_vgic_id_reg(uint64_t offset, unsigned arch_rev)
 {
     /* CoreSight component/peripheral IDs (IHI 0069H 12.1.13, IHI 0048B 4.3.16):
      * PIDR2.ArchRev says which GIC architecture this is; Linux checks it. */

@@ -38,7 +38,7 @@ static uint8_t vcpu_mask(const struct vmm_vgic *gic)
 static uint32_t typer(const struct vmm_vgic *gic)
 {
     /* ITLinesNumber [4:0], CPUNumber [7:5]; no Security Extensions (4.3.2). */
-    return (vgic_nr_irqs(gic) / 32 - 1) | ((gic->nr_vcpus - 1) << 5);
+    return (vmm_vgic_nr_irqs(gic) / 32 - 1) | ((gic->nr_vcpus - 1) << 5);
 }
 
 /* GICD_ITARGETSR byte for @intid: SGIs/PPIs read as the accessing vCPU (4.3.12). */
@@ -48,7 +48,7 @@ static uint8_t targets_get(struct vmm_vgic *gic, unsigned vcpu, unsigned intid)
 
     if (intid < VMM_VGIC_NR_PRIVATE)
         return (uint8_t)(1u << vcpu);
-    irq = vgic_irq(gic, vcpu, intid);
+    irq = vmm_vgic_irq_lookup(gic, vcpu, intid);
     return irq != NULL ? irq->targets : 0;
 }
 
@@ -58,7 +58,7 @@ static void targets_set(struct vmm_vgic *gic, unsigned intid, uint8_t targets)
 
     if (intid < VMM_VGIC_NR_PRIVATE)
         return;
-    irq = vgic_irq(gic, 0, intid);
+    irq = vmm_vgic_irq_lookup(gic, 0, intid);
     if (irq != NULL)
         irq->targets = targets & vcpu_mask(gic);
 }
@@ -84,7 +84,7 @@ static void sgir_write(struct vmm_vgic *gic, unsigned vcpu, uint32_t v)
     targets &= vcpu_mask(gic);
     for (unsigned dst = 0; dst < gic->nr_vcpus; dst++)
         if (targets & (1u << dst))
-            vgic_sgi_raise(gic, vcpu, dst, intid);
+            vmm_vgic_sgi_raise(gic, vcpu, dst, intid);
 }
 
 /* GICD_CPENDSGIR/SPENDSGIR byte @sgi of @vcpu: the source vCPUs (4.3.16, 4.3.17). */
@@ -114,7 +114,7 @@ int vmm_vgic_v2_dist_read(struct vmm_vgic *gic, unsigned vcpu, uint64_t offset, 
     *value = 0;
     if (vcpu >= gic->nr_vcpus || offset >= VMM_VGIC_V2_DIST_SIZE)
         return -VMM_EINVAL;
-    ret = vgic_bank_read(gic, vcpu, offset, size, value, 0, vgic_nr_irqs(gic));
+    ret = vmm_vgic_bank_read(gic, vcpu, offset, size, value, 0, vmm_vgic_nr_irqs(gic));
     if (ret != 0)
         return ret < 0 ? ret : 0;
     if (offset >= GICD_ITARGETSR && offset < GICD_ITARGETSR_END) {
@@ -148,7 +148,7 @@ int vmm_vgic_v2_dist_read(struct vmm_vgic *gic, unsigned vcpu, uint64_t offset, 
         break;
     default:
         if (offset >= GICD_ID_START)
-            *value = vgic_id_reg(offset, 2);
+            *value = vmm_vgic_id_reg(offset, 2);
         break; /* reserved and GICD_SGIR (write-only): RAZ */
     }
     return 0;
@@ -161,7 +161,7 @@ int vmm_vgic_v2_dist_write(struct vmm_vgic *gic, unsigned vcpu, uint64_t offset,
 
     if (vcpu >= gic->nr_vcpus || offset >= VMM_VGIC_V2_DIST_SIZE)
         return -VMM_EINVAL;
-    ret = vgic_bank_write(gic, vcpu, offset, size, value, 0, vgic_nr_irqs(gic));
+    ret = vmm_vgic_bank_write(gic, vcpu, offset, size, value, 0, vmm_vgic_nr_irqs(gic));
     if (ret != 0)
         return ret < 0 ? ret : 0;
     if (offset >= GICD_ITARGETSR && offset < GICD_ITARGETSR_END) {
@@ -169,7 +169,7 @@ int vmm_vgic_v2_dist_write(struct vmm_vgic *gic, unsigned vcpu, uint64_t offset,
             return -VMM_EINVAL;
         for (unsigned i = 0; i < size; i++)
             targets_set(gic, (unsigned)offset - GICD_ITARGETSR + i, (uint8_t)(value >> (8 * i)));
-        vgic_flush_all(gic);
+        vmm_vgic_flush_all(gic);
         return 0;
     }
     if (offset >= GICD_CPENDSGIR && offset < GICD_SGIR_END) {
@@ -186,7 +186,7 @@ int vmm_vgic_v2_dist_write(struct vmm_vgic *gic, unsigned vcpu, uint64_t offset,
     switch (offset) {
     case GICD_CTLR:
         gic->ctlr = (uint32_t)value & (VGIC_CTLR_GRP0 | VGIC_CTLR_GRP1);
-        vgic_flush_all(gic);
+        vmm_vgic_flush_all(gic);
         break;
     case GICD_SGIR:
         sgir_write(gic, vcpu, (uint32_t)value);

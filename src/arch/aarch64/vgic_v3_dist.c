@@ -33,13 +33,13 @@ static uint32_t typer(const struct vmm_vgic *gic)
 {
     /* ITLinesNumber, CPUNumber (ignored with ARE), IDbits; no LPIs, no
      * message-based SPIs, no Security Extensions, Aff3 = 0 only (A3V = 0). */
-    return (vgic_nr_irqs(gic) / 32 - 1) | ((gic->nr_vcpus - 1) << 5) | TYPER_IDBITS;
+    return (vmm_vgic_nr_irqs(gic) / 32 - 1) | ((gic->nr_vcpus - 1) << 5) | TYPER_IDBITS;
 }
 
 static int irouter_read(struct vmm_vgic *gic, uint64_t offset, unsigned size, uint64_t *value)
 {
     unsigned intid = (unsigned)(offset - GICD_IROUTER) / 8;
-    struct vmm_vgic_irq *irq = vgic_irq(gic, 0, intid);
+    struct vmm_vgic_irq *irq = vmm_vgic_irq_lookup(gic, 0, intid);
     uint64_t route;
 
     if ((size != 4 && size != 8) || offset % size)
@@ -54,7 +54,7 @@ static int irouter_read(struct vmm_vgic *gic, uint64_t offset, unsigned size, ui
 static int irouter_write(struct vmm_vgic *gic, uint64_t offset, unsigned size, uint64_t value)
 {
     unsigned intid = (unsigned)(offset - GICD_IROUTER) / 8;
-    struct vmm_vgic_irq *irq = vgic_irq(gic, 0, intid);
+    struct vmm_vgic_irq *irq = vmm_vgic_irq_lookup(gic, 0, intid);
 
     if ((size != 4 && size != 8) || offset % size)
         return -VMM_EINVAL;
@@ -65,7 +65,7 @@ static int irouter_write(struct vmm_vgic *gic, uint64_t offset, unsigned size, u
     else if (size == 4)
         value = (irq->route & ~(uint64_t)UINT32_MAX) | (uint32_t)value;
     irq->route = value & IROUTER_MASK;
-    vgic_flush_all(gic);
+    vmm_vgic_flush_all(gic);
     return 0;
 }
 
@@ -78,7 +78,8 @@ int vmm_vgic_v3_dist_read(struct vmm_vgic *gic, uint64_t offset, unsigned size, 
         return -VMM_EINVAL;
     if (offset >= GICD_IROUTER && offset < GICD_IROUTER_END)
         return irouter_read(gic, offset, size, value);
-    ret = vgic_bank_read(gic, 0, offset, size, value, VMM_VGIC_NR_PRIVATE, vgic_nr_irqs(gic));
+    ret =
+        vmm_vgic_bank_read(gic, 0, offset, size, value, VMM_VGIC_NR_PRIVATE, vmm_vgic_nr_irqs(gic));
     if (ret != 0)
         return ret < 0 ? ret : 0;
     if (size != 4 || offset % 4)
@@ -95,7 +96,7 @@ int vmm_vgic_v3_dist_read(struct vmm_vgic *gic, uint64_t offset, unsigned size, 
         break;
     default:
         if (offset >= GICD_ID_START)
-            *value = vgic_id_reg(offset, 3);
+            *value = vmm_vgic_id_reg(offset, 3);
         break; /* TYPER2, STATUSR, ITARGETSR, SGIR, IGRPMODR, NSACR...: RAZ */
     }
     return 0;
@@ -109,7 +110,8 @@ int vmm_vgic_v3_dist_write(struct vmm_vgic *gic, uint64_t offset, unsigned size,
         return -VMM_EINVAL;
     if (offset >= GICD_IROUTER && offset < GICD_IROUTER_END)
         return irouter_write(gic, offset, size, value);
-    ret = vgic_bank_write(gic, 0, offset, size, value, VMM_VGIC_NR_PRIVATE, vgic_nr_irqs(gic));
+    ret = vmm_vgic_bank_write(gic, 0, offset, size, value, VMM_VGIC_NR_PRIVATE,
+                              vmm_vgic_nr_irqs(gic));
     if (ret != 0)
         return ret < 0 ? ret : 0;
     if (size != 4 || offset % 4)
@@ -117,7 +119,7 @@ int vmm_vgic_v3_dist_write(struct vmm_vgic *gic, uint64_t offset, unsigned size,
     if (offset == GICD_CTLR) {
         /* ARE and DS are RAO/WI; RWP always reads 0 (writes take effect at once). */
         gic->ctlr = (uint32_t)value & (VGIC_CTLR_GRP0 | VGIC_CTLR_GRP1);
-        vgic_flush_all(gic);
+        vmm_vgic_flush_all(gic);
     }
     return 0;
 }

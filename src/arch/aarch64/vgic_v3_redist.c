@@ -72,7 +72,7 @@ static int rd_read(struct vmm_vgic *gic, unsigned vcpu, uint64_t off, unsigned s
         break;
     default:
         if (off >= GICR_ID_START)
-            *value = vgic_id_reg(off, 3);
+            *value = vmm_vgic_id_reg(off, 3);
         break; /* GICR_CTLR (no LPIs, RWP 0), STATUSR, PROPBASER...: RAZ */
     }
     return 0;
@@ -115,7 +115,7 @@ int vmm_vgic_v3_redist_read(struct vmm_vgic *gic, uint64_t offset, unsigned size
     if (off < SGI_BASE)
         return rd_read(gic, vcpu, off, size, value);
     off -= SGI_BASE;
-    ret = vgic_bank_read(gic, vcpu, off, size, value, 0, VMM_VGIC_NR_PRIVATE);
+    ret = vmm_vgic_bank_read(gic, vcpu, off, size, value, 0, VMM_VGIC_NR_PRIVATE);
     if (ret != 0)
         return ret < 0 ? ret : 0;
     if (size != 4 || off % 4)
@@ -134,7 +134,7 @@ int vmm_vgic_v3_redist_write(struct vmm_vgic *gic, uint64_t offset, unsigned siz
     if (off < SGI_BASE)
         return rd_write(gic, vcpu, off, size, value);
     off -= SGI_BASE;
-    ret = vgic_bank_write(gic, vcpu, off, size, value, 0, VMM_VGIC_NR_PRIVATE);
+    ret = vmm_vgic_bank_write(gic, vcpu, off, size, value, 0, VMM_VGIC_NR_PRIVATE);
     if (ret != 0)
         return ret < 0 ? ret : 0;
     if (size != 4 || off % 4)
@@ -153,7 +153,7 @@ int vmm_vgic_v3_sgi_write(struct vmm_vgic *gic, unsigned vcpu, uint64_t value)
     if (value & SGI1R_IRM) {
         for (unsigned dst = 0; dst < gic->nr_vcpus; dst++)
             if (dst != vcpu)
-                vgic_sgi_raise(gic, vcpu, dst, intid);
+                vmm_vgic_sgi_raise(gic, vcpu, dst, intid);
         return 0;
     }
     /* Aff3.Aff2.Aff1 as in MPIDR, and TargetList bit n = Aff0 (RS * 16 + n). */
@@ -168,7 +168,7 @@ int vmm_vgic_v3_sgi_write(struct vmm_vgic *gic, unsigned vcpu, uint64_t value)
         if ((mpidr & ~UINT64_C(0xff)) != aff321 || aff0 / 16 != rs)
             continue;
         if (targets & (1u << (aff0 % 16)))
-            vgic_sgi_raise(gic, vcpu, dst, intid);
+            vmm_vgic_sgi_raise(gic, vcpu, dst, intid);
     }
     return 0;
 }

@@ -197,7 +197,7 @@ static bool request_ok(const struct blk_file *f, const struct vmm_blk_req *req)
     }
 }
 
-int blk_file_step(struct blk_file *f, struct blk_file_job *job, uint64_t zero_step, bool *more)
+int vmm_blk_file_step(struct blk_file *f, struct blk_file_job *job, uint64_t zero_step, bool *more)
 {
     struct vmm_blk_req *req = job->req;
 
@@ -218,7 +218,7 @@ int blk_file_step(struct blk_file *f, struct blk_file_job *job, uint64_t zero_st
     }
 }
 
-void blk_file_account(struct blk_file *f, const struct vmm_blk_req *req, int status)
+void vmm_blk_file_account(struct blk_file *f, const struct vmm_blk_req *req, int status)
 {
     unsigned long *count[] = {
         [VMM_BLK_READ] = &f->reads,
@@ -244,11 +244,11 @@ static int blk_file_submit(void *ctx, struct vmm_blk_req *req)
     if (f->fd < 0 || !request_ok(f, req))
         return -VMM_EINVAL;
     if (f->running)
-        return blk_file_queue(f, req);
+        return vmm_blk_file_queue(f, req);
     do { /* no worker: all of it now, on the caller's thread */
-        ret = blk_file_step(f, &job, UINT64_MAX, &more);
+        ret = vmm_blk_file_step(f, &job, UINT64_MAX, &more);
     } while (ret == 0 && more);
-    blk_file_account(f, req, ret);
+    vmm_blk_file_account(f, req, ret);
     req->complete(req, ret < 0 ? ret : 0);
     return 0;
 }
@@ -305,7 +305,7 @@ static int check_image(struct blk_file *f, bool ro, char *err, size_t errlen)
     return 0;
 }
 
-int blk_file_open(struct blk_file *f, const char *spec, char *err, size_t errlen)
+int vmm_blk_file_open(struct blk_file *f, const char *spec, char *err, size_t errlen)
 {
     bool ro;
     int ret;
@@ -322,13 +322,13 @@ int blk_file_open(struct blk_file *f, const char *spec, char *err, size_t errlen
         return open_error(err, errlen, f->path, -errno, "%s", strerror(errno));
     ret = check_image(f, ro, err, errlen);
     if (ret < 0)
-        blk_file_close(f);
+        vmm_blk_file_close(f);
     return ret;
 }
 
-void blk_file_close(struct blk_file *f)
+void vmm_blk_file_close(struct blk_file *f)
 {
-    blk_file_stop(f);
+    vmm_blk_file_stop(f);
     if (f->fd >= 0)
         close(f->fd);
     f->fd = -1;

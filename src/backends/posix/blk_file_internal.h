@@ -8,13 +8,13 @@
 
 /* Do @job, or for zeroes written by hand the next @zero_step bytes of it
  * (*@more: some are left). 0 or a negative VMM_E* code. No lock needed. */
-int blk_file_step(struct blk_file *f, struct blk_file_job *job, uint64_t zero_step, bool *more);
+int vmm_blk_file_step(struct blk_file *f, struct blk_file_job *job, uint64_t zero_step, bool *more);
 
 /* Count @req as done with @status (VM lock held, or no worker). */
-void blk_file_account(struct blk_file *f, const struct vmm_blk_req *req, int status);
+void vmm_blk_file_account(struct blk_file *f, const struct vmm_blk_req *req, int status);
 
 /* Hand a checked @req to the running worker: 0, or -VMM_EBUSY when the
  * queue is full (complete() is then not called). */
-int blk_file_queue(struct blk_file *f, struct vmm_blk_req *req);
+int vmm_blk_file_queue(struct blk_file *f, struct vmm_blk_req *req);
 
 #endif

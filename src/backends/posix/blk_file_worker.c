@@ -20,7 +20,7 @@ static struct blk_file_job *job_at(struct blk_file *f, unsigned i)
     return &f->queue[(f->q_head + i) % BLK_FILE_QUEUE];
 }
 
-int blk_file_queue(struct blk_file *f, struct vmm_blk_req *req)
+int vmm_blk_file_queue(struct blk_file *f, struct vmm_blk_req *req)
 {
     pthread_mutex_lock(&f->qlock);
     if (f->q_len == BLK_FILE_QUEUE) {
@@ -57,7 +57,7 @@ static void complete(struct blk_file *f, struct vmm_blk_req *req, int status)
 {
     if (f->vm_lock != NULL)
         pthread_mutex_lock(f->vm_lock);
-    blk_file_account(f, req, status);
+    vmm_blk_file_account(f, req, status);
     req->complete(req, status < 0 ? status : 0); /* may submit again */
     if (f->vm_lock != NULL)
         pthread_mutex_unlock(f->vm_lock);
@@ -76,7 +76,7 @@ static void worker_step(struct blk_file *f)
     f->busy = true;
     pthread_mutex_unlock(&f->qlock);
     do {
-        ret = blk_file_step(f, &job, BLK_FILE_ZERO_STEP, &more);
+        ret = vmm_blk_file_step(f, &job, BLK_FILE_ZERO_STEP, &more);
         if (ret == 0 && more) {
             bool requeued;
 
@@ -111,7 +111,7 @@ static void *worker(void *arg)
     return NULL;
 }
 
-int blk_file_start(struct blk_file *f, pthread_mutex_t *vm_lock)
+int vmm_blk_file_start(struct blk_file *f, pthread_mutex_t *vm_lock)
 {
     int ret;
 
@@ -132,7 +132,7 @@ int blk_file_start(struct blk_file *f, pthread_mutex_t *vm_lock)
     if (ret != 0)
         return -ret;
     f->running = true; /* before any submit() can see the worker */
-    ret = posix_thread_start(&f->thread, worker, f);
+    ret = vmm_posix_thread_start(&f->thread, worker, f);
     if (ret != 0) {
         f->running = false;
         pthread_cond_destroy(&f->idle);
@@ -143,7 +143,7 @@ int blk_file_start(struct blk_file *f, pthread_mutex_t *vm_lock)
     return 0;
 }
 
-void blk_file_drain(struct blk_file *f)
+void vmm_blk_file_drain(struct blk_file *f)
 {
     if (!f->running)
         return;
@@ -153,7 +153,7 @@ void blk_file_drain(struct blk_file *f)
     pthread_mutex_unlock(&f->qlock);
 }
 
-void blk_file_stop(struct blk_file *f)
+void vmm_blk_file_stop(struct blk_file *f)
 {
     if (!f->running)
         return;

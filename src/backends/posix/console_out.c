@@ -271,7 +271,7 @@ int vmm_console_out_start(struct vmm_console_out *o)
     int ret;
 
     vmm_console_wfd_open(&o->w, o->fd);
-    ret = posix_thread_start(&o->thread, out_thread, o);
+    ret = vmm_posix_thread_start(&o->thread, out_thread, o);
     if (ret != 0)
         return -ret;
     o->running = true;

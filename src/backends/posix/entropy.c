@@ -7,7 +7,7 @@
 #include <sys/random.h>
 #include "stdvmm/posix/entropy.h"
 
-long posix_entropy_fill(void *ctx, void *buf, size_t len)
+long vmm_posix_entropy_fill(void *ctx, void *buf, size_t len)
 {
     uint8_t *p = buf;
     size_t done = 0;
@@ -27,15 +27,15 @@ long posix_entropy_fill(void *ctx, void *buf, size_t len)
     return (long)done;
 }
 
-void posix_entropy_init(struct vmm_entropy_backend *be)
+void vmm_posix_entropy_init(struct vmm_entropy_backend *be)
 {
-    be->fill = posix_entropy_fill;
+    be->fill = vmm_posix_entropy_fill;
     be->ctx = NULL;
 }
 
 static const int entropy_allow[] = {__NR_getrandom};
 
-const struct vmm_posix_syscalls posix_entropy_syscalls = {
+const struct vmm_posix_syscalls vmm_posix_entropy_syscalls = {
     .allow = entropy_allow,
     .nr_allow = VMM_POSIX_COUNT(entropy_allow),
 };

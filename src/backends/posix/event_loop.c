@@ -197,7 +197,7 @@ int vmm_loop_start(struct vmm_loop *l)
     if (l->running)
         return 0;
     atomic_store(&l->stop, false);
-    ret = posix_thread_start(&l->thread, loop_thread, l);
+    ret = vmm_posix_thread_start(&l->thread, loop_thread, l);
     if (ret != 0)
         return -ret;
     l->running = true;

@@ -104,7 +104,7 @@ int vmm_tap_parse(const char *arg, struct vmm_tap_opts *o, char *err, size_t err
 
 /* ------------------------------------------------------------------ backend */
 
-void tap_wake(struct vmm_tap *t)
+void vmm_tap_wake(struct vmm_tap *t)
 {
     vmm_loop_wake(&t->src);
 }
@@ -117,7 +117,7 @@ bool vmm_tap_take_wake(struct vmm_tap *t)
 /* The guest posted receive buffers (lock held). */
 static void tap_rx_ready(void *ctx)
 {
-    tap_wake(ctx); /* cheap; the loop re-offers a held frame, if any */
+    vmm_tap_wake(ctx); /* cheap; the loop re-offers a held frame, if any */
 }
 
 static int tun_set_offload(int fd, unsigned flags)
@@ -159,7 +159,7 @@ int vmm_tap_init_fd(struct vmm_tap *t, int fd, const uint8_t mac[6])
     memset(t, 0, sizeof(*t));
     t->fd = fd;
     memcpy(t->mac, mac, sizeof(t->mac));
-    t->backend = (struct vmm_net_backend){.tx = tap_tx, .rx_ready = tap_rx_ready, .ctx = t};
+    t->backend = (struct vmm_net_backend){.tx = vmm_tap_tx, .rx_ready = tap_rx_ready, .ctx = t};
     t->set_tun_offload = tun_set_offload;
     atomic_init(&t->tx_blocked, false);
     atomic_init(&t->tx_pending, false);
@@ -242,13 +242,13 @@ short vmm_tap_poll_events(const struct vmm_tap *t)
     return (short)((t->held ? 0 : POLLIN) | (atomic_load(&t->tx_blocked) ? POLLOUT : 0));
 }
 
-void tap_lock(struct vmm_tap *t)
+void vmm_tap_lock(struct vmm_tap *t)
 {
     if (t->lock != NULL)
         pthread_mutex_lock(t->lock);
 }
 
-void tap_unlock(struct vmm_tap *t)
+void vmm_tap_unlock(struct vmm_tap *t)
 {
     if (t->lock != NULL)
         pthread_mutex_unlock(t->lock);
@@ -302,12 +302,12 @@ int vmm_tap_poll_in(struct vmm_tap *t)
                 break;
             }
         }
-        tap_lock(t);
+        vmm_tap_lock(t);
         if (!batch && t->sink.rx_batch_begin != NULL)
             t->sink.rx_batch_begin(t->sink.dev); /* one interrupt for the whole batch */
         batch = true;
         ret = t->sink.rx(t->sink.dev, t->frame, t->frame_len);
-        tap_unlock(t);
+        vmm_tap_unlock(t);
         if (ret == -VMM_EAGAIN)
             break;       /* keep it; rx_ready wakes us */
         t->held = false; /* delivered, or dropped and counted by the device */
@@ -317,9 +317,9 @@ int vmm_tap_poll_in(struct vmm_tap *t)
         }
     }
     if (batch && t->sink.rx_batch_end != NULL) {
-        tap_lock(t);
+        vmm_tap_lock(t);
         t->sink.rx_batch_end(t->sink.dev);
-        tap_unlock(t);
+        vmm_tap_unlock(t);
     }
     return err < 0 ? err : delivered;
 }
@@ -363,10 +363,10 @@ static const struct vmm_loop_source_ops tap_source_ops = {
 /* Send from the vCPU, or (@own) copy into the ring for the loop. */
 static void tap_set_tx_mode(struct vmm_tap *t, bool own)
 {
-    tap_lock(t);
+    vmm_tap_lock(t);
     t->tx_ring_on = own;
-    t->backend.tx_kick = own ? tap_tx_kick : NULL;
-    tap_unlock(t);
+    t->backend.tx_kick = own ? vmm_tap_tx_kick : NULL;
+    vmm_tap_unlock(t);
 }
 
 int vmm_tap_start(struct vmm_tap *t, struct vmm_loop *loop)
@@ -391,7 +391,7 @@ void vmm_tap_stop(struct vmm_tap *t)
         return;
     vmm_loop_remove(&t->src);
     t->running = false;
-    tap_tx_flush(t);
+    vmm_tap_tx_flush(t);
     tap_set_tx_mode(t, false);
 }
 

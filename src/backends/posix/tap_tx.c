@@ -50,7 +50,7 @@ static int tap_write(struct vmm_tap *t, const struct iovec *v, int nr)
         return 0; /* a tap takes a frame whole */
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
         atomic_store(&t->tx_blocked, true);
-        tap_wake(t);
+        vmm_tap_wake(t);
         return -VMM_EAGAIN;
     }
     /* EIO: the interface is down; counted. */
@@ -97,7 +97,7 @@ static int tap_tx_queue(struct vmm_tap *t, const struct vmm_iov *iov, unsigned n
     return 0;
 }
 
-int tap_tx(void *ctx, const struct vmm_iov *iov, unsigned nr_iov)
+int vmm_tap_tx(void *ctx, const struct vmm_iov *iov, unsigned nr_iov)
 {
     struct vmm_tap *t = ctx;
     struct iovec v[VMM_IOV_MAX]; /* [header,] the chain's pieces */
@@ -111,12 +111,12 @@ int tap_tx(void *ctx, const struct vmm_iov *iov, unsigned nr_iov)
     return tap_write(t, v, (int)nr_iov);
 }
 
-void tap_tx_kick(void *ctx)
+void vmm_tap_tx_kick(void *ctx)
 {
     struct vmm_tap *t = ctx;
 
     atomic_store(&t->tx_pending, true);
-    tap_wake(t);
+    vmm_tap_wake(t);
 }
 
 /* Write the ring's frames from @tail to @end (no lock: the device only
@@ -150,20 +150,20 @@ static bool tap_tx_round(struct vmm_tap *t, bool kicked)
 {
     size_t tail, end;
 
-    tap_lock(t);
+    vmm_tap_lock(t);
     if (kicked || t->tx_refused) {
         t->tx_refused = false;
         t->sink.tx_resume(t->sink.dev);
     }
     tail = t->tx_tail;
     end = t->tx_head;
-    tap_unlock(t);
+    vmm_tap_unlock(t);
     if (tail == end || atomic_load(&t->tx_blocked))
         return false;
     tail = ring_write(t, tail, end);
-    tap_lock(t);
+    vmm_tap_lock(t);
     t->tx_tail = tail;
-    tap_unlock(t);
+    vmm_tap_unlock(t);
     return true;
 }
 
@@ -175,9 +175,9 @@ void vmm_tap_poll_tx(struct vmm_tap *t)
         return;
     if (!t->tx_ring_on) {
         if (kicked) {
-            tap_lock(t);
+            vmm_tap_lock(t);
             t->sink.tx_resume(t->sink.dev);
-            tap_unlock(t);
+            vmm_tap_unlock(t);
         }
         return;
     }
@@ -185,10 +185,10 @@ void vmm_tap_poll_tx(struct vmm_tap *t)
         kicked = false;
     /* Frames left (more arrived, or the device waits for room): come back
      * after a look at the receive side. */
-    tap_lock(t);
+    vmm_tap_lock(t);
     if ((t->tx_head != t->tx_tail || t->tx_refused) && !atomic_load(&t->tx_blocked))
-        tap_wake(t);
-    tap_unlock(t);
+        vmm_tap_wake(t);
+    vmm_tap_unlock(t);
 }
 
 void vmm_tap_poll_out(struct vmm_tap *t)
@@ -200,14 +200,14 @@ void vmm_tap_poll_out(struct vmm_tap *t)
         vmm_tap_poll_tx(t);
         return;
     }
-    tap_lock(t);
+    vmm_tap_lock(t);
     t->sink.tx_resume(t->sink.dev);
-    tap_unlock(t);
+    vmm_tap_unlock(t);
 }
 
-void tap_tx_flush(struct vmm_tap *t)
+void vmm_tap_tx_flush(struct vmm_tap *t)
 {
-    tap_lock(t);
+    vmm_tap_lock(t);
     t->tx_tail = ring_write(t, t->tx_tail, t->tx_head);
-    tap_unlock(t);
+    vmm_tap_unlock(t);
 }

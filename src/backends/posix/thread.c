@@ -2,7 +2,7 @@
 /* Threads with a small fixed stack (include/stdvmm/posix/thread.h). */
 #include "stdvmm/posix/thread.h"
 
-int posix_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
+int vmm_posix_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
 {
     pthread_attr_t attr;
     int ret = pthread_attr_init(&attr);

@@ -76,19 +76,19 @@ bad_cid:
 
 /* ------------------------------------------------------------------ slots */
 
-void vsock_uds_lock(struct vmm_vsock_uds *u)
+void vmm_vsock_uds_lock(struct vmm_vsock_uds *u)
 {
     if (u->lock != NULL)
         pthread_mutex_lock(u->lock);
 }
 
-void vsock_uds_unlock(struct vmm_vsock_uds *u)
+void vmm_vsock_uds_unlock(struct vmm_vsock_uds *u)
 {
     if (u->lock != NULL)
         pthread_mutex_unlock(u->lock);
 }
 
-void vsock_uds_wake(struct vmm_vsock_uds *u)
+void vmm_vsock_uds_wake(struct vmm_vsock_uds *u)
 {
     vmm_loop_wake(&u->src);
 }
@@ -108,11 +108,11 @@ static struct vmm_vsock_uds_slot *slot_find(struct vmm_vsock_uds *u)
             draining = &u->slots[i];
     }
     if (draining != NULL)
-        vsock_uds_slot_free(u, draining);
+        vmm_vsock_uds_slot_free(u, draining);
     return draining;
 }
 
-struct vmm_vsock_uds_slot *vsock_uds_slot_alloc(struct vmm_vsock_uds *u, int fd, uint8_t state)
+struct vmm_vsock_uds_slot *vmm_vsock_uds_slot_alloc(struct vmm_vsock_uds *u, int fd, uint8_t state)
 {
     struct vmm_vsock_uds_slot *s = slot_find(u);
 
@@ -132,7 +132,7 @@ struct vmm_vsock_uds_slot *vsock_uds_slot_alloc(struct vmm_vsock_uds *u, int fd,
     return s;
 }
 
-void vsock_uds_slot_free(struct vmm_vsock_uds *u, struct vmm_vsock_uds_slot *s)
+void vmm_vsock_uds_slot_free(struct vmm_vsock_uds *u, struct vmm_vsock_uds_slot *s)
 {
     if (s->conn >= 0)
         u->conn_slot[s->conn] = -1;
@@ -145,7 +145,7 @@ void vsock_uds_slot_free(struct vmm_vsock_uds *u, struct vmm_vsock_uds_slot *s)
     s->fd = -1;
 }
 
-void vsock_uds_slot_bind(struct vmm_vsock_uds *u, struct vmm_vsock_uds_slot *s, int conn)
+void vmm_vsock_uds_slot_bind(struct vmm_vsock_uds *u, struct vmm_vsock_uds_slot *s, int conn)
 {
     s->conn = conn;
     u->conn_slot[conn] = (int)(s - u->slots);
@@ -193,13 +193,13 @@ static int uds_connect(void *ctx, unsigned conn, uint32_t port)
         close(fd);
         return -VMM_ENOENT;
     }
-    s = vsock_uds_slot_alloc(u, fd, VMM_VSOCK_UDS_OPEN);
+    s = vmm_vsock_uds_slot_alloc(u, fd, VMM_VSOCK_UDS_OPEN);
     if (s == NULL) {
         close(fd);
         return -VMM_ENOSPC;
     }
-    vsock_uds_slot_bind(u, s, (int)conn);
-    vsock_uds_wake(u);
+    vmm_vsock_uds_slot_bind(u, s, (int)conn);
+    vmm_vsock_uds_wake(u);
     return 0;
 }
 
@@ -216,7 +216,7 @@ static void uds_connected(void *ctx, unsigned conn)
     n = snprintf(line, sizeof(line), "OK %u\n", s->host_port);
     out_append(s, line, (size_t)n); /* the ring is empty: it fits */
     s->out_uncounted = (size_t)n;
-    vsock_uds_wake(u);
+    vmm_vsock_uds_wake(u);
 }
 
 static long uds_send(void *ctx, unsigned conn, const struct vmm_iov *iov, unsigned nr_iov)
@@ -251,7 +251,7 @@ static long uds_send(void *ctx, unsigned conn, const struct vmm_iov *iov, unsign
             return -VMM_ENOSPC; /* beyond the credit we gave: the device resets */
     }
     if (s->out_len > 0)
-        vsock_uds_wake(u);
+        vmm_vsock_uds_wake(u);
     return (long)n < (long)total ? (long)n : (long)total;
 }
 
@@ -266,7 +266,7 @@ static void uds_shutdown(void *ctx, unsigned conn, unsigned flags)
         s->guest_shut_send = true;
     if (flags & VMM_VSOCK_SHUTDOWN_RCV)
         s->guest_shut_rcv = true;
-    vsock_uds_wake(u);
+    vmm_vsock_uds_wake(u);
 }
 
 static void uds_closed(void *ctx, unsigned conn)
@@ -280,15 +280,15 @@ static void uds_closed(void *ctx, unsigned conn)
     s->conn = -1;
     if (s->state == VMM_VSOCK_UDS_OPEN && s->out_len > 0) {
         s->state = VMM_VSOCK_UDS_DRAINING; /* guest data already credited: deliver it */
-        vsock_uds_wake(u);
+        vmm_vsock_uds_wake(u);
         return;
     }
-    vsock_uds_slot_free(u, s);
+    vmm_vsock_uds_slot_free(u, s);
 }
 
 static void uds_rx_ready(void *ctx)
 {
-    vsock_uds_wake(ctx);
+    vmm_vsock_uds_wake(ctx);
 }
 
 /* ------------------------------------------------------------------ lifecycle */
@@ -350,7 +350,7 @@ int vmm_vsock_uds_start(struct vmm_vsock_uds *u, struct vmm_loop *loop)
 
     if (u->running)
         return 0;
-    ret = vmm_loop_add(loop, &u->src, &vsock_uds_source_ops, u);
+    ret = vmm_loop_add(loop, &u->src, &vmm_vsock_uds_source_ops, u);
     if (ret < 0)
         return ret;
     u->running = true;
@@ -370,7 +370,7 @@ void vmm_vsock_uds_close(struct vmm_vsock_uds *u)
     vmm_vsock_uds_stop(u);
     for (unsigned i = 0; i < VMM_VSOCK_UDS_SLOTS; i++)
         if (u->slots[i].state != VMM_VSOCK_UDS_FREE)
-            vsock_uds_slot_free(u, &u->slots[i]);
+            vmm_vsock_uds_slot_free(u, &u->slots[i]);
     if (u->listen_fd >= 0) {
         close(u->listen_fd);
         unlink(u->path);

@@ -47,7 +47,7 @@ static void slot_abort(struct vmm_vsock_uds *u, struct vmm_vsock_uds_slot *s)
 {
     if (s->conn >= 0)
         u->host.reset(u->host.dev, (unsigned)s->conn);
-    vsock_uds_slot_free(u, s);
+    vmm_vsock_uds_slot_free(u, s);
 }
 
 /* "CONNECT <port>\n" from a host program. */
@@ -80,14 +80,14 @@ static void slot_read_command(struct vmm_vsock_uds *u, struct vmm_vsock_uds_slot
     conn = u->host.connect(u->host.dev, (uint32_t)port, &s->host_port);
     if (conn < 0)
         goto fail;
-    vsock_uds_slot_bind(u, s, conn);
+    vmm_vsock_uds_slot_bind(u, s, conn);
     s->state = VMM_VSOCK_UDS_WAIT;
     /* Bytes after the line are already stream data for the guest. */
     s->in_len = s->line_len - (size_t)(nl + 1 - s->line);
     memcpy(s->in, nl + 1, s->in_len);
     return;
 fail:
-    vsock_uds_slot_free(u, s);
+    vmm_vsock_uds_slot_free(u, s);
 }
 
 /* Move host data towards the guest; false if the slot went away. */
@@ -145,7 +145,7 @@ static void slot_event(struct vmm_vsock_uds *u, struct vmm_vsock_uds_slot *s, sh
         break;
     case VMM_VSOCK_UDS_DRAINING:
         if (!slot_flush(u, s) || s->out_len == 0)
-            vsock_uds_slot_free(u, s);
+            vmm_vsock_uds_slot_free(u, s);
         break;
     default:
         break;
@@ -158,7 +158,7 @@ static void uds_accept(struct vmm_vsock_uds *u)
 
     if (fd < 0)
         return;
-    if (vsock_uds_slot_alloc(u, fd, VMM_VSOCK_UDS_CMD) == NULL) {
+    if (vmm_vsock_uds_slot_alloc(u, fd, VMM_VSOCK_UDS_CMD) == NULL) {
         vmm_warn("vsock: %s: too many connections, one refused", u->path);
         close(fd);
     }
@@ -196,7 +196,7 @@ static unsigned uds_prepare(struct vmm_loop_source *src, struct pollfd *pfd, uns
     (void)timeout_ms;
     if (max == 0)
         return 0;
-    vsock_uds_lock(u);
+    vmm_vsock_uds_lock(u);
     pfd[n++] = (struct pollfd){.fd = u->listen_fd, .events = POLLIN};
     u->nr_poll = 0;
     for (unsigned i = 0; i < VMM_VSOCK_UDS_SLOTS && n < max; i++) {
@@ -206,7 +206,7 @@ static unsigned uds_prepare(struct vmm_loop_source *src, struct pollfd *pfd, uns
         pfd[n++] = (struct pollfd){.fd = slot_fd_to_poll(&u->slots[i]),
                                    .events = slot_events(&u->slots[i])};
     }
-    vsock_uds_unlock(u);
+    vmm_vsock_uds_unlock(u);
     return n;
 }
 
@@ -218,7 +218,7 @@ static void uds_dispatch(struct vmm_loop_source *src, const struct pollfd *pfd, 
     short rev[VMM_VSOCK_UDS_SLOTS] = {0};
 
     (void)woken;
-    vsock_uds_lock(u);
+    vmm_vsock_uds_lock(u);
     /* A slot freed and reused since prepare must not get the old fd's events. */
     for (unsigned i = 0; i + 1 < n && i < u->nr_poll; i++) {
         const struct vmm_vsock_uds_slot *s = &u->slots[u->poll_slot[i]];
@@ -232,10 +232,10 @@ static void uds_dispatch(struct vmm_loop_source *src, const struct pollfd *pfd, 
         if (u->slots[i].state != VMM_VSOCK_UDS_FREE)
             slot_event(u, &u->slots[i], rev[i]);
     }
-    vsock_uds_unlock(u);
+    vmm_vsock_uds_unlock(u);
 }
 
-const struct vmm_loop_source_ops vsock_uds_source_ops = {
+const struct vmm_loop_source_ops vmm_vsock_uds_source_ops = {
     .prepare = uds_prepare,
     .dispatch = uds_dispatch,
 };
