@@ -177,6 +177,7 @@ enum vmm_vsock_uds_state {
 
 struct vmm_vsock_uds_slot {
     int fd;
+    uint32_t gen; /* which use of the slot this is (0: free) */
     uint8_t state;
     int conn;             /* device connection id, or -1 */
     bool host_eof;        /* the host peer will send no more */
@@ -200,8 +201,10 @@ struct vmm_vsock_uds {
     struct vmm_vsock_host host; /* the device; host.dev NULL until attached */
     pthread_mutex_t *lock;
     struct vmm_loop_source src;
-    bool running;                       /* a loop source (vmm_vsock_uds_start) */
-    int poll_slot[VMM_VSOCK_UDS_SLOTS]; /* this round's pollfd 1 + i -> slot */
+    bool running;                           /* a loop source (vmm_vsock_uds_start) */
+    int poll_slot[VMM_VSOCK_UDS_SLOTS];     /* this round's pollfd 1 + i -> slot */
+    uint32_t poll_gen[VMM_VSOCK_UDS_SLOTS]; /* ... and that slot's use when polled */
+    uint32_t next_gen;                      /* the last slot use handed out */
     unsigned nr_poll;
     int conn_slot[VMM_VSOCK_MAX_CONNS]; /* device connection id -> slot, or -1 */
     struct vmm_vsock_uds_slot slots[VMM_VSOCK_UDS_SLOTS];

@@ -128,6 +128,9 @@ struct vmm_vsock_uds_slot *vmm_vsock_uds_slot_alloc(struct vmm_vsock_uds *u, int
         s->fd = fd;
         s->state = state;
         s->conn = -1;
+        if (++u->next_gen == 0) /* 0 marks a free slot */
+            u->next_gen = 1;
+        s->gen = u->next_gen;
     }
     return s;
 }

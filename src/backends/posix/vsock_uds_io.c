@@ -202,6 +202,7 @@ static unsigned uds_prepare(struct vmm_loop_source *src, struct pollfd *pfd, uns
     for (unsigned i = 0; i < VMM_VSOCK_UDS_SLOTS && n < max; i++) {
         if (u->slots[i].state == VMM_VSOCK_UDS_FREE)
             continue;
+        u->poll_gen[u->nr_poll] = u->slots[i].gen;
         u->poll_slot[u->nr_poll++] = (int)i;
         pfd[n++] = (struct pollfd){.fd = slot_fd_to_poll(&u->slots[i]),
                                    .events = slot_events(&u->slots[i])};
@@ -219,11 +220,13 @@ static void uds_dispatch(struct vmm_loop_source *src, const struct pollfd *pfd, 
 
     (void)woken;
     vmm_vsock_uds_lock(u);
-    /* A slot freed and reused since prepare must not get the old fd's events. */
+    /* A slot freed and reused since prepare must not get the old socket's
+     * events: the new socket usually has the same fd number, so compare
+     * the slot's use, not its fd. */
     for (unsigned i = 0; i + 1 < n && i < u->nr_poll; i++) {
         const struct vmm_vsock_uds_slot *s = &u->slots[u->poll_slot[i]];
 
-        if (s->state != VMM_VSOCK_UDS_FREE && s->fd == pfd[1 + i].fd)
+        if (s->state != VMM_VSOCK_UDS_FREE && s->gen == u->poll_gen[i])
             rev[u->poll_slot[i]] = pfd[1 + i].revents;
     }
     if (n > 0 && (pfd[0].revents & POLLIN))
