@@ -6,6 +6,7 @@
 #include <string.h>
 #include "machine_internal.h"
 #include "stdvmm/err.h"
+#include "stdvmm/mac.h"
 
 void vmm_machine_append(char *buf, size_t size, const char *s)
 {
@@ -78,44 +79,18 @@ int vmm_machine_opt_u64(const char *options, const char *key, uint64_t *out)
     return 0;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int vmm_machine_net_mac(const char *options, const char *name, uint8_t mac[6])
 {
     size_t len = 0;
     const char *v = opt_find(options, "mac", &len);
-    uint32_t h = 2166136261u; /* FNV-1a */
 
-    if (v != NULL) {
-        if (len != 17)
-            return -VMM_EINVAL;
-        for (unsigned i = 0; i < 6; i++) {
-            int hi = hex_digit(v[3 * i]), lo = hex_digit(v[3 * i + 1]);
-            if (hi < 0 || lo < 0 || (i < 5 && v[3 * i + 2] != ':'))
-                return -VMM_EINVAL;
-            mac[i] = (uint8_t)(hi << 4 | lo);
-        }
-        return 0;
-    }
+    if (v != NULL)
+        return vmm_mac_parse(v, len, mac) ? 0 : -VMM_EINVAL;
     v = opt_find(options, "tap", &len);
     if (v == NULL) {
         v = name;
         len = strlen(name);
     }
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (uint8_t)v[i]) * 16777619u;
-    mac[0] = 0x02; /* locally administered, unicast */
-    mac[1] = 0x53; /* 'S' */
-    for (unsigned i = 0; i < 4; i++)
-        mac[2 + i] = (uint8_t)(h >> (8 * i));
+    vmm_mac_default(v, len, mac);
     return 0;
 }

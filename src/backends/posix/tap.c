@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
+#include "stdvmm/mac.h"
 #include "tap_internal.h"
 
 #define TAP_BATCH 64     /* frames per vmm_tap_poll_in() call */
@@ -21,42 +22,9 @@
 
 /* ------------------------------------------------------------------ options */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* "XX:XX:XX:XX:XX:XX" of exactly @len characters. */
-static bool parse_mac(const char *s, size_t len, uint8_t mac[6])
-{
-    if (len != 17)
-        return false;
-    for (unsigned i = 0; i < 6; i++) {
-        int hi = hexval(s[3 * i]), lo = hexval(s[3 * i + 1]);
-
-        if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
-            return false;
-        mac[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return true;
-}
-
 void vmm_tap_default_mac(const char *ifname, uint8_t mac[6])
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-
-    for (const char *p = ifname; *p; p++)
-        h = (h ^ (uint8_t)*p) * 16777619u;
-    mac[0] = 0x02; /* locally administered, unicast */
-    mac[1] = 0x53; /* 'S' */
-    for (unsigned i = 0; i < 4; i++)
-        mac[2 + i] = (uint8_t)(h >> (8 * i));
+    vmm_mac_default(ifname, strlen(ifname), mac);
 }
 
 int vmm_tap_parse(const char *arg, struct vmm_tap_opts *o, char *err, size_t errlen)
@@ -83,7 +51,7 @@ int vmm_tap_parse(const char *arg, struct vmm_tap_opts *o, char *err, size_t err
         const char *opt = end + 1, *next = strchr(opt, ',');
         size_t olen = next ? (size_t)(next - opt) : strlen(opt);
 
-        if (olen > 4 && strncmp(opt, "mac=", 4) == 0 && parse_mac(opt + 4, olen - 4, o->mac)) {
+        if (olen > 4 && strncmp(opt, "mac=", 4) == 0 && vmm_mac_parse(opt + 4, olen - 4, o->mac)) {
             if ((o->mac[0] & 1) ||
                 !(o->mac[0] | o->mac[1] | o->mac[2] | o->mac[3] | o->mac[4] | o->mac[5])) {
                 snprintf(err, errlen, "--net %s: mac must be a unicast, non-zero address", arg);
