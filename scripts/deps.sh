@@ -8,6 +8,9 @@
 #   scripts/deps.sh e2e     + QEMU, arm64 busybox and Debian's arm64 kernel
 #   scripts/deps.sh bench   + gnuplot, and Debian's arm64 qemu-system-aarch64 with
 #                           its shared libraries (the benchmark peer, bench/)
+#   scripts/deps.sh vhost   + Debian's arm64 qemu-storage-daemon and virtiofsd
+#                           (qemu-system-common) with their shared libraries,
+#                           the vhost-user backends of tests/e2e and bench/
 #   scripts/deps.sh fuzz    + clang and its libFuzzer runtime (tests/fuzz)
 #   scripts/deps.sh all     everything
 # arm64 packages that must not be installed beside their amd64 twins
@@ -125,12 +128,29 @@ bench() {
     touch "$root/.stamp-bench-peer"
 }
 
+# The vhost-user backends (docs/VHOST.md): qemu-system-common ships
+# /usr/bin/qemu-storage-daemon and /usr/lib/qemu/virtiofsd; both run inside
+# the emulated machine, so they and the libraries they may load are
+# unpacked like the benchmark peer.
+vhost() {
+    [ -e "$root/.stamp-vhost-backends" ] && return 0
+    ensure_arm64_arch
+    apt_update
+    local libs
+    mapfile -t libs < <(apt-cache depends --recurse --no-recommends --no-suggests \
+        --no-conflicts --no-breaks --no-replaces --no-enhances qemu-system-common:arm64 |
+        sed -n 's/^\(lib[^ <>]*\|zlib1g\):arm64$/\1/p' | sort -u)
+    unpack_arm64_many qemu-system-common "${libs[@]}"
+    touch "$root/.stamp-vhost-backends"
+}
+
 case "$what" in
 host) host ;;
 cross) host; cross ;;
-e2e) host; cross; e2e ;;
+e2e) host; cross; e2e; vhost ;;
+vhost) host; cross; e2e; vhost ;;
 bench) host; cross; e2e; bench ;;
 fuzz) host; fuzz ;;
-all) host; cross; e2e; bench; fuzz ;;
-*) echo "usage: scripts/deps.sh host|cross|e2e|bench|fuzz|all" >&2; exit 2 ;;
+all) host; cross; e2e; vhost; bench; fuzz ;;
+*) echo "usage: scripts/deps.sh host|cross|e2e|vhost|bench|fuzz|all" >&2; exit 2 ;;
 esac

@@ -195,4 +195,40 @@ struct vmm_entropy_backend {
     void *ctx;
 };
 
+/*
+ * A device whose queues are served outside the VMM (vhost-user on KVM, a
+ * driver VM on seL4): the device model keeps the virtio-mmio registers and
+ * hands the backend the negotiated features and the rings; the backend
+ * reads and writes guest RAM itself and is kicked and interrupts through
+ * notifications the host wired up (ioeventfd/irqfd). What the backend
+ * offers (features, configuration space) is known when it is opened.
+ */
+struct vmm_vhost_ring {
+    uint16_t num;                           /* queue size */
+    uint64_t desc_gpa, avail_gpa, used_gpa; /* inside guest RAM (the transport checked) */
+};
+
+struct vmm_vhost_backend {
+    uint64_t features;    /* virtio feature bits the backend offers */
+    uint8_t config[256];  /* device configuration space, if the backend has one */
+    uint32_t config_size; /* bytes of config read from the backend (0: none) */
+    unsigned max_queues;  /* queues the backend serves */
+    /* Start serving @nr rings (@ready[q]: the driver enabled ring q) with
+     * the driver's @features. 0, or a negative code (the device then needs
+     * reset). */
+    int (*start)(void *ctx, uint64_t features, const struct vmm_vhost_ring *rings,
+                 const bool *ready, unsigned nr);
+    /* Stop every ring (device reset); never fails as seen by the device. */
+    void (*stop)(void *ctx);
+    /* The driver kicked ring @q through a trapped register write. */
+    void (*kick)(void *ctx, unsigned q);
+    void *ctx;
+};
+
+/* The backend reports to the device: it died or broke the protocol. */
+struct vmm_vhost_sink {
+    void (*failed)(void *dev, int err);
+    void *dev;
+};
+
 #endif

@@ -9,6 +9,7 @@
 #ifndef STDVMM_DEVICE_H
 #define STDVMM_DEVICE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "stdvmm/mmio.h"
@@ -20,7 +21,8 @@ struct vmm_device {
     size_t compatible_len;
     uint64_t base; /* MMIO window */
     uint64_t size;
-    unsigned irq; /* line, or VMM_IRQ_NONE */
+    unsigned irq;  /* line, or VMM_IRQ_NONE */
+    bool irq_edge; /* the line is edge-triggered (raised from outside the VMM) */
     const struct vmm_mmio_ops *ops;
     void *opaque;
     /* Optional: add device specific properties inside the open node

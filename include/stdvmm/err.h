@@ -22,9 +22,12 @@
 #define VMM_ENODEV 19
 #define VMM_EINVAL 22
 #define VMM_ENOSPC 28
+#define VMM_EPIPE 32
 #define VMM_ERANGE 34
 #define VMM_ENOSYS 38
+#define VMM_EPROTO 71
 #define VMM_ENOTSUP 95
+#define VMM_ETIMEDOUT 110
 
 /* Short text for a VMM_E* code (positive or negative); never NULL. */
 const char *vmm_strerror(int err);

@@ -83,6 +83,7 @@ enum vmm_backend_kind {
     VMM_BACKEND_VSOCK,   /* struct vmm_vsock_backend */
     VMM_BACKEND_ENTROPY, /* struct vmm_entropy_backend */
     VMM_BACKEND_EVENT,   /* struct vmm_event_backend */
+    VMM_BACKEND_VHOST,   /* struct vmm_vhost_backend: queues served outside the VMM */
 };
 
 /* A host callback for a device that only reports that something happened

@@ -107,6 +107,11 @@ struct virtio_dev_ops {
     /* Optional: the driver set DRIVER_OK. Every ready queue is then also
      * notified once, in case buffers were added before. */
     void (*driver_ok)(struct virtio_mmio *vdev);
+    /* Used-buffer interrupts are raised outside the VMM (a vhost-user
+     * backend through irqfd): InterruptStatus then always reads
+     * VIRTIO_MMIO_INT_VRING while the device is live, so the driver looks
+     * at its rings on every interrupt. */
+    bool external_irq;
 };
 
 struct virtio_mmio {

@@ -284,8 +284,53 @@ static void *kvm_map_ram(size_t size)
     return hva;
 }
 
+/*
+ * Guest RAM a vhost-user backend can map: a memfd of @size bytes mapped
+ * MAP_SHARED at a 2 MiB-aligned address (reserved first, then the memfd
+ * mapped over it). Only the memfd is handed over: it holds guest RAM and
+ * nothing else of stdvmm's. Returns the address or MAP_FAILED (*@fd -1).
+ */
+static void *kvm_map_shared_ram(size_t size, int *fd)
+{
+    const size_t huge = (size_t)2 << 20;
+    uint8_t *raw, *hva;
+    void *p;
+    size_t head;
+    int err;
+
+    *fd = memfd_create("stdvmm-guest-ram", MFD_CLOEXEC);
+    if (*fd < 0)
+        return MAP_FAILED;
+    if (ftruncate(*fd, (off_t)size) < 0 || size > SIZE_MAX - huge)
+        goto fail;
+    raw = mmap(NULL, size + huge, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (raw == MAP_FAILED)
+        goto fail;
+    head = (huge - ((uintptr_t)raw & (huge - 1))) & (huge - 1);
+    hva = raw + head;
+    p = mmap(hva, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, *fd, 0);
+    if (p == MAP_FAILED) {
+        err = errno;
+        munmap(raw, size + huge);
+        errno = err;
+        goto fail;
+    }
+    if (head != 0)
+        munmap(raw, head);
+    munmap(hva + size, huge - head);
+    (void)madvise(hva, size, MADV_HUGEPAGE); /* shmem THP only if the host allows it */
+    return hva;
+fail:
+    err = errno;
+    close(*fd);
+    *fd = -1;
+    errno = err;
+    return MAP_FAILED;
+}
+
 int vmm_kvm_add_ram(struct vmm_kvm *kvm, uint64_t gpa, uint64_t size)
 {
+    int fd = -1;
     struct kvm_userspace_memory_region region;
     long page = sysconf(_SC_PAGESIZE);
     uint64_t ipa_limit = 1ULL << kvm->ipa_bits;
@@ -308,7 +353,7 @@ int vmm_kvm_add_ram(struct vmm_kvm *kvm, uint64_t gpa, uint64_t size)
         return -VMM_ENOSPC;
     if (size > SIZE_MAX)
         return -VMM_E2BIG;
-    hva = kvm_map_ram((size_t)size);
+    hva = kvm->shared_ram ? kvm_map_shared_ram((size_t)size, &fd) : kvm_map_ram((size_t)size);
     if (hva == MAP_FAILED) {
         err = errno;
         vmm_err("guest RAM: mmap of %llu bytes: %s", (unsigned long long)size, strerror(err));
@@ -319,6 +364,8 @@ int vmm_kvm_add_ram(struct vmm_kvm *kvm, uint64_t gpa, uint64_t size)
         vmm_err("guest RAM [0x%llx, +0x%llx): %s", (unsigned long long)gpa,
                 (unsigned long long)size, vmm_strerror(ret));
         munmap(hva, (size_t)size);
+        if (fd >= 0)
+            close(fd);
         return ret;
     }
     memset(&region, 0, sizeof(region));
@@ -332,12 +379,12 @@ int vmm_kvm_add_ram(struct vmm_kvm *kvm, uint64_t gpa, uint64_t size)
                 (unsigned long long)size, strerror(err));
         /* The region stays in vm->mem until the VM goes away; keep the
          * mapping so that entry never dangles. */
-        kvm->ram[kvm->nr_ram++] = (struct vmm_kvm_ram){hva, gpa, size};
+        kvm->ram[kvm->nr_ram++] = (struct vmm_kvm_ram){hva, gpa, size, fd};
         return kvm_err(err);
     }
-    kvm->ram[kvm->nr_ram++] = (struct vmm_kvm_ram){hva, gpa, size};
-    vmm_dbg("kvm: RAM slot %u at 0x%llx, %llu MiB", region.slot, (unsigned long long)gpa,
-            (unsigned long long)(size >> 20));
+    kvm->ram[kvm->nr_ram++] = (struct vmm_kvm_ram){hva, gpa, size, fd};
+    vmm_dbg("kvm: RAM slot %u at 0x%llx, %llu MiB%s", region.slot, (unsigned long long)gpa,
+            (unsigned long long)(size >> 20), fd >= 0 ? " (memfd, shareable)" : "");
     return 0;
 }
 
@@ -373,7 +420,13 @@ void vmm_kvm_close(struct vmm_kvm *kvm)
         close(kvm->signal_fd);
     kvm->vgic_fd = kvm->vm_fd = kvm->kvm_fd = kvm->stop_fd = kvm->signal_fd = -1;
     /* Guest RAM stays mapped: vm->mem still points at it and the caller may
-     * inspect it; the process exit releases it. */
+     * inspect it; the process exit releases it. A memfd can go (the
+     * mapping keeps its pages). */
+    for (unsigned i = 0; i < kvm->nr_ram; i++)
+        if (kvm->ram[i].fd >= 0) {
+            close(kvm->ram[i].fd);
+            kvm->ram[i].fd = -1;
+        }
     if (kvm->mask_saved) {
         pthread_sigmask(SIG_SETMASK, &kvm->old_mask, NULL);
         kvm->mask_saved = false;

@@ -36,12 +36,18 @@ const char *vmm_strerror(int err)
         return "invalid argument";
     case VMM_ENOSPC:
         return "table full";
+    case VMM_EPIPE:
+        return "peer gone";
     case VMM_ERANGE:
         return "out of range";
     case VMM_ENOSYS:
         return "not implemented";
     case VMM_ENOTSUP:
         return "not supported";
+    case VMM_EPROTO:
+        return "protocol violation";
+    case VMM_ETIMEDOUT:
+        return "timed out";
     default:
         return "unknown error";
     }

@@ -16,6 +16,7 @@
 #include "stdvmm/err.h"
 #include "stdvmm/machine.h"
 #include "stdvmm/virtio.h"
+#include "stdvmm/vhost_dev.h"
 #include "stdvmm/virtio_blk.h"
 #include "stdvmm/virtio_net.h"
 #include "stdvmm/virtio_rng.h"
@@ -167,6 +168,39 @@ const struct vmm_device_class vmm_device_classes[] = {
         .state_size = sizeof(struct virtio_vsock),
         .parse = vsock_parse,
         .init = vsock_init,
+        .fdt = vmm_virtio_mmio_fdt_props,
+    },
+    {
+        .name = "vhost-user-blk",
+        .arg = "socket=PATH",
+        .help = "a virtio-blk disk served by a vhost-user backend\n"
+                "listening on the UNIX socket PATH (e.g.\n"
+                "qemu-storage-daemon --export type=vhost-user-blk);\n"
+                "the backend maps guest RAM and is kicked and\n"
+                "interrupts through KVM directly (docs/VHOST.md).\n"
+                "Example: --vhost-user-blk socket=/tmp/vhost-blk.sock",
+        .prefix = "vhost-user-blk",
+        .max = 4,
+        .backend = VMM_BACKEND_VHOST,
+        .virtio = true,
+        .state_size = sizeof(struct vhost_dev),
+        .init = vmm_machine_vhost_blk_init,
+        .fdt = vmm_virtio_mmio_fdt_props,
+    },
+    {
+        .name = "fs",
+        .arg = "tag=TAG,socket=PATH",
+        .help = "a virtio-fs file system served by a vhost-user\n"
+                "backend (virtiofsd) on the UNIX socket PATH; the\n"
+                "guest mounts it with mount -t virtiofs TAG DIR.\n"
+                "Example: --fs tag=share,socket=/tmp/vfs.sock",
+        .prefix = "virtio-fs",
+        .max = 2,
+        .backend = VMM_BACKEND_VHOST,
+        .virtio = true,
+        .state_size = sizeof(struct vhost_dev),
+        .parse = vmm_machine_fs_parse,
+        .init = vmm_machine_fs_init,
         .fdt = vmm_virtio_mmio_fdt_props,
     },
     {

@@ -19,6 +19,17 @@ void vmm_machine_append_u64(char *buf, size_t size, uint64_t v);
  * 0, -VMM_ENOENT when absent, -VMM_EINVAL when not a number. */
 int vmm_machine_opt_u64(const char *options, const char *key, uint64_t *out);
 
+/* The value of @key in a "k1=v1,k2=v2" option list: *@value points into
+ * @options, *@len bytes long. 0, or -VMM_ENOENT when absent. */
+int vmm_machine_opt_str(const char *options, const char *key, const char **value, size_t *len);
+
+/* The vhost-user classes' hooks (classes_vhost.c). */
+struct vmm_machine;
+struct vmm_machine_dev;
+int vmm_machine_vhost_blk_init(struct vmm_machine *m, struct vmm_machine_dev *d);
+int vmm_machine_fs_parse(const char *value, char *err, size_t errlen);
+int vmm_machine_fs_init(struct vmm_machine *m, struct vmm_machine_dev *d);
+
 /* The guest MAC for a net device: mac=XX:..:XX from @options, else one
  * derived from the tap= name (or @name): 02:53 and an FNV-1a hash, as
  * the tap backend derives it. -VMM_EINVAL for a malformed mac=. */

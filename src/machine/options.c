@@ -79,6 +79,16 @@ int vmm_machine_opt_u64(const char *options, const char *key, uint64_t *out)
     return 0;
 }
 
+int vmm_machine_opt_str(const char *options, const char *key, const char **value, size_t *len)
+{
+    const char *v = opt_find(options, key, len);
+
+    if (v == NULL)
+        return -VMM_ENOENT;
+    *value = v;
+    return 0;
+}
+
 int vmm_machine_net_mac(const char *options, const char *name, uint8_t mac[6])
 {
     size_t len = 0;

@@ -315,6 +315,8 @@ static bool reg_read(struct virtio_mmio *v, uint64_t offset, uint32_t *val)
         return true;
     case VIRTIO_MMIO_INTERRUPT_STATUS:
         *val = v->isr;
+        if (v->ops->external_irq && (v->status & VIRTIO_STATUS_DRIVER_OK))
+            *val |= VIRTIO_MMIO_INT_VRING;
         return true;
     case VIRTIO_MMIO_STATUS:
         *val = v->status | (v->needs_reset ? VIRTIO_STATUS_DEVICE_NEEDS_RESET : 0);

@@ -236,6 +236,40 @@ e2e_outer_initramfs() {
     rm -rf "$dir"
 }
 
+# ------------------------------------------------------------ arm64 programs
+# e2e_arm64_program_files BIN:DST...: print SRC:DST pairs for the unpacked
+# arm64 programs and every library their ELF NEEDED entries reach (from
+# build/deps/arm64, as bench/ does for QEMU), with the dynamic loader.
+e2e_arm64_program_files() {
+    local -A seen=()
+    local queue=() pair so path d
+    e2e_find_arm64_lib() {
+        for d in "$E2E_ARM64/lib/aarch64-linux-gnu" "$E2E_ARM64/usr/lib/aarch64-linux-gnu"; do
+            [ -e "$d/$1" ] && { echo "$d/$1"; return 0; }
+        done
+        return 1
+    }
+    for pair in "$@"; do
+        [ -x "${pair%%:*}" ] || { e2e_log "missing ${pair%%:*} (scripts/deps.sh vhost)"; return 1; }
+        echo "$pair"
+        queue+=("${pair%%:*}")
+    done
+    while [ ${#queue[@]} -gt 0 ]; do
+        path=${queue[0]}
+        queue=("${queue[@]:1}")
+        for so in $("${CROSS:-aarch64-linux-gnu-}"readelf -d "$path" 2>/dev/null |
+            sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+            [ -n "${seen[$so]:-}" ] && continue
+            seen[$so]=1
+            d=$(e2e_find_arm64_lib "$so") || { e2e_log "library $so not found"; return 1; }
+            echo "$(readlink -f "$d"):/lib/aarch64-linux-gnu/$so"
+            queue+=("$d")
+        done
+    done
+    d=$(e2e_find_arm64_lib ld-linux-aarch64.so.1) || { e2e_log "no arm64 ld.so"; return 1; }
+    echo "$(readlink -f "$d"):/lib/ld-linux-aarch64.so.1"
+}
+
 # ------------------------------------------------------------ running
 # Boot the emulated machine with INITRD; console to LOG; hard limit SECS.
 # Extra QEMU arguments (e.g. a drive) come from the array E2E_QEMU_EXTRA.

@@ -19,7 +19,8 @@
 #                    the device boot gets E2E_DEV_TIMEOUT, default 540)
 #   STDVMM=path      the arm64 binary (default build/aarch64/stdvmm)
 #   E2E_VERBOSE=1    also print the whole console log of the machine
-#   E2E_ONLY=foundation|devices   boot only one of the two machines
+#   E2E_ONLY=foundation|devices|vhost   boot only one of the machines
+#   E2E_VHOST_ONLY=vblk,vkill,vfs  only these vhost-user checks
 #   E2E_DEV_ONLY=blk,net,...      only these device checks (the others fail)
 # Logs stay in E2E_OUT: foundation.log (outer+guests), harness-guest.log,
 # devices.log (device guests), blk.img (the device guests' disk).
@@ -255,6 +256,44 @@ device_checks() {
     blk_host_checks "$log" "$img"
 }
 
+# ------------------------------------------------------------ 5. vhost-user
+vhost_checks=(vhost-blk-mkfs-write vhost-blk-checksums vhost-blk-raw-host vhost-blk-no-trapped-kicks
+    vhost-kill-needs-reset vhost-kill-other-disk vhost-kill-vm-up vhost-fs-host-to-guest
+    vhost-fs-guest-to-host vhost-fs-rename-delete)
+
+# A third boot of the emulated machine: Debian's arm64 qemu-storage-daemon
+# and virtiofsd as stdvmm's vhost-user backends (tests/e2e/outer/vhost.sh).
+vhost_device_checks() {
+    local outer=$E2E_OUT/outer-vhost.cpio log=$E2E_OUT/vhost.log
+    local initrd=$E2E_OUT/guest-vhost.cpio.gz secs=${E2E_VHOST_TIMEOUT:-600} files
+    if ! e2e_guest_initramfs "$initrd" "$E2E_DIR/guest/vhost-init" \
+        "virtio_mmio virtio_blk virtiofs"; then
+        e2e_result vhost-guest-initramfs 1 "could not build $initrd"
+        return
+    fi
+    if ! files=$(e2e_arm64_program_files \
+        "$E2E_ARM64/usr/bin/qemu-storage-daemon:/usr/bin/qemu-storage-daemon" \
+        "$E2E_ARM64/usr/lib/qemu/virtiofsd:/usr/lib/qemu/virtiofsd"); then
+        e2e_result vhost-backends 1 "qemu-storage-daemon/virtiofsd or a library missing (scripts/deps.sh vhost)"
+        return
+    fi
+    local -a pairs
+    mapfile -t pairs <<<"$files"
+    if ! E2E_OUTER_MODS="" e2e_outer_initramfs "$outer" "$E2E_DIR/outer/vhost.sh" \
+        "$initrd:/guest/vhost-initrd.gz" "${pairs[@]}"; then
+        e2e_result outer-vhost-initramfs 1 "could not build $outer"
+        return
+    fi
+    echo "e2e: booting the emulated machine for vhost-user (limit $secs s, log $log)"
+    local t=$SECONDS
+    e2e_run_outer "$log" "$secs" "$outer" "${E2E_VHOST_ONLY:+e2e.only=$E2E_VHOST_ONLY}"
+    local rc=$?
+    echo "e2e: emulated machine (vhost-user): status $rc after $((SECONDS - t)) s"
+    [ $rc -eq 124 ] && echo "e2e: TIMEOUT after $secs s"
+    e2e_check "$log" "${vhost_checks[@]}"
+    [ "${E2E_VERBOSE:-0}" = 1 ] && tr -d '\r' <"$log"
+}
+
 # ------------------------------------------------------------ 3. self-check
 # The guest initramfs on QEMU's own virtio-mmio console, with a line typed
 # once the guest is ready.
@@ -294,9 +333,10 @@ if ! vsock_tools; then
     e2e_result vsock-tools 1 "could not build tests/e2e/vsock with aarch64-linux-gnu-gcc"
 elif e2e_guest_initramfs "$guest_initrd" "$E2E_DIR/guest/init" "$guest_mods" \
     "$E2E_OUT/vsock-guest:/bin/vsock-guest"; then
-    harness_check
-    [ "${E2E_ONLY:-}" = devices ] || kvm_checks
-    [ "${E2E_ONLY:-}" = foundation ] || device_checks
+    [ "${E2E_ONLY:-}" = vhost ] || harness_check
+    case "${E2E_ONLY:-}" in "" | foundation) kvm_checks ;; esac
+    case "${E2E_ONLY:-}" in "" | devices) device_checks ;; esac
+    case "${E2E_ONLY:-}" in "" | vhost) vhost_device_checks ;; esac
 else
     e2e_result guest-initramfs 1 "could not build $guest_initrd"
 fi

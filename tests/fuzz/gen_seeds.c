@@ -909,6 +909,44 @@ static void seeds_insn(void)
     save("fuzz_insn", "ldrsb-pre-index-mmu-on", &s);
 }
 
+/* vhost-user replies (fuzz_vhost_user.c): {req index, config size / 2,
+ * length, bytes} records. */
+static void vhost_reply(struct seed *s, unsigned req_idx, unsigned cfg_half, uint32_t req,
+                        uint32_t flags, uint32_t size)
+{
+    u8(s, req_idx);
+    u8(s, cfg_half);
+    u16(s, 12 + size);
+    u32(s, req);
+    u32(s, flags);
+    u32(s, size);
+}
+
+static void seeds_vhost_user(void)
+{
+    struct seed s = {0};
+
+    vhost_reply(&s, 0, 0, 1, 5, 8); /* GET_FEATURES */
+    u64(&s, 0x170000000ull);
+    vhost_reply(&s, 2, 0, 11, 5, 8); /* GET_VRING_BASE */
+    u32(&s, 0);
+    u32(&s, 42);
+    vhost_reply(&s, 4, 30, 24, 5, 12 + 60); /* GET_CONFIG of 60 bytes */
+    u32(&s, 0);
+    u32(&s, 60);
+    u32(&s, 0);
+    for (int i = 0; i < 60; i++)
+        u8(&s, i);
+    vhost_reply(&s, 5, 0, 5, 5, 8); /* REPLY_ACK of SET_MEM_TABLE */
+    u64(&s, 0);
+    save("fuzz_vhost_user", "replies", &s);
+
+    s.n = 0;
+    vhost_reply(&s, 0, 0, 1, 5, 0xffffffu); /* a size far past the payload */
+    u64(&s, 0);
+    save("fuzz_vhost_user", "huge-size", &s);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -933,5 +971,6 @@ int main(int argc, char **argv)
     seeds_fdt();
     seeds_pl011();
     seeds_insn();
+    seeds_vhost_user();
     return 0;
 }

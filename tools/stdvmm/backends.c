@@ -9,6 +9,9 @@
 #include "stdvmm/posix/blk.h"
 #include "stdvmm/posix/entropy.h"
 #include "stdvmm/posix/net.h"
+#include "stdvmm/posix/vhost_user.h"
+#include "stdvmm/vhost_dev.h"
+#include "stdvmm/virtio.h"
 #include "stdvmm/virtio_net.h"
 #include "stdvmm/virtio_vsock.h"
 
@@ -318,6 +321,146 @@ static int event_open(struct stdvmm_backends *b, struct vmm_machine_dev *d)
     return 0;
 }
 
+/* ------------------------------------------------------------ vhost-user */
+static int vhost_check(const char *value, char *err, size_t errlen)
+{
+    struct vmm_vhost_user_opts o;
+
+    return vmm_vhost_user_parse(value, strstr(value, "tag=") != NULL, &o, err, errlen);
+}
+
+static int placeholder_vhost_start(void *ctx, uint64_t features, const struct vmm_vhost_ring *r,
+                                   const bool *ready, unsigned nr)
+{
+    (void)ctx;
+    (void)features;
+    (void)r;
+    (void)ready;
+    (void)nr;
+    return -VMM_EIO;
+}
+
+static void placeholder_vhost_ctx(void *ctx)
+{
+    (void)ctx;
+}
+
+static void placeholder_vhost_kick(void *ctx, unsigned q)
+{
+    (void)ctx;
+    (void)q;
+}
+
+/* --dump-dtb: the device tree needs no backend. */
+static const struct vmm_vhost_backend placeholder_vhost = {
+    .features = VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |
+                VIRTIO_BIT(VIRTIO_RING_F_INDIRECT_DESC),
+    .max_queues = VHOST_USER_MAX_QUEUES,
+    .start = placeholder_vhost_start,
+    .stop = placeholder_vhost_ctx,
+    .kick = placeholder_vhost_kick,
+};
+
+/* virtio-blk's configuration space up to the write-zeroes fields (5.2.4). */
+#define VHOST_BLK_CONFIG_SIZE 60u
+
+static int vhost_mem(const struct stdvmm_backends *b, struct vmm_vhost_mem *mem)
+{
+    memset(mem, 0, sizeof(*mem));
+    for (unsigned i = 0; b->kvm != NULL && i < b->kvm->nr_ram && i < VHOST_USER_MAX_REGIONS; i++) {
+        const struct vmm_kvm_ram *r = &b->kvm->ram[i];
+
+        if (r->fd < 0)
+            return -VMM_EINVAL;
+        mem->region[mem->nr] = (struct vmm_vhost_region){
+            .gpa = r->gpa, .size = r->size, .uaddr = (uint64_t)(uintptr_t)r->hva};
+        mem->fd[mem->nr++] = r->fd;
+    }
+    return mem->nr > 0 ? 0 : -VMM_EINVAL;
+}
+
+static int vhost_open(struct stdvmm_backends *b, struct vmm_machine_dev *d)
+{
+    bool fs = strcmp(d->cls->name, "fs") == 0;
+    struct vmm_vhost_user_opts o;
+    struct vmm_vhost_mem mem;
+    struct vmm_vhost_user *u;
+    char err[300];
+    int ret;
+
+    if (vmm_vhost_user_parse(d->desc->options, fs, &o, err, sizeof(err)) < 0) {
+        vmm_err("--%s %s", d->cls->name, err);
+        return -VMM_EINVAL;
+    }
+    if (b->describe_only) {
+        d->backend = &placeholder_vhost;
+        return 0;
+    }
+    if (vhost_mem(b, &mem) < 0) {
+        vmm_err("--%s: guest RAM is not shareable (no memfd)", d->cls->name);
+        return -VMM_EINVAL;
+    }
+    u = calloc(1, sizeof(*u));
+    if (u == NULL)
+        return -VMM_ENOMEM;
+    ret = vmm_vhost_user_open(u, d->name, &o, fs ? 2 : 1, fs ? 0 : VHOST_BLK_CONFIG_SIZE, err,
+                              sizeof(err));
+    if (ret < 0) {
+        vmm_err("--%s %s", d->cls->name, err);
+        vmm_vhost_user_close(u);
+        free(u);
+        return ret;
+    }
+    vmm_vhost_user_set_mem(u, &mem);
+    {
+        struct vmm_vhost_sink sink = vmm_vhost_dev_sink(d->state);
+
+        vmm_vhost_user_attach(u, &sink, NULL); /* the lock comes with start */
+    }
+    d->backend = &u->backend;
+    d->backend_state = u;
+    vmm_info("--%s: vhost-user backend %s: features 0x%llx, protocol features 0x%llx", d->cls->name,
+             o.path, (unsigned long long)u->backend.features,
+             (unsigned long long)u->protocol_features);
+    return 0;
+}
+
+static int vhost_start(struct stdvmm_backends *b, struct vmm_machine_dev *d)
+{
+    struct vmm_vhost_user *u = d->backend_state;
+    struct vmm_vhost_sink sink = vmm_vhost_dev_sink(d->state);
+    int ret;
+
+    vmm_vhost_user_attach(u, &sink, b->lock);
+    ret = vmm_vhost_user_wire(u, &b->wiring, d->base + VIRTIO_MMIO_QUEUE_NOTIFY, d->irq);
+    if (ret == 0)
+        ret = vmm_vhost_user_start(u, b->loop);
+    if (ret < 0)
+        vmm_err("--%s: cannot serve the vhost-user backend: %s", d->cls->name, vmm_strerror(ret));
+    return ret;
+}
+
+static void vhost_stop(struct stdvmm_backends *b, struct vmm_machine_dev *d)
+{
+    (void)b;
+    vmm_vhost_user_stop(d->backend_state);
+}
+
+static void vhost_close(struct stdvmm_backends *b, struct vmm_machine_dev *d)
+{
+    struct vmm_vhost_user *u = d->backend_state;
+    const struct vhost_dev *vd = d->state;
+
+    (void)b;
+    vmm_log(u->dead ? VMM_LOG_WARN : VMM_LOG_INFO,
+            "%s: vhost-user %s: %lu messages, %lu starts, %lu kicks through stdvmm, %lu device "
+            "failures%s",
+            d->name, u->path, u->messages, u->starts, u->trapped_kicks, vd->failures,
+            u->dead ? ", backend gone" : "");
+    vmm_vhost_user_close(u);
+    free(u);
+}
+
 static const struct posix_backend posix_backends[] = {
     {VMM_BACKEND_BLK, NULL, blk_open, blk_start, blk_stop, blk_close, &vmm_blk_file_syscalls},
     {VMM_BACKEND_NET, tap_check, tap_open, tap_start, tap_stop, tap_close, &vmm_tap_syscalls},
@@ -325,6 +468,8 @@ static const struct posix_backend posix_backends[] = {
      &vmm_vsock_uds_syscalls},
     {VMM_BACKEND_ENTROPY, NULL, entropy_open, NULL, NULL, NULL, &vmm_posix_entropy_syscalls},
     {VMM_BACKEND_EVENT, NULL, event_open, NULL, NULL, NULL, NULL},
+    {VMM_BACKEND_VHOST, vhost_check, vhost_open, vhost_start, vhost_stop, vhost_close,
+     &vmm_vhost_user_syscalls},
 };
 
 static const struct posix_backend *posix_backend(enum vmm_backend_kind kind)
@@ -400,6 +545,17 @@ size_t stdvmm_backends_syscalls(const struct vmm_machine *m, const struct vmm_po
             out[n++] = pb->syscalls;
     }
     return n;
+}
+
+bool stdvmm_backends_need_shared_ram(const struct vmm_machine_desc *desc)
+{
+    for (unsigned i = 0; i < desc->nr_devices; i++) {
+        const struct vmm_device_class *cls = vmm_device_class_find(desc->devices[i].cls);
+
+        if (cls != NULL && cls->backend == VMM_BACKEND_VHOST)
+            return true;
+    }
+    return false;
 }
 
 int stdvmm_backend_check(const struct vmm_device_class *cls, const char *value, char *err,

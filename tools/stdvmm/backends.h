@@ -22,14 +22,18 @@
 #include <stddef.h>
 #include <time.h>
 #include "stdvmm/backend.h"
+#include "stdvmm/kvm/port.h"
 #include "stdvmm/machine.h"
 #include "stdvmm/posix/loop.h"
 #include "stdvmm/posix/syscalls.h"
+#include "stdvmm/posix/vhost_user.h"
 
 struct stdvmm_backends {
     struct vmm_backend_provider provider; /* give &b->provider to vmm_machine_init() */
     pthread_mutex_t *lock;                /* the VM's device lock (before start) */
     struct vmm_loop *loop;                /* serves the tap and vsock sockets (before start) */
+    struct vmm_kvm *kvm;                  /* guest RAM's memfds (vhost-user) */
+    struct vmm_vhost_wiring wiring;       /* the port's ioeventfd/irqfd (vhost-user) */
     bool describe_only;                   /* --dump-dtb: net and vsock not opened */
     struct timespec started;              /* CLOCK_REALTIME at start-up, for the boot timer */
     struct vmm_entropy_backend entropy;
@@ -44,6 +48,10 @@ void stdvmm_backends_init(struct stdvmm_backends *b, const struct vmm_stream_bac
  * opened, at most @max into @out; returns how many. */
 size_t stdvmm_backends_syscalls(const struct vmm_machine *m, const struct vmm_posix_syscalls **out,
                                 size_t max);
+
+/* True if @desc has a device served by a vhost-user backend: guest RAM
+ * must then be shareable (vmm_kvm.shared_ram). */
+bool stdvmm_backends_need_shared_ram(const struct vmm_machine_desc *desc);
 
 /* Check an option value for class @cls's backend at parse time (tap=...,
  * cid=N,uds=PATH): 0, or -VMM_EINVAL with a one-line reason in @err. */

@@ -230,6 +230,17 @@ static const struct vmm_port_ops plain_port_ops = {
     .vcpu_start = plain_vcpu_start,
 };
 
+/* vhost-user: kicks and interrupts wired straight into KVM. */
+static int run_ioeventfd(void *ctx, uint64_t addr, uint32_t len, uint64_t datamatch, int fd)
+{
+    return vmm_kvm_ioeventfd(ctx, addr, len, datamatch, fd);
+}
+
+static int run_irqfd(void *ctx, unsigned line, int fd)
+{
+    return vmm_kvm_irqfd(ctx, line, fd);
+}
+
 static int run_dump_dtb(struct run_machine *m, const struct stdvmm_config *cfg)
 {
     const struct vmm_arm64_boot_info *info = &m->machine.info;
@@ -391,6 +402,9 @@ static int run_machine(struct run_machine *m, const struct stdvmm_config *cfg)
     } else {
         ret = vmm_kvm_open(&m->kvm, &m->machine.vm);
         m->kvm_open = true;
+        m->kvm.shared_ram = stdvmm_backends_need_shared_ram(&m->desc);
+        m->backends.kvm = &m->kvm;
+        m->backends.wiring = (struct vmm_vhost_wiring){run_ioeventfd, run_irqfd, &m->kvm};
         if (ret == 0)
             ret = vmm_kvm_create_vcpus(&m->kvm, m->machine.layout.gicd_base,
                                        m->machine.layout.gicr_base);

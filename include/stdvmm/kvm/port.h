@@ -52,6 +52,7 @@ struct vmm_kvm_vcpu {
 struct vmm_kvm_ram {
     void *hva;
     uint64_t gpa, size;
+    int fd; /* memfd behind it when shared_ram, else -1 */
 };
 
 struct vmm_kvm {
@@ -63,6 +64,9 @@ struct vmm_kvm {
     bool mask_saved;
     size_t run_size;
     unsigned ipa_bits; /* guest physical address bits of the VM */
+    /* Set before RAM is mapped: back guest RAM with memfds (MAP_SHARED) a
+     * vhost-user backend can map (docs/VHOST.md); else anonymous memory. */
+    bool shared_ram;
     struct vmm_kvm_ram ram[VMM_MAX_RAM_REGIONS];
     unsigned nr_ram;
     unsigned nr_vcpus; /* created so far */
@@ -86,6 +90,15 @@ int vmm_kvm_open(struct vmm_kvm *kvm, struct vmm_vm *vm);
 /* Map @size bytes of anonymous memory as guest RAM at @gpa (both page
  * aligned) in KVM and in the VM's memory map. Returns 0 or -errno. */
 int vmm_kvm_add_ram(struct vmm_kvm *kvm, uint64_t gpa, uint64_t size);
+
+/* KVM_IOEVENTFD: a guest write of @len bytes equal to @datamatch at
+ * guest physical @addr (an MMIO register) signals @fd instead of exiting
+ * (kvm_eventfd.c). 0 or a negative VMM_E* code, logged. */
+int vmm_kvm_ioeventfd(struct vmm_kvm *kvm, uint64_t addr, uint32_t len, uint64_t datamatch, int fd);
+
+/* KVM_IRQFD: a write to @fd raises SPI line @line (an edge) in the
+ * in-kernel vGIC. 0 or a negative VMM_E* code, logged. */
+int vmm_kvm_irqfd(struct vmm_kvm *kvm, unsigned line, int fd);
 
 /*
  * Create the in-kernel vGICv3 (distributor at @gicd, redistributors at

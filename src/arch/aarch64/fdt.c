@@ -20,6 +20,7 @@
 /* include/dt-bindings/interrupt-controller/arm-gic.h and irq.h */
 #define GIC_SPI 0u
 #define GIC_PPI 1u
+#define IRQ_TYPE_EDGE_RISING 1u
 #define IRQ_TYPE_LEVEL_HIGH 4u
 #define IRQ_TYPE_LEVEL_LOW 8u
 
@@ -209,7 +210,7 @@ static int add_device(void *fdt, const struct vmm_device *dev)
     FDT_TRY(prop_reg(fdt, dev->base, dev->size));
     if (dev->irq != VMM_IRQ_NONE) {
         fdt32_t irq[3] = {cpu_to_fdt32(GIC_SPI), cpu_to_fdt32(dev->irq),
-                          cpu_to_fdt32(IRQ_TYPE_LEVEL_HIGH)};
+                          cpu_to_fdt32(dev->irq_edge ? IRQ_TYPE_EDGE_RISING : IRQ_TYPE_LEVEL_HIGH)};
 
         FDT_TRY(fdt_property(fdt, "interrupts", irq, sizeof(irq)));
     }
