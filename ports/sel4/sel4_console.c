@@ -2,7 +2,7 @@
 /*
  * The console path on seL4 without sDDF: the guest's PL011 and
  * virtio-console output go to the kernel's debug console (seL4_DebugPutChar,
- * via microkit_dbg_puts; debug kernels only), a line at a time, prefixed
+ * via the runtime's sel4_rt_puts; debug kernels only), a line at a time, prefixed
  * "<vm>| ". The same path carries the VMM's own log lines ("stdvmm[<vm>]:
  * ..."). The debug console is output-only. With an sDDF serial client
  * (ports/sel4/sddf) the console's hooks take over both output and the log.
@@ -10,7 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <microkit.h>
+#include "sel4_rt.h"
 #include "sel4_fmt.h"
 #include "sel4_priv.h"
 #include "stdvmm/log.h"
@@ -21,10 +21,10 @@ static struct sel4_console *log_con;
 static void console_flush(struct sel4_console *con)
 {
     con->line[con->len] = '\0';
-    microkit_dbg_puts(con->prefix);
-    microkit_dbg_puts("| ");
-    microkit_dbg_puts(con->line);
-    microkit_dbg_puts("\n");
+    sel4_rt_puts(con->prefix);
+    sel4_rt_puts("| ");
+    sel4_rt_puts(con->line);
+    sel4_rt_puts("\n");
     con->len = 0;
 }
 
@@ -71,8 +71,8 @@ static void log_sink(enum vmm_log_level level, const char *fmt, va_list ap)
         log_con->flush(log_con);
         return;
     }
-    microkit_dbg_puts(msg);
-    microkit_dbg_puts("\n");
+    sel4_rt_puts(msg);
+    sel4_rt_puts("\n");
 }
 
 void sel4_log_set_console(struct sel4_console *con)

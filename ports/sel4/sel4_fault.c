@@ -18,7 +18,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
-#include <microkit.h>
+#include "sel4_rt.h"
 #include "sel4_priv.h"
 #include "sel4_vcpu.h"
 #include "stdvmm/aarch64_emul.h"
@@ -80,9 +80,9 @@ static bool fault_nisv(struct sel4_vmm *s, unsigned vcpu, uint64_t ipa, uint64_t
 
 static bool fault_mmio(struct sel4_vmm *s, unsigned vcpu)
 {
-    uint64_t ipa = microkit_mr_get(seL4_VMFault_Addr);
-    uint64_t esr = microkit_mr_get(seL4_VMFault_FSR);
-    bool prefetch = microkit_mr_get(seL4_VMFault_PrefetchFault) != 0;
+    uint64_t ipa = seL4_GetMR(seL4_VMFault_Addr);
+    uint64_t esr = seL4_GetMR(seL4_VMFault_FSR);
+    bool prefetch = seL4_GetMR(seL4_VMFault_PrefetchFault) != 0;
     struct vmm_a64_exc_in in = {
         .kind = VMM_A64_EXC_DABT, .write = (esr & (1u << 6)) != 0, .il32 = (esr & VMM_ESR_IL) != 0};
     seL4_UserContext regs;
@@ -213,7 +213,7 @@ static bool fault_sysreg(struct sel4_vmm *s, unsigned vcpu, uint64_t esr)
 
 static bool fault_vcpu(struct sel4_vmm *s, unsigned vcpu)
 {
-    uint64_t esr = microkit_mr_get(seL4_VCPUFault_HSR);
+    uint64_t esr = seL4_GetMR(seL4_VCPUFault_HSR);
     seL4_UserContext regs;
 
     switch (vmm_esr_classify(esr)) {
@@ -245,14 +245,14 @@ bool sel4_fault_handle(struct sel4_vmm *s, unsigned vcpu, unsigned label)
     case seL4_Fault_VCPUFault:
         return fault_vcpu(s, vcpu);
     case seL4_Fault_VGICMaintenance:
-        idx = microkit_mr_get(seL4_VGICMaintenance_IDX);
+        idx = seL4_GetMR(seL4_VGICMaintenance_IDX);
         if (idx < SEL4_VMM_NR_LRS)
             vmm_vgic_lr_eoi(&s->gic, vcpu, (unsigned)idx);
         else
             vmm_vgic_flush(&s->gic, vcpu);
         return true;
     case seL4_Fault_VPPIEvent:
-        vmm_vtimer_vppi_event(&s->vtimer, vcpu, (unsigned)microkit_mr_get(seL4_VPPIEvent_IRQ));
+        vmm_vtimer_vppi_event(&s->vtimer, vcpu, (unsigned)seL4_GetMR(seL4_VPPIEvent_IRQ));
         return true;
     default:
         vmm_err("vCPU %u: unexpected fault label %u", vcpu, label);

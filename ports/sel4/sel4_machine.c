@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
-#include <microkit.h>
+#include "sel4_rt.h"
 #include "sel4_fmt.h"
 #include "sel4_priv.h"
 #include "stdvmm/err.h"
@@ -94,7 +94,7 @@ static int sel4_gic_inject(void *ctx, unsigned vcpu, unsigned lr, unsigned intid
 {
     struct sel4_vmm *s = ctx;
     seL4_Error err =
-        seL4_ARM_VCPU_InjectIRQ(BASE_VCPU_CAP + vcpu, (seL4_Uint16)intid,
+        seL4_ARM_VCPU_InjectIRQ(sel4_rt_vcpu_obj(vcpu), (seL4_Uint16)intid,
                                 (seL4_Uint8)(priority >> 3), (seL4_Uint8)group, (seL4_Uint8)lr);
 
     if (err == seL4_DeleteFirst)
@@ -120,7 +120,7 @@ static const struct vmm_vgic_ops sel4_gic_ops = {.inject = sel4_gic_inject, .eoi
 static void sel4_vtimer_ack(void *ctx, unsigned vcpu)
 {
     (void)ctx;
-    microkit_vcpu_arm_ack_vppi(vcpu, VMM_VGIC_VTIMER_INTID);
+    seL4_ARM_VCPU_AckVPPI(sel4_rt_vcpu_obj(vcpu), VMM_VGIC_VTIMER_INTID);
 }
 
 /* The vGIC and the timer PPIs in reset state (the distributor's MMIO

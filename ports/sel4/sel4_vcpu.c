@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * vCPU threads. Microkit gives each <vcpu id="n"/> of the VM a TCB
- * (BASE_VM_TCB_CAP + n) bound to a VCPU object (BASE_VCPU_CAP + n); its
- * faults reach fault() with child = n.
+ * vCPU threads: vCPU n is a TCB (sel4_rt_vcpu_tcb(n)) bound to a VCPU
+ * object (sel4_rt_vcpu_obj(n)), both given by the runtime (sel4_rt.h); its
+ * faults reach sel4_vmm_fault() with vcpu = n.
  */
 #include <stdbool.h>
 #include <stdint.h>
-#include <microkit.h>
+#include "sel4_rt.h"
 #include "sel4_priv.h"
 #include "sel4_vcpu.h"
 #include "stdvmm/err.h"
@@ -15,9 +15,11 @@
 /* VMPIDR_EL2 bit 31 is RES1 (D17.2.168). */
 #define SEL4_MPIDR_RES1 (1ull << 31)
 
+static int vcpu_reg_write(unsigned vcpu, seL4_Word reg, uint64_t value);
+
 int sel4_regs_read(unsigned vcpu, seL4_UserContext *regs)
 {
-    seL4_Error err = seL4_TCB_ReadRegisters(BASE_VM_TCB_CAP + vcpu, seL4_False, 0,
+    seL4_Error err = seL4_TCB_ReadRegisters(sel4_rt_vcpu_tcb(vcpu), seL4_False, 0,
                                             sizeof(*regs) / sizeof(seL4_Word), regs);
 
     if (err != seL4_NoError) {
@@ -30,7 +32,7 @@ int sel4_regs_read(unsigned vcpu, seL4_UserContext *regs)
 int sel4_regs_write(unsigned vcpu, seL4_UserContext *regs, bool resume)
 {
     seL4_Error err =
-        seL4_TCB_WriteRegisters(BASE_VM_TCB_CAP + vcpu, resume ? seL4_True : seL4_False, 0,
+        seL4_TCB_WriteRegisters(sel4_rt_vcpu_tcb(vcpu), resume ? seL4_True : seL4_False, 0,
                                 sizeof(*regs) / sizeof(seL4_Word), regs);
 
     if (err != seL4_NoError) {
@@ -56,8 +58,7 @@ seL4_Word *sel4_regs_x(seL4_UserContext *r, unsigned n)
 void sel4_vcpu_init_ids(struct sel4_vmm *s)
 {
     for (unsigned i = 0; i < s->cfg->nr_vcpus; i++)
-        microkit_vcpu_arm_write_reg(i, seL4_VCPUReg_VMPIDR_EL2,
-                                    SEL4_MPIDR_RES1 | vmm_arm64_vcpu_mpidr(i));
+        vcpu_reg_write(i, seL4_VCPUReg_VMPIDR_EL2, SEL4_MPIDR_RES1 | vmm_arm64_vcpu_mpidr(i));
 }
 
 int sel4_vcpu_boot(struct sel4_vmm *s, unsigned vcpu, uint64_t pc, uint64_t x0)
@@ -68,8 +69,9 @@ int sel4_vcpu_boot(struct sel4_vmm *s, unsigned vcpu, uint64_t pc, uint64_t x0)
         return -1;
     /* A vCPU that ran before keeps its EL1 system registers: put back the
      * ones that decide how the kernel's first instructions run. */
-    microkit_vcpu_arm_write_reg(vcpu, seL4_VCPUReg_SCTLR, VMM_ARM64_SCTLR_EL1_RESET);
-    microkit_vcpu_arm_write_reg(vcpu, seL4_VCPUReg_CNTV_CTL, 0);
+    if (vcpu_reg_write(vcpu, seL4_VCPUReg_SCTLR, VMM_ARM64_SCTLR_EL1_RESET) < 0 ||
+        vcpu_reg_write(vcpu, seL4_VCPUReg_CNTV_CTL, 0) < 0)
+        return -1;
     regs.pc = pc;
     regs.x0 = x0;
     regs.spsr = VMM_ARM64_BOOT_PSTATE;
@@ -81,16 +83,20 @@ int sel4_vcpu_boot(struct sel4_vmm *s, unsigned vcpu, uint64_t pc, uint64_t x0)
 
 void sel4_vcpu_stop(struct sel4_vmm *s, unsigned vcpu)
 {
+    seL4_Error err;
+
     if (vcpu >= s->cfg->nr_vcpus)
         return;
-    microkit_vcpu_stop(vcpu);
+    err = seL4_TCB_Suspend(sel4_rt_vcpu_tcb(vcpu));
+    if (err != seL4_NoError)
+        vmm_err("vCPU %u: seL4_TCB_Suspend failed (%d)", vcpu, (int)err);
     s->running[vcpu] = false;
 }
 
 /* ------------------------------------------------- registers for emulation */
 static int vcpu_reg_read(unsigned vcpu, seL4_Word reg, uint64_t *value)
 {
-    seL4_ARM_VCPU_ReadRegs_t r = seL4_ARM_VCPU_ReadRegs(BASE_VCPU_CAP + vcpu, reg);
+    seL4_ARM_VCPU_ReadRegs_t r = seL4_ARM_VCPU_ReadRegs(sel4_rt_vcpu_obj(vcpu), reg);
 
     if (r.error != seL4_NoError) {
         vmm_err("vCPU %u: seL4_ARM_VCPU_ReadRegs(%lu) failed (%d)", vcpu, (unsigned long)reg,
@@ -103,7 +109,7 @@ static int vcpu_reg_read(unsigned vcpu, seL4_Word reg, uint64_t *value)
 
 static int vcpu_reg_write(unsigned vcpu, seL4_Word reg, uint64_t value)
 {
-    seL4_Error err = seL4_ARM_VCPU_WriteRegs(BASE_VCPU_CAP + vcpu, reg, value);
+    seL4_Error err = seL4_ARM_VCPU_WriteRegs(sel4_rt_vcpu_obj(vcpu), reg, value);
 
     if (err != seL4_NoError) {
         vmm_err("vCPU %u: seL4_ARM_VCPU_WriteRegs(%lu) failed (%d)", vcpu, (unsigned long)reg,

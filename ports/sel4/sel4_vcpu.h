@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <microkit.h>
+#include "sel4_rt.h"
 #include "stdvmm/aarch64_emul.h"
 #include "stdvmm/aarch64_trap.h"
 

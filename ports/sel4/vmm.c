@@ -1,18 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * The Microkit entry points of a stdvmm protection domain. The PD's child
- * is the virtual machine: init() builds it and starts vCPU 0, fault()
- * receives every vCPU exit and replies to resume the vCPU, notified()
- * serves the console's sDDF serial channels (when it has them).
+ * What a stdvmm protection domain does on its runtime's events (sel4_rt.h,
+ * Microkit or stdvmm-init): sel4_vmm_init() builds the VM and starts vCPU
+ * 0, sel4_vmm_fault() handles every vCPU exit (the runtime replies to
+ * resume the vCPU), sel4_vmm_notified() serves the console's sDDF serial
+ * channels (when it has them).
  */
 #include <stdbool.h>
 #include <stdint.h>
-#include <microkit.h>
 #include "sel4_priv.h"
+#include "sel4_rt.h"
 #include "stdvmm/log.h"
-
-/* Set by the Microkit tool to where guest_ram is mapped in this PD. */
-uintptr_t guest_ram_vaddr;
 
 /* The one VM this PD runs (a PD is one VMM instance). */
 static struct sel4_vmm sel4_vmm;
@@ -33,12 +31,12 @@ static void sel4_console_flush(struct sel4_vmm *s)
         s->console.flush(&s->console);
 }
 
-void init(void)
+void sel4_vmm_init(uintptr_t guest_ram)
 {
     struct sel4_vmm *s = &sel4_vmm;
 
     s->cfg = &sel4_vmm_config.machine;
-    s->ram = (uint8_t *)guest_ram_vaddr;
+    s->ram = (uint8_t *)guest_ram;
     sel4_log_init(s->cfg->name);
     sel4_console_init(&s->console, s->cfg->name);
     s->console.input = sel4_console_input;
@@ -61,29 +59,27 @@ void init(void)
     sel4_console_flush(s);
 }
 
-void notified(microkit_channel ch)
+void sel4_vmm_notified(unsigned ch)
 {
     struct sel4_vmm *s = &sel4_vmm;
 
-    if (s->console.notified == NULL || !s->console.notified(&s->console, (unsigned)ch))
+    if (s->console.notified == NULL || !s->console.notified(&s->console, ch))
         vmm_warn("notification on channel %u ignored", (unsigned)ch);
     sel4_console_flush(s);
 }
 
-seL4_Bool fault(microkit_child child, microkit_msginfo msginfo, microkit_msginfo *reply_msginfo)
+bool sel4_vmm_fault(unsigned vcpu, unsigned label)
 {
     struct sel4_vmm *s = &sel4_vmm;
-    unsigned label = (unsigned)microkit_msginfo_get_label(msginfo);
 
-    if (child >= s->cfg->nr_vcpus || s->halted) {
-        vmm_err("fault (label %u) from unknown or halted vCPU %u", label, (unsigned)child);
-        return seL4_False;
+    if (vcpu >= s->cfg->nr_vcpus || s->halted) {
+        vmm_err("fault (label %u) from unknown or halted vCPU %u", label, vcpu);
+        return false;
     }
-    if (!sel4_fault_handle(s, child, label)) {
+    if (!sel4_fault_handle(s, vcpu, label)) {
         sel4_console_flush(s);
-        return seL4_False;
+        return false;
     }
     sel4_console_flush(s);
-    *reply_msginfo = microkit_msginfo_new(0, 0);
-    return seL4_True;
+    return true;
 }
