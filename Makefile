@@ -18,7 +18,7 @@ CSTD := -std=c11
 INC := -Iinclude -Isrc
 
 # Portable code: no hypervisor, no libc beyond <string.h>, freestanding-safe.
-CORE_SRCS := $(sort $(wildcard src/core/*.c src/arch/aarch64/*.c src/virtio/*.c src/devices/*.c \
+CORE_SRCS := $(sort $(wildcard src/core/*.c src/arch/aarch64/*.c src/virtio/*.c src/devices/*.c src/api/*.c \
 	src/machine/*.c))
 # Hosted (POSIX/Linux) backends: files, fds, tap, sockets.
 POSIX_SRCS := $(sort $(wildcard src/backends/posix/*.c))

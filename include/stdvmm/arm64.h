@@ -52,6 +52,7 @@ void vmm_arm64_default_layout_gicv2(struct vmm_arm64_layout *layout);
  * callbacks refer to them (e.g. the PL011's clocks property). */
 #define VMM_ARM64_PHANDLE_GIC 1u
 #define VMM_ARM64_PHANDLE_APB_PCLK 2u
+#define VMM_ARM64_PHANDLE_GPIO 3u /* the PL061 power button's controller */
 #define VMM_ARM64_APB_PCLK_HZ 24000000u
 
 /* The boot state every port gives a vCPU it starts (booting.rst): PSTATE

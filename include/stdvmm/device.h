@@ -14,6 +14,16 @@
 #include <stdint.h>
 #include "stdvmm/mmio.h"
 
+/* What a device did, for the control API's counters (docs/API.md). Kept
+ * under the VM's device lock; a guest reset does not clear them. */
+struct vmm_device_counters {
+    uint64_t requests;      /* virtio: chains taken from the driver's queues */
+    uint64_t bytes;         /* virtio: bytes of those chains plus bytes written back */
+    uint64_t errors;        /* virtio: queue violations (DEVICE_NEEDS_RESET) */
+    uint64_t notifications; /* virtio: driver kicks (QueueNotify); PL061: presses */
+    uint64_t interrupts;    /* interrupts raised (line low to high) */
+};
+
 struct vmm_device {
     const char *name;       /* unique, for logs and IRQ ownership: "virtio-blk0" */
     const char *node_name;  /* device-tree node name: "virtio_mmio", "pl011" */
@@ -28,9 +38,13 @@ struct vmm_device {
     /* Optional: add device specific properties inside the open node
      * (libfdt sequential-write). Return 0 or a negative libfdt error. */
     int (*fdt_props)(const struct vmm_device *dev, void *fdt);
+    /* Optional: nodes of the device's own at the root, written after its
+     * node (the PL061's gpio-keys). Return 0 or a negative libfdt error. */
+    int (*fdt_nodes)(const struct vmm_device *dev, void *fdt);
     /* Optional: back to the power-on state (a guest reset); host-side
      * connections (backends) stay. */
     void (*reset)(struct vmm_device *dev);
+    struct vmm_device_counters counters;
 };
 
 #endif

@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "stdvmm/backend.h"
+#include "stdvmm/device.h"
 #include "stdvmm/mem.h"
 
 /* Descriptor flags (2.7.5). */
@@ -71,6 +72,9 @@ struct virtq {
     uint16_t used_idx;       /* our used->idx */
     uint16_t signalled_used; /* used_idx when the driver was last considered for an interrupt */
     const char *fault;       /* reason of the last violation, for the log */
+    /* The owning device's counters (requests, bytes), or NULL; the
+     * transport sets it again after every vmm_virtq_reset(). */
+    struct vmm_device_counters *counters;
 };
 
 /* One popped chain: seg[0..nr_readable) are device-readable, the next

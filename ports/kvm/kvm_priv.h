@@ -42,6 +42,13 @@ void *kvm_vcpu_thread(void *arg);
 /* Unmap the vCPU's kvm_run and close its fd. */
 void kvm_vcpu_destroy(struct vmm_kvm_vcpu *vcpu);
 
+/* kvm_pause.c: park the calling vCPU thread while a pause is requested
+ * (returns at once otherwise, or when the VM stops). */
+void kvm_vcpu_park(struct vmm_kvm_vcpu *vcpu);
+
+/* kvm_pause.c: wake every parked vCPU because the VM stops. */
+void kvm_pause_wake_all(struct vmm_kvm *kvm);
+
 /* Signal used to kick vCPU threads out of KVM_RUN. */
 #define KVM_KICK_SIGNAL SIGUSR1
 

@@ -61,10 +61,17 @@ static void kvm_stop_vcpus(struct vmm_kvm *kvm)
         ((volatile struct kvm_run *)vcpu->run)->immediate_exit = 1;
         pthread_kill(vcpu->thread, KVM_KICK_SIGNAL);
     }
+    kvm_pause_wake_all(kvm); /* parked vCPUs see `stopping` */
     for (unsigned i = 0; i < kvm->nr_vcpus; i++) {
-        if (kvm->vcpus[i].started)
-            pthread_join(kvm->vcpus[i].thread, NULL);
+        bool started;
+
+        /* Under pause_lock: vmm_kvm_pause() kicks only started threads. */
+        pthread_mutex_lock(&kvm->pause_lock);
+        started = kvm->vcpus[i].started;
         kvm->vcpus[i].started = false;
+        pthread_mutex_unlock(&kvm->pause_lock);
+        if (started)
+            pthread_join(kvm->vcpus[i].thread, NULL);
     }
 }
 
@@ -148,7 +155,9 @@ enum vmm_kvm_stop vmm_kvm_run(struct vmm_kvm *kvm)
             vmm_kvm_request_stop(kvm, VMM_KVM_STOP_ERROR);
             break;
         }
+        pthread_mutex_lock(&kvm->pause_lock);
         vcpu->started = true;
+        pthread_mutex_unlock(&kvm->pause_lock);
     }
     kvm_wait_for_stop(kvm);
     kvm_stop_vcpus(kvm);
@@ -176,6 +185,8 @@ const char *vmm_kvm_stop_name(enum vmm_kvm_stop reason)
         return "SIGHUP";
     case VMM_KVM_STOP_ERROR:
         return "error";
+    case VMM_KVM_STOP_API:
+        return "api-stop";
     }
     return "unknown";
 }

@@ -249,6 +249,27 @@ static enum vmm_kvm_stop kvm_vcpu_handle_exit(struct vmm_kvm_vcpu *vcpu)
     }
 }
 
+static enum vmm_kvm_exit_kind kvm_exit_kind(unsigned reason)
+{
+    switch (reason) {
+    case KVM_EXIT_MMIO:
+        return VMM_KVM_EXITS_MMIO;
+    case KVM_EXIT_ARM_NISV:
+        return VMM_KVM_EXITS_NISV;
+    case KVM_EXIT_SYSTEM_EVENT:
+        return VMM_KVM_EXITS_SYSTEM_EVENT;
+    case KVM_EXIT_INTR:
+        return VMM_KVM_EXITS_INTR;
+    default:
+        return VMM_KVM_EXITS_OTHER;
+    }
+}
+
+static void kvm_count_exit(struct vmm_kvm_vcpu *vcpu, enum vmm_kvm_exit_kind kind)
+{
+    atomic_fetch_add_explicit(&vcpu->exits[kind], 1, memory_order_relaxed);
+}
+
 static uint64_t kvm_vcpu_now_ns(void)
 {
     struct timespec ts;
@@ -293,12 +314,18 @@ void *kvm_vcpu_thread(void *arg)
                  now.tv_nsec / 1000);
     }
     while (why == VMM_KVM_STOP_NONE && !atomic_load(&kvm->stopping)) {
+        if (atomic_load(&kvm->pause_requested)) {
+            kvm_vcpu_park(vcpu);
+            continue;
+        }
         if (timed)
             t1 = kvm_vcpu_now_ns();
         if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
             int err = errno;
-            if (err == EINTR || err == EAGAIN)
-                continue; /* kicked (stop requested) or interrupted: check and rerun */
+            if (err == EINTR || err == EAGAIN) {
+                kvm_count_exit(vcpu, VMM_KVM_EXITS_INTR);
+                continue; /* kicked (stop or pause) or interrupted: check and rerun */
+            }
             vmm_err("vCPU %u: KVM_RUN: %s", vcpu->index, strerror(err));
             why = VMM_KVM_STOP_ERROR;
             break;
@@ -307,6 +334,7 @@ void *kvm_vcpu_thread(void *arg)
             t2 = kvm_vcpu_now_ns();
         exits++;
         mmio += vcpu->run->exit_reason == KVM_EXIT_MMIO;
+        kvm_count_exit(vcpu, kvm_exit_kind(vcpu->run->exit_reason));
         why = kvm_vcpu_handle_exit(vcpu);
         if (timed) {
             times.exits++;

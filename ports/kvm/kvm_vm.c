@@ -218,8 +218,13 @@ int vmm_kvm_open(struct vmm_kvm *kvm, struct vmm_vm *vm)
     for (unsigned i = 0; i < VMM_MAX_VCPUS; i++)
         kvm->vcpus[i].fd = -1;
     err = pthread_mutex_init(&kvm->lock, NULL);
+    if (err == 0)
+        err = pthread_mutex_init(&kvm->pause_lock, NULL);
+    if (err == 0)
+        err = pthread_cond_init(&kvm->pause_cond, NULL);
     if (err != 0)
         return kvm_err(err);
+    atomic_init(&kvm->pause_requested, false);
 
     ret = kvm_open_dev(kvm);
     if (ret < 0)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "machine_internal.h"
 #include "stdvmm/boot_timer.h"
+#include "stdvmm/pl061.h"
 #include "stdvmm/err.h"
 #include "stdvmm/machine.h"
 #include "stdvmm/virtio.h"
@@ -100,6 +101,19 @@ static int boot_timer_class_init(struct vmm_machine *m, struct vmm_machine_dev *
     d->base = BOOT_TIMER_DEFAULT_BASE; /* fixed, outside the virtio slots (bench/) */
     vmm_boot_timer_init(bt, d->name, d->base, be->signal, be->ctx);
     d->dev = &bt->dev;
+    return 0;
+}
+
+/* ---------------------------------------------------------- power-button */
+static int power_button_init(struct vmm_machine *m, struct vmm_machine_dev *d)
+{
+    struct pl061 *gpio = d->state;
+
+    d->base = PL061_DEFAULT_BASE; /* fixed, as on QEMU virt */
+    d->irq = PL061_DEFAULT_IRQ;
+    vmm_pl061_init(gpio, &m->vm, d->name, d->base, d->irq, VMM_ARM64_PHANDLE_APB_PCLK,
+                   VMM_ARM64_PHANDLE_GPIO);
+    d->dev = &gpio->dev;
     return 0;
 }
 
@@ -213,6 +227,17 @@ const struct vmm_device_class vmm_device_classes[] = {
         .backend = VMM_BACKEND_EVENT,
         .state_size = sizeof(struct boot_timer),
         .init = boot_timer_class_init,
+    },
+    {
+        .name = "power-button",
+        .help = "a power button as on QEMU virt: a PL061 GPIO at\n"
+                "0x9030000 (SPI 7) with a gpio-keys KEY_POWER on pin 3;\n"
+                "the API's shutdown presses it (added by --api-sock)",
+        .prefix = "gpio",
+        .max = 1,
+        .backend = VMM_BACKEND_NONE,
+        .state_size = sizeof(struct pl061),
+        .init = power_button_init,
     },
 };
 

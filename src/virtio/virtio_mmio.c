@@ -39,6 +39,7 @@ static void update_irq(struct virtio_mmio *v)
     if (level == v->irq_level)
         return;
     v->irq_level = level;
+    v->dev.counters.interrupts += level;
     if (v->dev.irq != VMM_IRQ_NONE)
         (void)vmm_irq_set(v->vm, v->dev.irq, level);
 }
@@ -74,6 +75,7 @@ void vmm_virtio_mmio_queue_error(struct virtio_mmio *v, unsigned q, int err)
 {
     const char *why = q < v->ops->nr_queues && v->vqs[q].fault ? v->vqs[q].fault : "violation";
 
+    v->dev.counters.errors++;
     if (vmm_ratelimit_first(&v->rl_violation))
         vmm_warn("%s: queue %u: %s (%s); device needs reset (further violations counted)",
                  v->dev.name, q, why, vmm_strerror(err));
@@ -94,8 +96,10 @@ static void device_reset(struct virtio_mmio *v)
     v->shm_sel = 0;
     v->isr = 0;
     update_irq(v);
-    for (unsigned q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
+    for (unsigned q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++) {
         vmm_virtq_reset(&v->vqs[q], q < v->ops->nr_queues ? v->ops->queue_num_max : 0);
+        v->vqs[q].counters = &v->dev.counters;
+    }
     if (v->ops->reset)
         v->ops->reset(v);
 }
@@ -267,6 +271,7 @@ static bool reg_write(struct virtio_mmio *v, uint64_t offset, uint32_t val)
         v->queue_sel = val;
         return true;
     case VIRTIO_MMIO_QUEUE_NOTIFY:
+        v->dev.counters.notifications++;
         kick(v, val); /* the queue index: VIRTIO_F_NOTIFICATION_DATA is not offered */
         return true;
     case VIRTIO_MMIO_INTERRUPT_ACK:
@@ -427,7 +432,9 @@ int vmm_virtio_mmio_init(struct virtio_mmio *v, const struct virtio_dev_ops *ops
         .fdt_props = vmm_virtio_mmio_fdt_props,
         .reset = virtio_mmio_dev_reset,
     };
-    for (unsigned q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++)
+    for (unsigned q = 0; q < VIRTIO_MMIO_MAX_QUEUES; q++) {
         vmm_virtq_reset(&v->vqs[q], q < ops->nr_queues ? ops->queue_num_max : 0);
+        v->vqs[q].counters = &v->dev.counters;
+    }
     return 0;
 }

@@ -234,6 +234,10 @@ int vmm_virtq_pop(struct virtq *vq, struct virtq_chain *chain)
     if (ret < 0)
         return ret;
     vq->last_avail = (uint16_t)(vq->last_avail + 1); /* wraps at 2^16 (2.7.6) */
+    if (vq->counters != NULL) {
+        vq->counters->requests++;
+        vq->counters->bytes += chain->readable_len;
+    }
     if (vq->event_idx && !vq->no_notify) {
         ring_store16(vq->used + USED_RING + USED_ELEM_SIZE * vq->num, vq->last_avail);
         /* The next avail idx load must not pass this store, or a kick is lost. */
@@ -255,6 +259,8 @@ int vmm_virtq_push_used(struct virtq *vq, uint16_t head, uint32_t written)
     __atomic_thread_fence(__ATOMIC_RELEASE);
     vq->used_idx = (uint16_t)(vq->used_idx + 1); /* wraps at 2^16 (2.7.8) */
     ring_store16(vq->used + USED_IDX, vq->used_idx);
+    if (vq->counters != NULL)
+        vq->counters->bytes += written;
     return 0;
 }
 

@@ -214,6 +214,8 @@ static int parse_run_option(struct stdvmm_config *cfg, const char *opt, const ch
         return parse_path(&cfg->initrd, opt, v, err, errlen);
     if (strcmp(opt, "--dump-dtb") == 0)
         return parse_path(&cfg->dump_dtb, opt, v, err, errlen);
+    if (strcmp(opt, "--api-sock") == 0)
+        return parse_path(&cfg->api_sock, opt, v, err, errlen);
     if (strcmp(opt, "--cmdline") == 0) {
         cfg->cmdline = v;
         return 0;
@@ -237,7 +239,8 @@ static bool run_option_known(const char *opt)
 {
     static const char *const opts[] = {"--kernel",   "--initrd",    "--cmdline",
                                        "--cpus",     "--mem",       "--console",
-                                       "--dump-dtb", "--log-level", "--console-filter"};
+                                       "--dump-dtb", "--log-level", "--console-filter",
+                                       "--api-sock"};
 
     for (unsigned i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
         if (strcmp(opt, opts[i]) == 0)
@@ -307,6 +310,9 @@ static int parse_run(struct stdvmm_config *cfg, int argc, char *const argv[], ch
     }
     if (cfg->kernel == NULL)
         return config_error(err, errlen, "run: --kernel is required");
+    /* The API's shutdown presses the power button: give the VM one. */
+    if (cfg->api_sock != NULL && stdvmm_config_count(cfg, "power-button") == 0)
+        return parse_device(cfg, vmm_device_class_find("power-button"), NULL, err, errlen);
     return 0;
 }
 
@@ -327,6 +333,10 @@ int stdvmm_config_parse(struct stdvmm_config *cfg, int argc, char *const argv[],
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 || strcmp(cmd, "version") == 0) {
         cfg->command = STDVMM_CMD_VERSION;
+        return 0;
+    }
+    if (strcmp(cmd, "ctl") == 0) {
+        cfg->command = STDVMM_CMD_CTL;
         return 0;
     }
     if (strcmp(cmd, "run") == 0) {

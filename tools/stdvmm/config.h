@@ -41,6 +41,7 @@ enum stdvmm_command {
     STDVMM_CMD_HELP,     /* stdvmm --help */
     STDVMM_CMD_RUN_HELP, /* stdvmm run --help */
     STDVMM_CMD_VERSION,  /* stdvmm --version */
+    STDVMM_CMD_CTL,      /* stdvmm ctl ...: the API client (ctl.c parses the rest) */
 };
 
 enum stdvmm_console {
@@ -60,6 +61,7 @@ struct stdvmm_config {
     enum stdvmm_console_filter console_filter;
     enum vmm_log_level log_level;
     bool no_reboot; /* --no-reboot: exit when the guest resets */
+    const char *api_sock; /* --api-sock PATH: the control API (docs/API.md); NULL: none */
     /* Device options (--disk, --net, ... from the device class table), in
      * command-line order: {class, name, backend, options} of the machine
      * description. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "config.h"
+#include "ctl.h"
 #include "run.h"
 #include "stdvmm/log.h"
 #include "stdvmm/posix/console.h"
@@ -18,6 +19,7 @@
 static const char main_help[] =
     "Usage: stdvmm run --kernel IMAGE [options]   boot a Linux arm64 guest on KVM\n"
     "       stdvmm run --help                     the run options\n"
+    "       stdvmm ctl PATH COMMAND [--json]      control a VM run with --api-sock PATH\n"
     "       stdvmm --help | --version\n"
     "\n"
     "stdvmm is a small virtual machine monitor: one process runs one VM on this\n"
@@ -77,6 +79,9 @@ int main(int argc, char **argv)
     case STDVMM_CMD_VERSION:
         printf("stdvmm %s\n", STDVMM_VERSION);
         return STDVMM_EXIT_OK;
+    case STDVMM_CMD_CTL:
+        signal(SIGPIPE, SIG_IGN);
+        return stdvmm_ctl(argc, argv);
     case STDVMM_CMD_RUN:
         break;
     }

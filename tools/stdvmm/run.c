@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "api.h"
 #include "backends.h"
 #include "isolate.h"
 #include "run.h"
@@ -43,6 +44,7 @@ struct run_machine {
     bool loop_open;
     struct vmm_kvm kvm;
     bool kvm_open;
+    struct stdvmm_api api; /* --api-sock */
     struct run_file kernel, initrd;
     void *storage;
 };
@@ -272,6 +274,9 @@ static int run_exit_status(enum vmm_kvm_stop why)
     case VMM_KVM_STOP_QUIT:
         vmm_info("quit (Ctrl-A x)");
         return STDVMM_EXIT_OK;
+    case VMM_KVM_STOP_API:
+        vmm_info("stopped through the API");
+        return STDVMM_EXIT_OK;
     case VMM_KVM_STOP_SIGINT:
         vmm_info("stopped by SIGINT");
         return 128 + SIGINT;
@@ -338,6 +343,13 @@ static int run_on_kvm(struct run_machine *m, const struct stdvmm_config *cfg)
         vmm_err("console: %s", vmm_strerror(ret));
         return STDVMM_EXIT_RUNTIME;
     }
+    if (stdvmm_api_open(&m->api, cfg, &m->kvm, &m->machine) < 0)
+        return STDVMM_EXIT_RUNTIME;
+    ret = stdvmm_api_start(&m->api, &m->loop);
+    if (ret < 0) {
+        vmm_err("--api-sock: %s", vmm_strerror(ret));
+        return STDVMM_EXIT_RUNTIME;
+    }
     ret = vmm_loop_start(&m->loop);
     if (ret < 0) {
         vmm_err("event loop: cannot start its thread: %s", vmm_strerror(ret));
@@ -349,15 +361,19 @@ static int run_on_kvm(struct run_machine *m, const struct stdvmm_config *cfg)
              stdvmm_config_cmdline(cfg));
     /* Everything is open: from here on only the run loop's syscalls. */
     {
-        const struct vmm_posix_syscalls *extra[VMM_MACHINE_MAX_DEVICES];
+        const struct vmm_posix_syscalls *extra[VMM_MACHINE_MAX_DEVICES + 1];
         size_t n = stdvmm_backends_syscalls(&m->machine, extra, VMM_MACHINE_MAX_DEVICES);
+
+        if (m->api.open)
+            extra[n++] = &vmm_api_sock_syscalls;
 
         if (stdvmm_isolate(cfg, extra, n) < 0)
             return STDVMM_EXIT_RUNTIME;
     }
     for (;;) {
         why = vmm_kvm_run(&m->kvm);
-        if (why != VMM_KVM_STOP_RESET || cfg->no_reboot)
+        /* --no-reboot is about the guest's reboot; the API's always boots again */
+        if (why != VMM_KVM_STOP_RESET || (cfg->no_reboot && !stdvmm_api_take_reboot(&m->api)))
             break;
         if (run_reboot(m) < 0) {
             why = VMM_KVM_STOP_ERROR;
@@ -365,6 +381,7 @@ static int run_on_kvm(struct run_machine *m, const struct stdvmm_config *cfg)
         }
     }
     /* vCPUs are joined: no device calls rx_ready any more */
+    stdvmm_api_close(&m->api);
     vmm_stdio_stop(&m->stdio);
     vmm_machine_stop(&m->machine);
     vmm_loop_stop(&m->loop);
@@ -431,6 +448,7 @@ int stdvmm_run(const struct stdvmm_config *cfg)
     }
     m->kernel.fd = m->initrd.fd = -1;
     status = run_machine(m, cfg);
+    stdvmm_api_close(&m->api);
     vmm_stdio_stop(&m->stdio);
     if (m->loop_open)
         vmm_loop_stop(&m->loop);

@@ -37,6 +37,17 @@ enum vmm_kvm_stop {
     VMM_KVM_STOP_SIGTERM,  /* SIGTERM */
     VMM_KVM_STOP_SIGHUP,   /* SIGHUP */
     VMM_KVM_STOP_ERROR,    /* KVM failed or an unexpected exit reason (logged) */
+    VMM_KVM_STOP_API,      /* the control API's stop (or a shutdown that timed out) */
+};
+
+/* Kinds of vCPU exit the control API counts (vmm_kvm_exit_kind_name). */
+enum vmm_kvm_exit_kind {
+    VMM_KVM_EXITS_MMIO = 0,     /* KVM_EXIT_MMIO */
+    VMM_KVM_EXITS_NISV,         /* KVM_EXIT_ARM_NISV, emulated from the instruction */
+    VMM_KVM_EXITS_SYSTEM_EVENT, /* PSCI SYSTEM_OFF/RESET, crash */
+    VMM_KVM_EXITS_INTR,         /* KVM_RUN interrupted by a signal (stop, pause kicks) */
+    VMM_KVM_EXITS_OTHER,        /* anything else (stops the VM) */
+    VMM_KVM_NR_EXIT_KINDS,
 };
 
 struct vmm_kvm_vcpu {
@@ -47,6 +58,9 @@ struct vmm_kvm_vcpu {
     pthread_t thread;
     bool started;
     struct vmm_ratelimit rl_nisv; /* undecodable accesses: logged once */
+    /* Exits by kind since the process started; written by the vCPU's
+     * thread, read by anyone (relaxed). */
+    _Atomic uint64_t exits[VMM_KVM_NR_EXIT_KINDS];
 };
 
 struct vmm_kvm_ram {
@@ -76,6 +90,12 @@ struct vmm_kvm {
     pthread_mutex_t lock;
     atomic_bool stopping;
     atomic_int stop_reason; /* enum vmm_kvm_stop, first one wins */
+    /* Pause (kvm_pause.c): vCPU threads park on pause_cond while
+     * pause_requested is set; parked counts them. */
+    pthread_mutex_t pause_lock;
+    pthread_cond_t pause_cond;
+    atomic_bool pause_requested;
+    unsigned parked;
 };
 
 /*
@@ -123,6 +143,28 @@ void vmm_kvm_request_stop(struct vmm_kvm *kvm, enum vmm_kvm_stop reason);
 /* Free everything vmm_kvm_open() and later calls created (safe on a
  * partially opened port) and restore the signal mask. */
 void vmm_kvm_close(struct vmm_kvm *kvm);
+
+/*
+ * Pause the guest: every vCPU thread is kicked out of KVM_RUN (the kick
+ * signal with immediate_exit) and parks until vmm_kvm_resume(); a vCPU
+ * started later (after a reset) parks before its first KVM_RUN. Waits up
+ * to @timeout_ms for every running vCPU to park: 0, -VMM_EAGAIN if one
+ * did not in time (it parks when it leaves KVM_RUN). Never call with the
+ * device lock held (a vCPU may wait for it before it can park).
+ */
+int vmm_kvm_pause(struct vmm_kvm *kvm, unsigned timeout_ms);
+
+/* Let parked vCPUs run again (no-op when not paused). */
+void vmm_kvm_resume(struct vmm_kvm *kvm);
+
+/* True between vmm_kvm_pause() and vmm_kvm_resume(). */
+bool vmm_kvm_paused(struct vmm_kvm *kvm);
+
+/* How many vCPU threads are parked now. */
+unsigned vmm_kvm_parked(struct vmm_kvm *kvm);
+
+/* Name of an exit kind for the counters ("mmio"). */
+const char *vmm_kvm_exit_kind_name(enum vmm_kvm_exit_kind kind);
 
 /* Short name for a stop reason ("shutdown", "SIGINT", ...). */
 const char *vmm_kvm_stop_name(enum vmm_kvm_stop reason);

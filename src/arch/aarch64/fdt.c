@@ -216,7 +216,8 @@ static int add_device(void *fdt, const struct vmm_device *dev)
     }
     if (dev->fdt_props != NULL)
         FDT_TRY(dev->fdt_props(dev, fdt));
-    return fdt_end_node(fdt);
+    FDT_TRY(fdt_end_node(fdt));
+    return dev->fdt_nodes != NULL ? dev->fdt_nodes(dev, fdt) : 0;
 }
 
 static int write_tree(void *fdt, const struct vmm_vm *vm, const struct vmm_arm64_layout *layout,
