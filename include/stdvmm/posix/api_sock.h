@@ -60,6 +60,7 @@ struct vmm_api_sock {
     struct vmm_api_client clients[VMM_API_SOCK_MAX_CLIENTS];
     struct vmm_loop_source src;
     bool started;
+    unsigned idle_ms; /* VMM_API_SOCK_IDLE_MS; tests may shorten it */
     unsigned long requests, bad_requests, refused, timed_out;
     struct vmm_ratelimit rl_bad;
 };

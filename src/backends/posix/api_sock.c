@@ -41,7 +41,7 @@ static void api_client_close(struct vmm_api_client *c)
 static int api_client_flush(struct vmm_api_client *c)
 {
     while (c->out_off < c->out_len) {
-        ssize_t n = write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
+        ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
 
         if (n < 0 && errno == EINTR)
             continue;
@@ -151,7 +151,7 @@ static void api_accept(struct vmm_api_sock *s)
         if (c == NULL) { /* best effort: one short write, then close */
             static const char busy[] = "{\"ok\":false,\"error\":\"busy\",\"detail\":"
                                        "\"too many clients\"}\n";
-            ssize_t n = write(fd, busy, sizeof(busy) - 1);
+            ssize_t n = send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL);
 
             (void)n;
             close(fd);
@@ -169,7 +169,7 @@ static unsigned api_prepare(struct vmm_loop_source *src, struct pollfd *pfd, uns
                             int *timeout_ms)
 {
     struct vmm_api_sock *s = src->ctx;
-    uint64_t now = api_now_ns(), limit = (uint64_t)VMM_API_SOCK_IDLE_MS * 1000000u;
+    uint64_t now = api_now_ns(), limit = (uint64_t)s->idle_ms * 1000000u;
     unsigned n = 0;
 
     if (s->tick != NULL) {
@@ -289,6 +289,7 @@ int vmm_api_sock_open(struct vmm_api_sock *s, const char *path, vmm_api_handler 
         s->clients[i].fd = -1;
     s->handler = handler;
     s->tick = tick;
+    s->idle_ms = VMM_API_SOCK_IDLE_MS;
     s->ctx = ctx;
     if (len == 0 || len >= sizeof(sa.sun_path)) {
         vmm_err("--api-sock %s: the path must have 1 to %zu bytes", path, sizeof(sa.sun_path) - 1);
@@ -349,7 +350,9 @@ void vmm_api_sock_close(struct vmm_api_sock *s)
                  s->requests, s->bad_requests, s->refused, s->timed_out);
 }
 
-static const int api_sock_allow[] = {__NR_accept4};
+/* accept4 for clients, sendto for send(MSG_NOSIGNAL): a client that left
+ * must not raise SIGPIPE. */
+static const int api_sock_allow[] = {__NR_accept4, __NR_sendto};
 
 const struct vmm_posix_syscalls vmm_api_sock_syscalls = {
     .allow = api_sock_allow,
