@@ -19,9 +19,10 @@
 #                    the device boot gets E2E_DEV_TIMEOUT, default 540)
 #   STDVMM=path      the arm64 binary (default build/aarch64/stdvmm)
 #   E2E_VERBOSE=1    also print the whole console log of the machine
-#   E2E_ONLY=foundation|devices|vhost   boot only one of the machines
+#   E2E_ONLY=foundation|devices|vhost|api   boot only one of the machines
 #   E2E_VHOST_ONLY=vblk,vkill,vfs  only these vhost-user checks
 #   E2E_DEV_ONLY=blk,net,...      only these device checks (the others fail)
+#   E2E_SKIP_HARNESS=1            skip the harness self-check (step 3)
 # Logs stay in E2E_OUT: foundation.log (outer+guests), harness-guest.log,
 # devices.log (device guests), blk.img (the device guests' disk).
 set -u
@@ -192,6 +193,29 @@ kvm_checks() {
     [ "${E2E_VERBOSE:-0}" = 1 ] && tr -d '\r' <"$log"
 }
 
+# ------------------------------------------------------------ 5. control API
+api_checks_list=(api-socket-0600 api-info api-pause-stops-guest api-resume-restarts-guest
+    api-counters-move api-bad-input-vm-runs api-reboot api-shutdown-button api-shutdown-timeout
+    api-stop api-stale-socket api-refuses-existing-file)
+
+# A third boot of the emulated machine: tests/e2e/outer/api.sh drives
+# `stdvmm run --api-sock` with `stdvmm ctl` (docs/API.md).
+api_checks() {
+    local outer=$E2E_OUT/outer-api.cpio log=$E2E_OUT/api.log secs=${E2E_API_TIMEOUT:-360}
+    if ! e2e_outer_initramfs "$outer" "$E2E_DIR/outer/api.sh" "$guest_initrd:/guest/initrd.gz"; then
+        e2e_result outer-api-initramfs 1 "could not build $outer"
+        return
+    fi
+    echo "e2e: booting the emulated machine for the API (limit $secs s, log $log)"
+    local t=$SECONDS
+    e2e_run_outer "$log" "$secs" "$outer"
+    local rc=$?
+    echo "e2e: emulated machine (api): status $rc after $((SECONDS - t)) s"
+    [ $rc -eq 124 ] && echo "e2e: TIMEOUT after $secs s"
+    e2e_check "$log" "${api_checks_list[@]}"
+    [ "${E2E_VERBOSE:-0}" = 1 ] && tr -d '\r' <"$log"
+}
+
 # ------------------------------------------------------------ 4. devices
 dev_checks=(blk-mkfs-write blk-flush-survives-kill blk-files-persist blk-read-only net-ping
     net-host-to-guest net-guest-to-host net-tx-counted rng-hwrng vsock-guest-to-host
@@ -333,10 +357,11 @@ if ! vsock_tools; then
     e2e_result vsock-tools 1 "could not build tests/e2e/vsock with aarch64-linux-gnu-gcc"
 elif e2e_guest_initramfs "$guest_initrd" "$E2E_DIR/guest/init" "$guest_mods" \
     "$E2E_OUT/vsock-guest:/bin/vsock-guest"; then
-    [ "${E2E_ONLY:-}" = vhost ] || harness_check
+    case "${E2E_ONLY:-}:${E2E_SKIP_HARNESS:-0}" in vhost:* | api:* | *:1) ;; *) harness_check ;; esac
     case "${E2E_ONLY:-}" in "" | foundation) kvm_checks ;; esac
     case "${E2E_ONLY:-}" in "" | devices) device_checks ;; esac
     case "${E2E_ONLY:-}" in "" | vhost) vhost_device_checks ;; esac
+    case "${E2E_ONLY:-}" in "" | api) api_checks ;; esac
 else
     e2e_result guest-initramfs 1 "could not build $guest_initrd"
 fi

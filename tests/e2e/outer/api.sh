@@ -1,0 +1,207 @@
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# The control API (docs/API.md), run inside the outer machine (sourced by
+# /init): `stdvmm run --api-sock` with the `api` guest (guest/init: a tick
+# line every 0.2 s, each with a /dev/hwrng read, and a power-button
+# watcher), driven with `stdvmm ctl`. Checks: the socket's mode, info,
+# pause stops the ticks and resume restarts them, counters move with the
+# guest's rng traffic, bad input leaves the VM running, reboot boots the
+# guest again, shutdown presses the button and the guest powers off
+# (exit 0); a guest that ignores the button is stopped after the timeout;
+# the stale socket of an earlier run is reused, an existing file refused.
+K=$E2E_GUEST_KERNEL
+I=$E2E_GUEST_INITRD
+C=$E2E_GUEST_CMDLINE
+S=/tmp/api.sock
+checks="api-socket-0600 api-info api-pause-stops-guest api-resume-restarts-guest
+    api-counters-move api-bad-input-vm-runs api-reboot api-shutdown-button
+    api-shutdown-timeout api-stop api-stale-socket api-refuses-existing-file"
+
+if ! command -v stdvmm >/dev/null; then
+    for t in $checks; do e2e_fail $t "stdvmm is not built (make stdvmm)"; done
+    return 0
+fi
+
+# last_tick LOG: the highest tick number the guest printed so far.
+last_tick() {
+    tr -d '\r' <"$1" | sed -n 's/.*GUEST: tick \([0-9]*\)$/\1/p' | tail -n1
+}
+
+# ctl ARGS...: stdvmm ctl, its output in CTL_OUT and status in CTL_RC.
+ctl() {
+    CTL_OUT=$(timeout 20 stdvmm ctl "$@" 2>&1)
+    CTL_RC=$?
+    echo "OUTER: stdvmm ctl $(echo "$*" | cut -c1-80) -> $CTL_RC: $(echo "$CTL_OUT" | head -c 400)"
+}
+
+# counter JSON DEVICE FIELD: a device's counter from `ctl --json counters`.
+counter() {
+    echo "$1" | tr '{' '\n' | grep "\"name\":\"$2\"" | sed -n "s/.*\"$3\":\([0-9]*\).*/\1/p"
+}
+
+rm -f $S
+L=/tmp/api.log
+e2e_vmm_start api 240 $L run --kernel $K --initrd $I --cpus 2 --mem 256M --rng \
+    --api-sock $S --log-level info --cmdline "$C e2e.test=api"
+if ! e2e_wait_log $L "GUEST: tick 5$" 90; then
+    for t in $checks; do e2e_fail $t "the api guest did not start ticking"; done
+    kill "$E2E_PID" 2>/dev/null
+    e2e_vmm_finish api $L
+    return 0
+fi
+
+mode=$(ls -l $S | cut -c1-10)
+if [ "$mode" = "srw-------" ]; then
+    e2e_pass api-socket-0600
+else
+    e2e_fail api-socket-0600 "mode $mode, want srw-------"
+fi
+
+ctl $S info
+if [ $CTL_RC -eq 0 ] && echo "$CTL_OUT" | grep -q "^state: running" &&
+    echo "$CTL_OUT" | grep -q "^vcpus: 2" && echo "$CTL_OUT" | grep -q "name: virtio-rng0" &&
+    echo "$CTL_OUT" | grep -q "ram_bytes: 268435456"; then
+    e2e_pass api-info
+else
+    e2e_fail api-info "ctl info: status $CTL_RC, no state running / 2 vCPUs / rng / 256M"
+fi
+
+# Pause: no tick for 2 s (after 0.5 s for lines already queued); resume:
+# ticks again.
+ctl $S pause
+sleep 0.5
+t1=$(last_tick $L)
+ctl $S --json info
+paused_info=$CTL_OUT
+sleep 2
+t2=$(last_tick $L)
+if echo "$paused_info" | grep -q '"state":"paused"' && [ -n "$t1" ] && [ "$t1" = "$t2" ]; then
+    e2e_pass api-pause-stops-guest
+else
+    e2e_fail api-pause-stops-guest "ticks went from $t1 to $t2 while paused ($paused_info)"
+fi
+ctl $S resume
+sleep 2
+t3=$(last_tick $L)
+if [ $CTL_RC -eq 0 ] && [ -n "$t3" ] && [ "$t3" -gt "$t2" ]; then
+    e2e_pass api-resume-restarts-guest
+else
+    e2e_fail api-resume-restarts-guest "ticks $t2 then $t3 after resume (status $CTL_RC)"
+fi
+
+# Counters: the guest reads /dev/hwrng every tick.
+ctl $S --json counters
+c1=$(counter "$CTL_OUT" virtio-rng0 requests)
+b1=$(counter "$CTL_OUT" virtio-rng0 bytes)
+n1=$(counter "$CTL_OUT" virtio-rng0 notifications)
+mmio1=$(echo "$CTL_OUT" | sed -n 's/.*"index":0,"exits":{"mmio":\([0-9]*\).*/\1/p')
+sleep 1.5
+ctl $S --json counters
+c2=$(counter "$CTL_OUT" virtio-rng0 requests)
+b2=$(counter "$CTL_OUT" virtio-rng0 bytes)
+n2=$(counter "$CTL_OUT" virtio-rng0 notifications)
+mmio2=$(echo "$CTL_OUT" | sed -n 's/.*"index":0,"exits":{"mmio":\([0-9]*\).*/\1/p')
+if [ -n "$c1" ] && [ -n "$c2" ] && [ "$c2" -gt "$c1" ] && [ "$b2" -gt "$b1" ] &&
+    [ "$n2" -gt "$n1" ] && [ -n "$mmio1" ] && [ "${mmio2:-0}" -gt "$mmio1" ]; then
+    e2e_pass api-counters-move
+else
+    e2e_fail api-counters-move "rng requests $c1->$c2, bytes $b1->$b2, kicks $n1->$n2, \
+vCPU 0 mmio exits $mmio1->$mmio2"
+fi
+
+# Bad input: each gets an error reply (status 1) and the VM keeps running.
+ok=1
+ctl --raw $S 'this is not json'
+[ $CTL_RC -eq 1 ] && echo "$CTL_OUT" | grep -q '"error":"malformed"' || ok=0
+ctl --raw $S '{"cmd":"selfdestruct"}'
+[ $CTL_RC -eq 1 ] && echo "$CTL_OUT" | grep -q '"error":"unknown-command"' || ok=0
+ctl --raw $S '{"cmd":"pause","cmd":"stop"}'
+[ $CTL_RC -eq 1 ] && echo "$CTL_OUT" | grep -q '"error":"bad-argument"' || ok=0
+ctl --raw $S "{\"cmd\":\"info\",\"x\":\"$(head -c 3000 /dev/zero | tr '\0' 'a')\"}"
+[ $CTL_RC -eq 1 ] && echo "$CTL_OUT" | grep -q '"error":"too-long"' || ok=0
+t1=$(last_tick $L)
+sleep 1
+t2=$(last_tick $L)
+ctl $S info
+if [ $ok = 1 ] && [ "$t2" -gt "$t1" ] && echo "$CTL_OUT" | grep -q "^state: running"; then
+    e2e_pass api-bad-input-vm-runs
+else
+    e2e_fail api-bad-input-vm-runs "error replies ok=$ok, ticks $t1->$t2 after them"
+fi
+
+# Reboot: the machine layer's reset; the guest boots again.
+ctl $S reboot
+n=0
+while [ "$(grep -c 'GUEST: api-boot' $L)" -lt 2 ] && [ $n -lt 600 ]; do
+    sleep 0.1
+    n=$((n + 1))
+done
+if [ $CTL_RC -eq 0 ] && [ "$(grep -c 'GUEST: api-boot' $L)" -eq 2 ] &&
+    grep -q "the guest rebooted" $L; then
+    e2e_pass api-reboot
+else
+    e2e_fail api-reboot "no second boot after ctl reboot (status $CTL_RC)"
+fi
+
+# Shutdown: the power button; the guest's watcher powers off; exit 0.
+e2e_wait_log $L "power-watch on gpio" 60
+sleep 1
+ctl $S shutdown --timeout 30000
+e2e_vmm_finish api $L
+if [ $CTL_RC -eq 0 ] && [ "$E2E_RC" -eq 0 ] && grep -q "GUEST: power-button pressed" $L &&
+    grep -q "GUEST: poweroff" $L; then
+    e2e_pass api-shutdown-button
+else
+    e2e_fail api-shutdown-button "ctl status $CTL_RC, stdvmm status $E2E_RC, guest saw the button: \
+$(grep -c 'power-button pressed' $L)"
+fi
+
+# A guest that ignores the button: stopped after the timeout, exit 0. Its
+# socket path is the previous run's (the seccomp filter keeps stdvmm from
+# removing it at exit): a stale socket is replaced.
+L=/tmp/api2.log
+stale=no
+[ -S $S ] && stale=yes
+e2e_vmm_start api2 120 $L run --kernel $K --initrd $I --mem 256M --rng --api-sock $S \
+    --log-level info --cmdline "$C e2e.test=api e2e.nowatch=1"
+if e2e_wait_log $L "GUEST: tick 3$" 90; then
+    ctl $S info
+    if [ $stale = yes ] && [ $CTL_RC -eq 0 ]; then
+        e2e_pass api-stale-socket
+    else
+        e2e_fail api-stale-socket "socket left by the first run: $stale; ctl info status $CTL_RC"
+    fi
+    ctl $S shutdown --timeout 1500
+fi
+e2e_vmm_finish api2 $L
+if [ "$E2E_RC" -eq 0 ] && grep -q "did not power off in time" $L &&
+    ! grep -q "GUEST: poweroff" $L; then
+    e2e_pass api-shutdown-timeout
+else
+    e2e_fail api-shutdown-timeout "status $E2E_RC, want 0 after the timeout message"
+fi
+
+# Stop: immediate, exit 0.
+L=/tmp/api3.log
+e2e_vmm_start api3 120 $L run --kernel $K --initrd $I --mem 256M --rng --api-sock $S \
+    --cmdline "$C e2e.test=api e2e.nowatch=1"
+e2e_wait_log $L "GUEST: tick 2$" 90 && ctl $S stop
+e2e_vmm_finish api3 $L
+if [ $CTL_RC -eq 0 ] && [ "$E2E_RC" -eq 0 ] && ! grep -q "GUEST: poweroff" $L; then
+    e2e_pass api-stop
+else
+    e2e_fail api-stop "ctl status $CTL_RC, stdvmm status $E2E_RC"
+fi
+
+# An existing file that is not a socket is refused: one line, status 1.
+: >/tmp/not-a-socket
+timeout 20 stdvmm run --kernel $K --api-sock /tmp/not-a-socket </dev/null >/tmp/api4.out \
+    2>/tmp/api4.err
+rc=$?
+echo "OUTER: --api-sock on a file -> $rc: $(cat /tmp/api4.err)"
+if [ $rc -eq 1 ] && [ "$(wc -l </tmp/api4.err)" -eq 1 ] &&
+    grep -q -- "--api-sock /tmp/not-a-socket: exists and is not a socket" /tmp/api4.err; then
+    e2e_pass api-refuses-existing-file
+else
+    e2e_fail api-refuses-existing-file "status $rc: $(cat /tmp/api4.err)"
+fi
