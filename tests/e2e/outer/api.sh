@@ -43,7 +43,7 @@ rm -f $S
 L=/tmp/api.log
 e2e_vmm_start api 240 $L run --kernel $K --initrd $I --cpus 2 --mem 256M --rng \
     --api-sock $S --log-level info --cmdline "$C e2e.test=api"
-if ! e2e_wait_log $L "GUEST: tick 5$" 90; then
+if ! e2e_wait_log $L "GUEST: tick 5" 90; then
     for t in $checks; do e2e_fail $t "the api guest did not start ticking"; done
     kill "$E2E_PID" 2>/dev/null
     e2e_vmm_finish api $L
@@ -164,7 +164,7 @@ stale=no
 [ -S $S ] && stale=yes
 e2e_vmm_start api2 120 $L run --kernel $K --initrd $I --mem 256M --rng --api-sock $S \
     --log-level info --cmdline "$C e2e.test=api e2e.nowatch=1"
-if e2e_wait_log $L "GUEST: tick 3$" 90; then
+if e2e_wait_log $L "GUEST: tick 3" 90; then
     ctl $S info
     if [ $stale = yes ] && [ $CTL_RC -eq 0 ]; then
         e2e_pass api-stale-socket
@@ -185,7 +185,7 @@ fi
 L=/tmp/api3.log
 e2e_vmm_start api3 120 $L run --kernel $K --initrd $I --mem 256M --rng --api-sock $S \
     --cmdline "$C e2e.test=api e2e.nowatch=1"
-e2e_wait_log $L "GUEST: tick 2$" 90 && ctl $S stop
+e2e_wait_log $L "GUEST: tick 2" 90 && ctl $S stop
 e2e_vmm_finish api3 $L
 if [ $CTL_RC -eq 0 ] && [ "$E2E_RC" -eq 0 ] && ! grep -q "GUEST: poweroff" $L; then
     e2e_pass api-stop
