@@ -58,8 +58,8 @@ enum vmm_api_error {
  * "timeout_ms" (non-negative integers in range); whitespace between
  * tokens; escapes \" \\ \/ \b \f \n \r \t in strings.
  */
-int vmm_api_parse(const char *buf, size_t len, struct vmm_api_request *req,
-                  enum vmm_api_error *err, const char **why);
+int vmm_api_parse(const char *buf, size_t len, struct vmm_api_request *req, enum vmm_api_error *err,
+                  const char **why);
 
 /* The command's name ("pause"), or NULL when out of range. */
 const char *vmm_api_cmd_name(enum vmm_api_cmd cmd);

@@ -21,7 +21,7 @@ struct api_lex {
 };
 
 static const char *const api_cmd_names[VMM_API_NR_CMDS] = {
-    [VMM_API_INFO] = "info",         [VMM_API_PAUSE] = "pause", [VMM_API_RESUME] = "resume",
+    [VMM_API_INFO] = "info",         [VMM_API_PAUSE] = "pause",       [VMM_API_RESUME] = "resume",
     [VMM_API_REBOOT] = "reboot",     [VMM_API_SHUTDOWN] = "shutdown", [VMM_API_STOP] = "stop",
     [VMM_API_COUNTERS] = "counters",
 };
@@ -215,8 +215,8 @@ static int api_object(struct api_lex *lx, struct vmm_api_request *req)
     return 0;
 }
 
-int vmm_api_parse(const char *buf, size_t len, struct vmm_api_request *req,
-                  enum vmm_api_error *err, const char **why)
+int vmm_api_parse(const char *buf, size_t len, struct vmm_api_request *req, enum vmm_api_error *err,
+                  const char **why)
 {
     struct api_lex lx = {.p = buf, .end = buf + len};
     int ret;

@@ -47,8 +47,8 @@ static void pl061_edges(struct pl061 *g, uint8_t before)
 {
     uint8_t after = pl061_levels(g), changed = before ^ after;
     uint8_t rising = changed & after, falling = changed & before;
-    uint8_t edge = (uint8_t)((g->ibe & changed) | (~g->ibe & g->iev & rising) |
-                             (~g->ibe & ~g->iev & falling));
+    uint8_t edge =
+        (uint8_t)((g->ibe & changed) | (~g->ibe & g->iev & rising) | (~g->ibe & ~g->iev & falling));
 
     g->ris |= (uint8_t)(edge & ~g->is);
     pl061_update(g);

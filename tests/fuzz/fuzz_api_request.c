@@ -15,8 +15,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void check_reply(const struct vmm_api_request *req, enum vmm_api_error err,
-                        const char *why, size_t cap)
+static void check_reply(const struct vmm_api_request *req, enum vmm_api_error err, const char *why,
+                        size_t cap)
 {
     char buf[512];
     struct vmm_json j;
@@ -53,9 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_CHECK(err == VMM_API_ERR_NONE && why == NULL);
         FZ_CHECK(vmm_api_cmd_name(req.cmd) != NULL);
         FZ_CHECK(size <= VMM_API_MAX_REQUEST);
-        FZ_CHECK(!req.has_timeout ||
-                 (req.cmd == VMM_API_SHUTDOWN && req.timeout_ms >= 1 &&
-                  req.timeout_ms <= VMM_API_MAX_TIMEOUT));
+        FZ_CHECK(!req.has_timeout || (req.cmd == VMM_API_SHUTDOWN && req.timeout_ms >= 1 &&
+                                      req.timeout_ms <= VMM_API_MAX_TIMEOUT));
         snprintf(line, sizeof(line), "{\"cmd\":\"%s\"", vmm_api_cmd_name(req.cmd));
         if (req.has_id)
             snprintf(line + strlen(line), sizeof(line) - strlen(line), ",\"id\":%u", req.id);

@@ -57,7 +57,7 @@ static void api_parses_every_command(void **state)
     assert_true(r.has_id && r.id == 4294967295u);
     assert_true(r.has_timeout && r.timeout_ms == 1500);
     assert_int_equal(parse("{\"cmd\":\"p\\u0061use\"}", &r, &e), -VMM_EINVAL); /* no \u */
-    assert_int_equal(parse("{\"cmd\":\"in\\/fo\"}", &r, &e), -VMM_EINVAL); /* "in/fo" */
+    assert_int_equal(parse("{\"cmd\":\"in\\/fo\"}", &r, &e), -VMM_EINVAL);     /* "in/fo" */
     assert_int_equal(e, VMM_API_ERR_UNKNOWN_CMD);
 }
 
@@ -414,10 +414,9 @@ int main(void)
                                         srv_teardown),
         cmocka_unit_test_setup_teardown(sock_refuses_clients_over_the_limit, srv_setup,
                                         srv_teardown),
-        cmocka_unit_test_setup_teardown(sock_closes_slow_and_idle_clients, srv_setup,
+        cmocka_unit_test_setup_teardown(sock_closes_slow_and_idle_clients, srv_setup, srv_teardown),
+        cmocka_unit_test_setup_teardown(sock_never_blocks_on_a_client_that_does_not_read, srv_setup,
                                         srv_teardown),
-        cmocka_unit_test_setup_teardown(sock_never_blocks_on_a_client_that_does_not_read,
-                                        srv_setup, srv_teardown),
         cmocka_unit_test_setup_teardown(sock_refuses_an_existing_path_unless_a_stale_socket,
                                         srv_setup, srv_teardown),
     };

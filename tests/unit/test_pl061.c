@@ -103,7 +103,7 @@ static void pl061_masked_or_level_interrupts(void **state)
 {
     struct fixture *f = *state;
 
-    vmm_pl061_press_power(&f->gpio); /* IE clear: latched, no line */
+    vmm_pl061_press_power(&f->gpio);       /* IE clear: latched, no line */
     assert_int_equal(rd(f, PL061_RIS), 0); /* nothing latched before IEV chose the edge */
     assert_false(irq_line(f));
     /* level-high sensing follows the pin */

@@ -61,8 +61,7 @@ static void api_info(struct stdvmm_api *a, const struct vmm_api_request *req, st
     vmm_json_u64(j, "ram_base", m->desc->ram_base);
     vmm_json_str(j, "kernel", a->cfg->kernel);
     vmm_json_str(j, "cmdline", m->desc->cmdline);
-    vmm_json_str(j, "console",
-                 m->desc->console == VMM_CONSOLE_VIRTIO ? "virtio" : "serial");
+    vmm_json_str(j, "console", m->desc->console == VMM_CONSOLE_VIRTIO ? "virtio" : "serial");
     vmm_json_open(j, "devices", '[');
     for (unsigned i = 0; i < m->nr_devs; i++) { /* fixed once built */
         const struct vmm_machine_dev *d = &m->devs[i];

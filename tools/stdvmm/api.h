@@ -26,7 +26,7 @@ struct stdvmm_api {
     struct vmm_kvm *kvm;
     struct vmm_machine *machine;
     uint64_t start_ns;
-    atomic_bool reboot;           /* the API asked for the reset in progress */
+    atomic_bool reboot;            /* the API asked for the reset in progress */
     uint64_t shutdown_deadline_ns; /* 0: no shutdown pending */
 };
 

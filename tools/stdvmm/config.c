@@ -237,10 +237,9 @@ static int parse_run_option(struct stdvmm_config *cfg, const char *opt, const ch
 
 static bool run_option_known(const char *opt)
 {
-    static const char *const opts[] = {"--kernel",   "--initrd",    "--cmdline",
-                                       "--cpus",     "--mem",       "--console",
-                                       "--dump-dtb", "--log-level", "--console-filter",
-                                       "--api-sock"};
+    static const char *const opts[] = {
+        "--kernel",  "--initrd",   "--cmdline",   "--cpus",           "--mem",
+        "--console", "--dump-dtb", "--log-level", "--console-filter", "--api-sock"};
 
     for (unsigned i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
         if (strcmp(opt, opts[i]) == 0)

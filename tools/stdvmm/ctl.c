@@ -215,8 +215,7 @@ int stdvmm_ctl(int argc, char *const argv[])
         } else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
             timeout = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1] == '-') {
-            fprintf(stderr, "stdvmm ctl: unknown option '%s' (try 'stdvmm ctl --help')\n",
-                    argv[i]);
+            fprintf(stderr, "stdvmm ctl: unknown option '%s' (try 'stdvmm ctl --help')\n", argv[i]);
             return STDVMM_EXIT_USAGE;
         } else if (npos < 2) {
             pos[npos++] = argv[i];

@@ -34,8 +34,7 @@
 /* The host's handling of one request: write the reply object into @out
  * (vmm_json_*). Loop thread, loop mutex held, no device lock held; it may
  * take the device lock briefly. */
-typedef void (*vmm_api_handler)(void *ctx, const struct vmm_api_request *req,
-                                struct vmm_json *out);
+typedef void (*vmm_api_handler)(void *ctx, const struct vmm_api_request *req, struct vmm_json *out);
 
 /* Optional: called every loop round (and at least every returned ms when
  * >= 0) for the host's own deadlines (the shutdown timeout). */
@@ -48,7 +47,7 @@ struct vmm_api_client {
     char out[VMM_API_SOCK_REPLY_MAX];
     size_t out_len, out_off;
     uint64_t since_ns; /* when it connected or its last reply was written */
-    bool close_after; /* close once the reply is written */
+    bool close_after;  /* close once the reply is written */
 };
 
 struct vmm_api_sock {
