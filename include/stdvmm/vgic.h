@@ -142,6 +142,11 @@ int vmm_vgic_lr_intid(const struct vmm_vgic *gic, unsigned vcpu, unsigned lr);
 /* True if @intid is pending for @vcpu (latched or line high; not in an LR). */
 bool vmm_vgic_is_pending(const struct vmm_vgic *gic, unsigned vcpu, unsigned intid);
 
+/* True if @vcpu has an interrupt to take, a WFI wake-up event: one held in
+ * a list register (pending, or active and not yet EOIed: a spurious wake-up
+ * at worst), or one the vGIC could put into an LR now. */
+bool vmm_vgic_vcpu_has_irq(struct vmm_vgic *gic, unsigned vcpu);
+
 /* GICv2 distributor access by @vcpu (banked registers 0..31, ITARGETSR and
  * SGIR depend on it); the vmm_mmio_ops below route vmm_access.vcpu here. */
 int vmm_vgic_v2_dist_read(struct vmm_vgic *gic, unsigned vcpu, uint64_t offset, unsigned size,

@@ -15,6 +15,7 @@ need, which sDDF's own sdfgen would otherwise generate:
   sddf_serial_driver.c          device resources + serial_driver_config_t
   sddf_serial_virt_rx.c         serial_virt_rx_config_t
   sddf_serial_virt_tx.c         serial_virt_tx_config_t
+  sddf_timer_driver.c           device resources of sDDF's timer driver (System.timer())
   vmm_<vm>_config.c             stdvmm's struct sel4_vmm_config for each VMM
 
 The sddf_*.c files are C initialisers of sDDF's own config structs, each in
@@ -39,6 +40,19 @@ BOARDS = {
     # board: (PL011 physical address, PL011 INTID, GICV physical address)
     "qemu_virt_aarch64": (0x9000000, 33, 0x8040000),
 }
+# board: INTID of the EL1 physical timer (the generic timer's non-secure
+# physical PPI, which sDDF's ARM timer driver uses; the kernel keeps the
+# hypervisor timer, the guests the virtual one).
+TIMER_IRQ = {"qemu_virt_aarch64": 30}
+# board: seL4's smallest budget in microseconds, MIN_BUDGET_US = 2 x the
+# platform's KERNEL_WCET (10 us on qemu-arm-virt) x KERNEL_WCET_SCALE (1).
+MIN_BUDGET_US = {"qemu_virt_aarch64": 20}
+# Microkit 2.0.1's defaults (manual, "protection_domain"): budget 1000 us,
+# period = budget; priorities 0..254.
+MICROKIT_BUDGET_US = 1000
+MICROKIT_MAX_PRIORITY = 254
+# sDDF 5febd61c's ARM timer driver keeps one timeout per channel 0..5.
+SDDF_TIMER_MAX_CLIENTS = 6
 
 
 def _pow2(n):
@@ -61,6 +75,28 @@ def _c_string(s):
     return '"' + "".join(out) + '"'
 
 
+def check_sched(what, board, priority, budget, period):
+    """Refuse scheduling parameters Microkit 2.0.1 or seL4 would reject at
+    build or boot time, with what and where; returns the effective
+    (budget, period) in microseconds."""
+    if not isinstance(priority, int) or not 0 <= priority <= MICROKIT_MAX_PRIORITY:
+        raise ValueError("%s: priority %r outside 0..%d" % (what, priority, MICROKIT_MAX_PRIORITY))
+    for name, v in (("budget", budget), ("period", period)):
+        if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v <= 0):
+            raise ValueError("%s: %s %r must be a positive whole number of microseconds"
+                             % (what, name, v))
+    eff_budget = budget if budget is not None else MICROKIT_BUDGET_US
+    eff_period = period if period is not None else eff_budget
+    if eff_budget > eff_period:
+        raise ValueError("%s: budget %d us exceeds its period %d us%s"
+                         % (what, eff_budget, eff_period,
+                            "" if budget is not None else " (Microkit's default budget)"))
+    if eff_budget < MIN_BUDGET_US[board]:
+        raise ValueError("%s: budget %d us is below seL4's minimum of %d us on %s"
+                         % (what, eff_budget, MIN_BUDGET_US[board], board))
+    return eff_budget, eff_period
+
+
 class Region:
     """A Microkit memory region shared between PDs (an sDDF queue or data area)."""
 
@@ -74,9 +110,8 @@ class Pd:
     """A protection domain: its maps, irqs and a bump allocator for vaddrs."""
 
     def __init__(self, name, program, priority, stack_size=None, budget=None, period=None,
-                 region_base=PD_REGION_BASE):
-        if not 0 <= priority <= 254:
-            raise ValueError("PD %s: priority %d outside 0..254" % (name, priority))
+                 region_base=PD_REGION_BASE, board="qemu_virt_aarch64"):
+        check_sched("PD %s" % name, board, priority, budget, period)
         self.name, self.program, self.priority = name, program, priority
         self.stack_size, self.budget, self.period = stack_size, budget, period
         self.maps = []  # (region, vaddr, perms, cached, setvar)
@@ -213,32 +248,81 @@ class Serial:
                 "sddf_serial_virt_tx.c": tx}
 
 
+class Timer:
+    """sDDF's ARM generic-timer driver PD (drivers/timer/arm): one timeout per
+    client, set with a protected call; the VMMs use it to wake vCPUs that
+    sleep in WFI (ports/sel4/sel4_idle.c)."""
+
+    def __init__(self, system, priority):
+        self.system, self.priority = system, priority
+        self.driver = system.pd("timer_driver", "timer_driver.elf", priority)
+        self.clients = []
+        self.client_ch = {}
+
+    def add_client(self, pd):
+        if len(self.clients) >= SDDF_TIMER_MAX_CLIENTS:
+            raise ValueError("timer: more than %d clients (sDDF's ARM timer driver keeps one "
+                             "timeout per channel 0..%d)"
+                             % (SDDF_TIMER_MAX_CLIENTS, SDDF_TIMER_MAX_CLIENTS - 1))
+        self.clients.append(pd)
+
+    def _wire(self):
+        """Client channels first (driver ids 0..n-1), then the IRQ."""
+        for pd in self.clients:
+            ch_drv, ch_cli = self.system.channel(self.driver, pd, pp_b=True)
+            assert ch_drv < SDDF_TIMER_MAX_CLIENTS
+            self.client_ch[pd.name] = ch_cli
+        self.irq_ch = self.driver.channel_id()
+        self.driver.irqs.append((TIMER_IRQ[self.system.board], self.irq_ch, "level"))
+
+    def c_sources(self):
+        head = ("/* SPDX-License-Identifier: BSD-2-Clause */\n"
+                "/* Generated by tools/sel4gen for system %s: do not edit. */\n"
+                % self.system.name)
+        drv = head + (
+            "#include <sddf/resources/device.h>\n\n"
+            "__attribute__((section(\".device_resources\"))) device_resources_t device_resources = {\n"
+            "    .magic = { 's', 'D', 'D', 'F', 0x1 },\n"
+            "    .num_regions = 0,\n    .num_irqs = 1,\n"
+            "    .irqs = { { .id = %d } },\n};\n" % self.irq_ch)
+        return {"sddf_timer_driver.c": drv}
+
+
 class Vm:
     """One VM and the stdvmm VMM PD that runs it."""
 
     def __init__(self, system, name, vcpus, ram, ram_gpa, priority, budget, period,
-                 vmm_priority, vmm_budget, vmm_period, cmdline, virtio_console, console):
+                 vmm_priority, vmm_budget, vmm_period, cmdline, virtio_console, console,
+                 timer=None):
         if not 1 <= vcpus <= 8:
             raise ValueError("VM %s: %d vCPUs outside 1..8" % (name, vcpus))
         if ram % 0x200000 or ram_gpa % 0x200000:
             raise ValueError("VM %s: RAM size and address must be 2 MiB aligned" % name)
         if ram_gpa + ram > VMM_REGION_BASE:
             raise ValueError("VM %s: guest RAM ends above 0x%x" % (name, VMM_REGION_BASE))
-        for what, b, p in (("VM", budget, period), ("VMM", vmm_budget, vmm_period)):
-            if b is not None and p is not None and b > p:
-                raise ValueError("VM %s: %s budget %d exceeds its period %d" % (name, what, b, p))
+        if vmm_priority is None:
+            vmm_priority = MICROKIT_MAX_PRIORITY if timer is None else timer.priority - 1
+        check_sched("VM %s" % name, system.board, priority, budget, period)
+        check_sched("VM %s: its VMM" % name, system.board, vmm_priority, vmm_budget, vmm_period)
         if priority >= vmm_priority:
-            raise ValueError("VM %s: priority %d must be below its VMM's %d"
-                             % (name, priority, vmm_priority))
+            raise ValueError("VM %s: priority %d must be below its VMM's %d (the VMM handles "
+                             "the VM's faults)" % (name, priority, vmm_priority))
+        if timer is not None and vmm_priority >= timer.priority:
+            raise ValueError("VM %s: the VMM's priority %d must be below the timer driver's %d "
+                             "(Microkit allows protected calls only to higher priorities)"
+                             % (name, vmm_priority, timer.priority))
         self.name, self.vcpus, self.ram, self.ram_gpa = name, vcpus, ram, ram_gpa
         self.priority, self.budget, self.period = priority, budget, period
         self.cmdline, self.virtio_console, self.console = cmdline, virtio_console, console
+        self.timer = timer
         prog = "vmm_%s" % name.replace("-", "_")
         self.program = prog
         self.pd = system.pd(prog, prog + ".elf", vmm_priority, stack_size=0x10000,
                             budget=vmm_budget, period=vmm_period, region_base=VMM_REGION_BASE)
         self.pd.vm = self
         self.client = console.add_client(name, self.pd) if console is not None else None
+        if timer is not None:
+            timer.add_client(self.pd)
 
     def c_source(self, system):
         head = ("/* SPDX-License-Identifier: BSD-2-Clause */\n"
@@ -256,6 +340,10 @@ class Vm:
                               c["tx"].queue_vaddr, c["tx"].data_vaddr, c["tx"].size, c["tx"].ch))
             serial = "&serial"
             attach = "sel4_sddf_console_attach"
+        timer = ""
+        if self.timer is not None:
+            timer = ("    .timer_ch = %d,\n    .timer_set = sel4_sddf_timer_set,\n"
+                     % self.timer.client_ch[self.pd.name])
         return head + body + (
             "\nconst struct sel4_vmm_config sel4_vmm_config = {\n"
             "    .machine =\n        {\n"
@@ -263,10 +351,10 @@ class Vm:
             "            .ram_base = 0x%x,\n            .ram_size = 0x%x,\n"
             "            .nr_vcpus = %d,\n            .console = %s,\n"
             "            .cmdline = %s,\n        },\n"
-            "    .serial = %s,\n    .console_attach = %s,\n};\n"
+            "    .serial = %s,\n    .console_attach = %s,\n%s};\n"
             % (_c_string(self.name), self.ram_gpa, self.ram, self.vcpus,
                "VMM_CONSOLE_VIRTIO" if self.virtio_console else "VMM_CONSOLE_SERIAL",
-               _c_string(self.cmdline), serial, attach))
+               _c_string(self.cmdline), serial, attach, timer))
 
 
 class System:
@@ -278,12 +366,13 @@ class System:
         self.name, self.board = name, board
         self.pds, self.regions, self.channels, self.vms = [], [], [], []
         self.serial_sys = None
+        self.timer_sys = None
         self.finished = False
 
     def pd(self, name, program, priority, **kw):
         if any(p.name == name for p in self.pds):
             raise ValueError("two protection domains named %s" % name)
-        p = Pd(name, program, priority, **kw)
+        p = Pd(name, program, priority, board=self.board, **kw)
         self.pds.append(p)
         return p
 
@@ -292,9 +381,10 @@ class System:
         self.regions.append(r)
         return r
 
-    def channel(self, a, b):
+    def channel(self, a, b, pp_b=False):
+        """A channel between PDs a and b; pp_b: b may make protected calls to a."""
         ids = (a.channel_id(), b.channel_id())
-        self.channels.append((a, ids[0], b, ids[1]))
+        self.channels.append((a, ids[0], b, ids[1], pp_b))
         return ids
 
     def serial(self, switch_char="\x1c", terminate_char="\r", colour=False, begin_str="",
@@ -308,16 +398,33 @@ class System:
                                  driver_tx_size, driver_rx_size, priority)
         return self.serial_sys
 
+    def timer(self, priority=MICROKIT_MAX_PRIORITY):
+        """sDDF's timer driver (one per system): VMMs given timer= block vCPUs in WFI."""
+        if self.timer_sys is not None:
+            raise ValueError("one timer driver per system")
+        check_sched("timer driver", self.board, priority, None, None)
+        self.timer_sys = Timer(self, priority)
+        return self.timer_sys
+
     def vm(self, name, vcpus=1, ram=0x10000000, ram_gpa=0x40000000, priority=100, budget=None,
-           period=None, vmm_priority=254, vmm_budget=None, vmm_period=None, cmdline="",
-           virtio_console=True, console=None):
-        """A VM with its own VMM PD; console=the serial subsystem gives it a client queue.
-        budget/period (microseconds, MCS) go on the virtual_machine, vmm_budget/vmm_period
-        on the VMM's protection domain; None leaves Microkit's default."""
+           period=None, vmm_priority=None, vmm_budget=None, vmm_period=None, cmdline="",
+           virtio_console=True, console=None, timer=None):
+        """A VM with its own VMM PD; console=the serial subsystem gives it a client queue,
+        timer=the timer driver lets its vCPUs sleep in WFI. budget/period (microseconds,
+        MCS: each vCPU may run budget us per period us) go on the virtual_machine,
+        vmm_budget/vmm_period on the VMM's protection domain; None leaves Microkit's
+        default (1000 us, period = budget). vmm_priority defaults to 254, or one below
+        the timer driver's."""
         if any(v.name == name for v in self.vms):
             raise ValueError("two VMs named %s" % name)
+        if timer is not None and timer is not self.timer_sys:
+            raise ValueError("VM %s: timer= must be this system's timer()" % name)
+        if self.vms and self.vms[-1].vcpus > 1:
+            raise ValueError("VM %s: Microkit 2.0.1 numbers vCPU threads by VM index + vCPU "
+                             "index, so only the last VM of a system may have more than one "
+                             "vCPU (VM %s has %d)" % (name, self.vms[-1].name, self.vms[-1].vcpus))
         v = Vm(self, name, vcpus, ram, ram_gpa, priority, budget, period, vmm_priority,
-               vmm_budget, vmm_period, cmdline, virtio_console, console)
+               vmm_budget, vmm_period, cmdline, virtio_console, console, timer)
         self.vms.append(v)
         return v
 
@@ -332,6 +439,8 @@ class System:
             v.pd.map(v.ram_region, vaddr=v.ram_gpa, setvar="guest_ram_vaddr")
         if self.serial_sys is not None:
             self.serial_sys._wire()
+        if self.timer_sys is not None:
+            self.timer_sys._wire()
 
     def render_sdf(self):
         """The Microkit .system XML."""
@@ -383,10 +492,11 @@ class System:
                            'cached="false" />')
                 out.append("        </virtual_machine>")
             out.append("    </protection_domain>")
-        for a, ida, b, idb in self.channels:
+        for a, ida, b, idb, pp_b in self.channels:
             out.append("    <channel>")
             out.append('        <end pd=%s id="%d" />' % (q(a.name), ida))
-            out.append('        <end pd=%s id="%d" />' % (q(b.name), idb))
+            out.append('        <end pd=%s id="%d"%s />'
+                       % (q(b.name), idb, ' pp="true"' if pp_b else ""))
             out.append("    </channel>")
         out.append("</system>")
         return "\n".join(out) + "\n"
@@ -397,6 +507,8 @@ class System:
         files = {self.name + ".system": self.render_sdf()}
         if self.serial_sys is not None:
             files.update(self.serial_sys.c_sources())
+        if self.timer_sys is not None:
+            files.update(self.timer_sys.c_sources())
         for v in self.vms:
             files["%s_config.c" % v.program] = v.c_source(self)
         return files

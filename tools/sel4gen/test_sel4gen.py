@@ -23,9 +23,9 @@ import sel4gen  # noqa: E402
 def two_vm_system():
     s = sel4gen.System("t")
     serial = s.serial()
-    s.vm("vm-a", vcpus=2, ram=128 << 20, console=serial, budget=1000, period=4000,
+    s.vm("vm-a", vcpus=1, ram=128 << 20, console=serial, budget=1000, period=4000,
          vmm_budget=500, vmm_period=4000)
-    s.vm("vm-b", vcpus=1, ram=64 << 20, console=serial, priority=90)
+    s.vm("vm-b", vcpus=2, ram=64 << 20, console=serial, priority=90)
     return s
 
 
@@ -91,7 +91,7 @@ class XmlTest(unittest.TestCase):
         vms = {vm.get("name"): vm for vm in self.root.iter("virtual_machine")}
         a = vms["linux_vm-a"]
         self.assertEqual((a.get("budget"), a.get("period")), ("1000", "4000"))
-        self.assertEqual(len(a.findall("vcpu")), 2)
+        self.assertEqual(len(vms["linux_vm-b"].findall("vcpu")), 2)
         self.assertEqual(vms["linux_vm-b"].get("priority"), "90")
         pds = {pd.get("name"): pd for pd in self.root.iter("protection_domain")}
         self.assertEqual((pds["vmm_vm_a"].get("budget"), pds["vmm_vm_a"].get("period")),

@@ -298,3 +298,17 @@ bool vmm_vgic_is_pending(const struct vmm_vgic *gic, unsigned vcpu, unsigned int
         irq = &gic->spi[intid - VMM_VGIC_NR_PRIVATE];
     return irq != NULL && vmm_vgic_irq_pending(irq);
 }
+
+bool vmm_vgic_vcpu_has_irq(struct vmm_vgic *gic, unsigned vcpu)
+{
+    unsigned intid;
+
+    if (vcpu >= gic->nr_vcpus)
+        return false;
+    for (unsigned lr = 0; lr < gic->nr_lrs; lr++)
+        if (vmm_vgic_lr_intid(gic, vcpu, lr) >= 0)
+            return true;
+    if (gic->version == VMM_VGIC_V3 && gic->cpu[vcpu].sleep)
+        return false; /* redistributor asleep: nothing reaches the CPU interface */
+    return pick(gic, vcpu, &intid) != NULL;
+}
