@@ -3,7 +3,7 @@
  * What seL4 leaves to the VMM, as faults of a vCPU thread:
  *   VMFault            stage-2 data abort: MMIO, decoded from the ESR (FSR)
  *   UnknownSyscall     HVC: SMCCC / PSCI
- *   VCPUFault          ESR of a trap: SMC (SMCCC / PSCI), WFI/WFE, sysregs
+ *   VCPUFault          ESR of a trap: SMC (SMCCC / PSCI), WFI/WFE (sel4_idle.c), sysregs
  *   VGICMaintenance    the guest EOIed a list register
  *   VPPIEvent          the virtual timer fired
  * The fault's PC is the trapping instruction in every case (seL4 reports the
@@ -145,8 +145,9 @@ static bool fault_psci_action(struct sel4_vmm *s, unsigned vcpu, const struct vm
 {
     switch (res->action) {
     case VMM_PSCI_ACT_NONE:
-    case VMM_PSCI_ACT_SUSPEND: /* a WFI: resume at once */
         return true;
+    case VMM_PSCI_ACT_SUSPEND: /* a WFI (the PC is past the call already) */
+        return !sel4_idle_wfi(s, vcpu, VMM_WFI, 0);
     case VMM_PSCI_ACT_CPU_ON:
         if (sel4_vcpu_boot(s, res->target, res->entry, res->context_id) == 0)
             vmm_psci_cpu_started(&s->psci, res->target);
@@ -211,21 +212,32 @@ static bool fault_sysreg(struct sel4_vmm *s, unsigned vcpu, uint64_t esr)
     return fault_advance(vcpu, &regs, t.insn_len);
 }
 
+/* WFI/WFE: past the instruction, then either resume or, when sel4_idle.c
+ * lets the vCPU sleep, no reply (it resumes the vCPU later). */
+static bool fault_wfx(struct sel4_vmm *s, unsigned vcpu, uint64_t esr)
+{
+    struct vmm_wfx_trap t;
+    seL4_UserContext regs;
+    seL4_Word *rt;
+
+    if (vmm_esr_decode_wfx(esr, &t) < 0 || sel4_regs_read(vcpu, &regs) < 0)
+        return false;
+    rt = t.reg_valid ? sel4_regs_x(&regs, t.rt) : NULL; /* WFIT's deadline */
+    if (!fault_advance(vcpu, &regs, t.insn_len))
+        return false;
+    return !sel4_idle_wfi(s, vcpu, t.kind, rt != NULL ? *rt : 0);
+}
+
 static bool fault_vcpu(struct sel4_vmm *s, unsigned vcpu)
 {
     uint64_t esr = seL4_GetMR(seL4_VCPUFault_HSR);
-    seL4_UserContext regs;
 
     switch (vmm_esr_classify(esr)) {
     case VMM_TRAP_SMC:
     case VMM_TRAP_HVC:
         return fault_smccc(s, vcpu);
     case VMM_TRAP_WFX:
-        /* No idle blocking: seL4 keeps a descheduled vCPU's timer off, so
-         * the vCPU just goes on (it polls, at its priority). */
-        if (sel4_regs_read(vcpu, &regs) < 0)
-            return false;
-        return fault_advance(vcpu, &regs, vmm_esr_insn_len(esr));
+        return fault_wfx(s, vcpu, esr);
     case VMM_TRAP_SYSREG:
         return fault_sysreg(s, vcpu, esr);
     default:

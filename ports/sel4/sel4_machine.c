@@ -201,6 +201,7 @@ void sel4_machine_halt(struct sel4_vmm *s, const char *why)
 {
     sel4_stop_all(s);
     s->halted = true;
+    sel4_idle_report(s);
     vmm_info("VM %s stopped: %s", s->cfg->name, why);
 }
 

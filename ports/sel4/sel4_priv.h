@@ -42,6 +42,18 @@ struct sel4_console {
     void *ext;
 };
 
+/* vCPUs sleeping in WFI (sel4_idle.c): suspended, each until wake_at
+ * (physical count) or an interrupt for it, whichever comes first. */
+struct sel4_idle {
+    bool enabled;  /* a wake-up timer is configured */
+    uint64_t freq; /* CNTFRQ */
+    bool asleep[VMM_MAX_VCPUS];
+    uint64_t wake_at[VMM_MAX_VCPUS];
+    bool armed; /* a timeout is set for armed_at */
+    uint64_t armed_at;
+    uint64_t sleeps, wakes_irq, wakes_timer; /* counters, logged at power-off */
+};
+
 struct sel4_vmm {
     const struct vmm_machine_desc *cfg; /* &desc */
     uint8_t *ram;                       /* guest_ram in this PD (setvar_vaddr) */
@@ -56,6 +68,7 @@ struct sel4_vmm {
     char cmdline[512];
     bool halted; /* stopped for good (SYSTEM_OFF or an error) */
     bool running[VMM_MAX_VCPUS];
+    struct sel4_idle idle;
     struct vmm_ratelimit rl_sysreg, rl_inject;
     struct vmm_ratelimit rl_undef, rl_abort; /* exceptions injected instead of emulating */
 };
@@ -78,6 +91,20 @@ struct sel4_regs;
 int sel4_vcpu_boot(struct sel4_vmm *s, unsigned vcpu, uint64_t pc, uint64_t x0);
 void sel4_vcpu_stop(struct sel4_vmm *s, unsigned vcpu);
 void sel4_vcpu_init_ids(struct sel4_vmm *s);
+
+/* sel4_idle.c: WFI blocking. init once; wfi() for a vCPU stopped in a WFx
+ * (or PSCI CPU_SUSPEND) trap whose PC already points past it: true when
+ * it now sleeps (do not reply); poll() after every handled fault or
+ * notification wakes the sleepers with an interrupt or a passed deadline;
+ * notified() takes the timer's channel (true if it was). */
+void sel4_idle_init(struct sel4_vmm *s);
+bool sel4_idle_wfi(struct sel4_vmm *s, unsigned vcpu, unsigned kind, uint64_t wfit_deadline);
+void sel4_idle_poll(struct sel4_vmm *s);
+bool sel4_idle_notified(struct sel4_vmm *s, unsigned ch);
+/* The vCPU no longer sleeps (stopped or reset): forget it. */
+void sel4_idle_forget(struct sel4_vmm *s, unsigned vcpu);
+/* Log how often vCPUs slept and what woke them (when the VM stops). */
+void sel4_idle_report(const struct sel4_vmm *s);
 
 /* sel4_fault.c: one fault message from vCPU @vcpu; true to resume it. */
 bool sel4_fault_handle(struct sel4_vmm *s, unsigned vcpu, unsigned label);

@@ -91,6 +91,7 @@ void sel4_vcpu_stop(struct sel4_vmm *s, unsigned vcpu)
     if (err != seL4_NoError)
         vmm_err("vCPU %u: seL4_TCB_Suspend failed (%d)", vcpu, (int)err);
     s->running[vcpu] = false;
+    sel4_idle_forget(s, vcpu);
 }
 
 /* ------------------------------------------------- registers for emulation */

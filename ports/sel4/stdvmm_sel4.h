@@ -48,10 +48,20 @@ struct sel4_vmm_config {
      * console (debug kernels only), and there is no input. */
     const struct sel4_serial_config *serial;
     int (*console_attach)(struct sel4_console *con, const struct sel4_serial_config *serial);
+    /* Optional wake-up timer (sDDF's timer driver, tools/sel4gen's
+     * System.timer()): sel4_sddf_timer_set and the channel to the driver.
+     * With it a vCPU that executes WFI sleeps until it has something to
+     * take (ports/sel4/sel4_idle.c); NULL: WFI resumes at once (spins). */
+    void (*timer_set)(unsigned ch, uint64_t ns);
+    unsigned timer_ch;
 };
 
 /* ports/sel4/sddf: switch @con to the sDDF serial client queues in @serial. */
 int sel4_sddf_console_attach(struct sel4_console *con, const struct sel4_serial_config *serial);
+
+/* ports/sel4/sddf: ask sDDF's timer driver on channel @ch for a
+ * notification in @ns nanoseconds (replaces this client's previous one). */
+void sel4_sddf_timer_set(unsigned ch, uint64_t ns);
 
 /* The example's configuration (one per VMM program). */
 extern const struct sel4_vmm_config sel4_vmm_config;

@@ -55,6 +55,7 @@ void sel4_vmm_init(uintptr_t guest_ram)
         return;
     }
     sel4_vcpu_init_ids(s);
+    sel4_idle_init(s);
     sel4_machine_start(s);
     sel4_console_flush(s);
 }
@@ -63,23 +64,25 @@ void sel4_vmm_notified(unsigned ch)
 {
     struct sel4_vmm *s = &sel4_vmm;
 
-    if (s->console.notified == NULL || !s->console.notified(&s->console, ch))
-        vmm_warn("notification on channel %u ignored", (unsigned)ch);
+    /* The wake-up timer's channel first: it resumes the sleepers due. */
+    if (!sel4_idle_notified(s, ch) &&
+        (s->console.notified == NULL || !s->console.notified(&s->console, ch)))
+        vmm_warn("notification on channel %u ignored", ch);
+    sel4_idle_poll(s); /* input may have raised an interrupt for a sleeper */
     sel4_console_flush(s);
 }
 
 bool sel4_vmm_fault(unsigned vcpu, unsigned label)
 {
     struct sel4_vmm *s = &sel4_vmm;
+    bool resume;
 
     if (vcpu >= s->cfg->nr_vcpus || s->halted) {
         vmm_err("fault (label %u) from unknown or halted vCPU %u", label, vcpu);
         return false;
     }
-    if (!sel4_fault_handle(s, vcpu, label)) {
-        sel4_console_flush(s);
-        return false;
-    }
+    resume = sel4_fault_handle(s, vcpu, label); /* false: also a vCPU now asleep */
+    sel4_idle_poll(s); /* the exit may have raised an interrupt for a sleeper */
     sel4_console_flush(s);
-    return true;
+    return resume;
 }

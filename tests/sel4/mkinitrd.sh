@@ -3,7 +3,9 @@
 #
 # Build the guest initramfs of the seL4 examples: busybox, tests/sel4/guest/init
 # and the virtio-console modules of the Debian kernel, with the e2e tests'
-# builder (tests/e2e/lib.sh, used as is). Usage: mkinitrd.sh OUT
+# builder (tests/e2e/lib.sh, used as is), and /bin/spin (guest/spin.c, the
+# time tests' CPU load, static, built with aarch64-linux-gnu-gcc).
+# Usage: mkinitrd.sh OUT
 set -euo pipefail
 out=${1:?usage: mkinitrd.sh OUT}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,4 +16,7 @@ if [ ! -x "$E2E_BUSYBOX" ] || [ ! -d "$E2E_MODDIR" ]; then
     exit 1
 fi
 out=$(realpath -m "$out")
-e2e_guest_initramfs "$out" "$here/guest/init" "virtio_mmio virtio_console"
+mkdir -p "$(dirname "$out")"
+${CROSS:-aarch64-linux-gnu-}gcc -static -s -O2 -Wall -Wextra -Werror -o "$out.spin" \
+    "$here/guest/spin.c"
+e2e_guest_initramfs "$out" "$here/guest/init" "virtio_mmio virtio_console" "$out.spin:/bin/spin"
