@@ -20,6 +20,7 @@
 #   io_two_vms  (needs SDDF) two VMs sharing the serial port through the
 #            virtualisers: input goes to vm-a, then, after sDDF's switch
 #            sequence (Ctrl-\\ 1 Enter), to vm-b; output is per-VM lines
+#   time     (needs SDDF) tests/sel4/time.sh: WFI blocking and MCS budgets
 #
 # Needs MICROKIT_SDK (a Microkit 2.0.1 SDK with qemu_virt_aarch64); without
 # it prints one SKIPPED line and exits 0. The io system also needs SDDF (an
@@ -222,6 +223,9 @@ else
         failed=$((failed + 1))
     fi
 fi
+
+# WFI blocking and MCS budgets (needs SDDF too; prints its own SKIPPED line).
+tests/sel4/time.sh || failed=$((failed + 1))
 
 echo "sel4: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

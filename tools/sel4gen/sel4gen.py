@@ -302,7 +302,14 @@ class Vm:
             raise ValueError("VM %s: guest RAM ends above 0x%x" % (name, VMM_REGION_BASE))
         if vmm_priority is None:
             vmm_priority = MICROKIT_MAX_PRIORITY if timer is None else timer.priority - 1
-        check_sched("VM %s" % name, system.board, priority, budget, period)
+        vb, vp = check_sched("VM %s" % name, system.board, priority, budget, period)
+        if vb < vp and not system.vm_budget_below_period:
+            raise ValueError(
+                "VM %s: budget %d us below its period %d us: the seL4 kernel of the Microkit "
+                "2.0.1 SDK crashes when a VPPI or VGIC maintenance interrupt arrives as such a "
+                "vCPU's budget runs out (seL4 issue #1104, fixed by seL4 PR #1486 after that "
+                "kernel); use budget = period (round-robin time slices) or, with a fixed "
+                "kernel, System(..., vm_budget_below_period=True)" % (name, vb, vp))
         check_sched("VM %s: its VMM" % name, system.board, vmm_priority, vmm_budget, vmm_period)
         if priority >= vmm_priority:
             raise ValueError("VM %s: priority %d must be below its VMM's %d (the VMM handles "
@@ -360,10 +367,13 @@ class Vm:
 class System:
     """A whole Microkit system: VMs, their VMMs and the sDDF components."""
 
-    def __init__(self, name, board="qemu_virt_aarch64"):
+    def __init__(self, name, board="qemu_virt_aarch64", vm_budget_below_period=False):
+        """vm_budget_below_period: allow VM budgets below their period (only with a
+        kernel that has seL4 PR #1486; see Vm)."""
         if board not in BOARDS:
             raise ValueError("board %s not supported (have: %s)" % (board, ", ".join(BOARDS)))
         self.name, self.board = name, board
+        self.vm_budget_below_period = vm_budget_below_period
         self.pds, self.regions, self.channels, self.vms = [], [], [], []
         self.serial_sys = None
         self.timer_sys = None

@@ -21,7 +21,7 @@ import sel4gen  # noqa: E402
 
 
 def two_vm_system():
-    s = sel4gen.System("t")
+    s = sel4gen.System("t", vm_budget_below_period=True)
     serial = s.serial()
     s.vm("vm-a", vcpus=1, ram=128 << 20, console=serial, budget=1000, period=4000,
          vmm_budget=500, vmm_period=4000)

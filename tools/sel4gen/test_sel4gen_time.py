@@ -23,7 +23,7 @@ def pds_of(root):
 
 class BudgetTest(unittest.TestCase):
     def test_budget_and_period_reach_vm_and_vmm(self):
-        s = sel4gen.System("t")
+        s = sel4gen.System("t", vm_budget_below_period=True)
         s.vm("a", budget=2500, period=10000, vmm_budget=1000, vmm_period=10000)
         s.vm("b", budget=7500, period=10000, priority=100)
         root = ET.fromstring(s.render_sdf())
@@ -38,7 +38,7 @@ class BudgetTest(unittest.TestCase):
         self.assertIsNone(pds["vmm_b"].get("budget"))
 
     def check_refused(self, pattern, **kw):
-        s = sel4gen.System("bad")
+        s = sel4gen.System("bad", vm_budget_below_period=True)
         with self.assertRaisesRegex(ValueError, pattern):
             s.vm("v", **kw)
 
@@ -65,6 +65,14 @@ class BudgetTest(unittest.TestCase):
         self.check_refused(r"priority 300 outside 0..254", priority=300)
         self.check_refused(r"priority 200 must be below its VMM's 150",
                            priority=200, vmm_priority=150)
+
+    def test_refuses_vm_budget_below_period_on_this_kernel(self):
+        s = sel4gen.System("k")
+        with self.assertRaisesRegex(ValueError, r"VM v: budget 2500 us below its period "
+                                                r"10000 us: .*seL4 issue #1104"):
+            s.vm("v", budget=2500, period=10000)
+        # The VMM PD is no vCPU: a budget below its period is fine there.
+        s.vm("w", budget=2500, period=2500, vmm_budget=500, vmm_period=10000)
 
     def test_budget_equal_to_period_is_accepted(self):
         s = sel4gen.System("ok")
