@@ -3,8 +3,10 @@
  * What a stdvmm protection domain does on its runtime's events (sel4_rt.h,
  * Microkit or stdvmm-init): sel4_vmm_init() builds the VM and starts vCPU
  * 0, sel4_vmm_fault() handles every vCPU exit (the runtime replies to
- * resume the vCPU), sel4_vmm_notified() serves the console's sDDF serial
- * channels (when it has them).
+ * resume the vCPU, unless it went to sleep in WFI: sel4_idle.c),
+ * sel4_vmm_notified() serves the wake-up timer's and the console's sDDF
+ * channels (when it has them). After each, sleeping vCPUs with an interrupt
+ * to take are resumed.
  */
 #include <stdbool.h>
 #include <stdint.h>
