@@ -23,7 +23,14 @@
 #include "stdvmm/posix/vhost_user.h"
 #include "stdvmm/virtio.h"
 
-enum mode { GOOD, BAD_FEATURES_REPLY, SILENT_AT_SET_FEATURES, HANG_UP_AFTER_CONFIG, UNASKED };
+enum mode {
+    GOOD,
+    FD_IN_REPLY,
+    BAD_FEATURES_REPLY,
+    SILENT_AT_SET_FEATURES,
+    HANG_UP_AFTER_CONFIG,
+    UNASKED
+};
 
 struct backend {
     char dir[64], path[108];
@@ -80,6 +87,32 @@ static void send_reply(int s, uint32_t req, const void *pl, uint32_t size)
     assert_int_equal(send(s, b, 12 + size, MSG_NOSIGNAL), 12 + size);
 }
 
+/* A well-formed reply that smuggles a file descriptor along. */
+static void send_reply_with_fd(int s, uint32_t req, const void *pl, uint32_t size)
+{
+    union {
+        char b[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr a;
+    } ctl;
+    uint8_t b[64];
+    struct iovec iov = {.iov_base = b, .iov_len = 12 + size};
+    struct msghdr mh = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof(ctl.b)};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    int fd = open("/dev/null", O_RDONLY);
+
+    vmm_put_le32(b, req);
+    vmm_put_le32(b + 4, VHOST_USER_VERSION | VHOST_USER_FLAG_REPLY);
+    vmm_put_le32(b + 8, size);
+    memcpy(b + 12, pl, size);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    assert_int_equal(sendmsg(s, &mh, MSG_NOSIGNAL), 12 + size);
+    close(fd);
+}
+
 static void *backend_main(void *arg)
 {
     struct backend *b = arg;
@@ -101,7 +134,10 @@ static void *backend_main(void *arg)
         case VHOST_USER_GET_FEATURES:
             vmm_put_le64(pl, VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |
                                  VIRTIO_BIT(VIRTIO_RING_F_INDIRECT_DESC) | (1ull << 30) | 0x246);
-            send_reply(s, req, pl, b->mode == BAD_FEATURES_REPLY ? 4 : 8);
+            if (b->mode == FD_IN_REPLY)
+                send_reply_with_fd(s, req, pl, 8);
+            else
+                send_reply(s, req, pl, b->mode == BAD_FEATURES_REPLY ? 4 : 8);
             continue;
         case VHOST_USER_GET_PROTOCOL_FEATURES:
             vmm_put_le64(pl, (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) |
@@ -282,6 +318,19 @@ static void malformed_reply_fails_the_open(void **state)
     backend_free(b);
 }
 
+static void reply_with_fd_is_refused(void **state)
+{
+    struct backend *b = backend_new(FD_IN_REPLY);
+    struct vmm_vhost_user u;
+    char err[200];
+
+    (void)state;
+    assert_int_equal(open_to(&u, b->path, err, sizeof(err)), -VMM_EPROTO);
+    assert_true(u.dead);
+    vmm_vhost_user_close(&u);
+    backend_free(b);
+}
+
 static void silent_backend_times_out_once(void **state)
 {
     struct backend *b = backend_new(SILENT_AT_SET_FEATURES);
@@ -386,6 +435,7 @@ int main(void)
         cmocka_unit_test(handshake_start_and_stop_follow_the_spec),
         cmocka_unit_test(ring_outside_guest_ram_is_not_sent),
         cmocka_unit_test(malformed_reply_fails_the_open),
+        cmocka_unit_test(reply_with_fd_is_refused),
         cmocka_unit_test(silent_backend_times_out_once),
         cmocka_unit_test(backend_hang_up_reaches_the_device),
         cmocka_unit_test(unasked_message_reaches_the_device),
