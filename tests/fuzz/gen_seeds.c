@@ -945,6 +945,27 @@ static void seeds_vhost_user(void)
     vhost_reply(&s, 0, 0, 1, 5, 0xffffffu); /* a size far past the payload */
     u64(&s, 0);
     save("fuzz_vhost_user", "huge-size", &s);
+
+    /* fuzz_vhost_dev: mood, bring-up of both queues, a chain (kicks),
+     * the backend dies (device op 0x0a), the driver resets. */
+    s.n = 0;
+    u8(&s, 0);
+    bringup(&s, true, true, 0, 4);
+    {
+        const uint16_t lens[2] = {64, 4096};
+
+        chain(&s, 1, 2, 2, lens, false, "fuse");
+    }
+    u8(&s, 0x0a);
+    reg_write(&s, 0x70, 0);
+    save("fuzz_vhost_dev", "bringup-fail-reset", &s);
+    s.n = 0;
+    u8(&s, 1); /* the first start fails */
+    bringup(&s, true, false, 0, 3);
+    u8(&s, 0x1a); /* the next succeeds */
+    reg_write(&s, 0x70, 0);
+    bringup(&s, false, false, 0, 3);
+    save("fuzz_vhost_dev", "start-fails-then-works", &s);
 }
 
 int main(int argc, char **argv)
