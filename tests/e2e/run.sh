@@ -158,6 +158,27 @@ ${irqs:-0} SPIs (want 5 each), or a tap/socket was created: $(head -c 200 <<<"$o
     fi
 }
 
+# vhost-user devices in the device tree: a window and an edge-triggered SPI
+# each (their backends interrupt through irqfd); --dump-dtb connects to no
+# socket.
+user_mode_vhost_dtb() {
+    local q dtb=$E2E_OUT/vhost.dtb out rc edges
+    q=$(command -v qemu-aarch64-static || command -v qemu-aarch64) || return
+    rm -f "$dtb"
+    out=$(timeout 30 "$q" "$E2E_STDVMM" run --kernel "$E2E_KERNEL" --disk "$E2E_OUT/dtb-disk.img" \
+        --vhost-user-blk socket=/nonexistent/vblk.sock --fs tag=share,socket=/nonexistent/fs.sock \
+        --dump-dtb "$dtb" 2>&1)
+    rc=$?
+    edges=$(dtc -q -I dtb -O dts "$dtb" 2>/dev/null | grep -o 'interrupts = <0x00 0x1[0-9a-f] 0x01>' |
+        wc -l)
+    if [ $rc -eq 0 ] && [ "$edges" -eq 2 ] &&
+        dtc -q -I dtb -O dts "$dtb" 2>/dev/null | grep -q 'interrupts = <0x00 0x10 0x04>'; then
+        e2e_result cli-dump-dtb-vhost 0
+    else
+        e2e_result cli-dump-dtb-vhost 1 "status $rc, $edges edge-triggered SPIs (want 2, the disk's level): $(head -c 200 <<<"$out")"
+    fi
+}
+
 # ------------------------------------------------------------ 2. under KVM
 guest_mods="virtio_mmio virtio_console virtio_blk virtio_net virtio_rng vsock
     vmw_vsock_virtio_transport"
@@ -353,6 +374,7 @@ harness_check() {
 }
 
 user_mode_checks
+user_mode_vhost_dtb
 if ! vsock_tools; then
     e2e_result vsock-tools 1 "could not build tests/e2e/vsock with aarch64-linux-gnu-gcc"
 elif e2e_guest_initramfs "$guest_initrd" "$E2E_DIR/guest/init" "$guest_mods" \
