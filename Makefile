@@ -178,6 +178,27 @@ attack-guest: $(ATTACK_DIR)/Image
 attack: stdvmm attack-guest
 	tests/attack/run.sh
 
+# ---------------------------------------------------------------- GDB test guest
+# tests/gdb/: a bare-metal AArch64 program with symbols (gdb.elf) and its
+# arm64 Image (Image) that the e2e GDB checks debug (docs/API.md, "GDB").
+GDBG_DIR := $(BUILD)/gdb-guest
+GDBG_SRCS := $(sort $(wildcard tests/gdb/*.c tests/gdb/*.S))
+GDBG_OBJS := $(patsubst tests/gdb/%,$(GDBG_DIR)/%.o,$(GDBG_SRCS))
+
+$(GDBG_DIR)/%.o: tests/gdb/%
+	@mkdir -p $(dir $@)
+	$(CROSS)gcc $(ATTACK_CFLAGS) -O1 -c $< -o $@
+
+$(GDBG_DIR)/gdb.elf: $(GDBG_OBJS) tests/gdb/gdb.ld
+	$(CROSS)gcc $(ATTACK_CFLAGS) -no-pie -static -Wl,--build-id=none,--no-warn-rwx-segments \
+		-T tests/gdb/gdb.ld $(GDBG_OBJS) -lgcc -o $@
+
+$(GDBG_DIR)/Image: $(GDBG_DIR)/gdb.elf
+	$(CROSS)objcopy -O binary $< $@
+
+.PHONY: gdb-guest
+gdb-guest: $(GDBG_DIR)/Image
+
 # ---------------------------------------------------------------- benchmarks
 # stdvmm against Debian's arm64 QEMU in the emulated AArch64 machine
 # (bench/run.sh; results in build/bench, table in docs/PERFORMANCE.md).

@@ -18,6 +18,14 @@
 #include "kvm_priv.h"
 #include "stdvmm/err.h"
 
+bool kvm_vcpu_must_park(struct vmm_kvm_vcpu *vcpu)
+{
+    struct vmm_kvm *kvm = vcpu->kvm;
+
+    return atomic_load(&kvm->pause_requested) &&
+           !(atomic_load(&kvm->run_mask) & (1u << vcpu->index));
+}
+
 void kvm_vcpu_park(struct vmm_kvm_vcpu *vcpu)
 {
     struct vmm_kvm *kvm = vcpu->kvm;
@@ -25,7 +33,7 @@ void kvm_vcpu_park(struct vmm_kvm_vcpu *vcpu)
     pthread_mutex_lock(&kvm->pause_lock);
     kvm->parked++;
     pthread_cond_broadcast(&kvm->pause_cond);
-    while (atomic_load(&kvm->pause_requested) && !atomic_load(&kvm->stopping))
+    while (kvm_vcpu_must_park(vcpu) && !atomic_load(&kvm->stopping))
         pthread_cond_wait(&kvm->pause_cond, &kvm->pause_lock);
     kvm->parked--;
     /* A stop sets `stopping` before immediate_exit, and the loop checks
@@ -86,6 +94,7 @@ int vmm_kvm_pause(struct vmm_kvm *kvm, unsigned timeout_ms)
 void vmm_kvm_resume(struct vmm_kvm *kvm)
 {
     pthread_mutex_lock(&kvm->pause_lock);
+    atomic_store(&kvm->run_mask, 0);
     atomic_store(&kvm->pause_requested, false);
     pthread_cond_broadcast(&kvm->pause_cond);
     pthread_mutex_unlock(&kvm->pause_lock);
@@ -113,6 +122,7 @@ const char *vmm_kvm_exit_kind_name(enum vmm_kvm_exit_kind kind)
         [VMM_KVM_EXITS_NISV] = "nisv",
         [VMM_KVM_EXITS_SYSTEM_EVENT] = "system_event",
         [VMM_KVM_EXITS_INTR] = "intr",
+        [VMM_KVM_EXITS_DEBUG] = "debug",
         [VMM_KVM_EXITS_OTHER] = "other",
     };
 

@@ -46,6 +46,13 @@ void kvm_vcpu_destroy(struct vmm_kvm_vcpu *vcpu);
  * (returns at once otherwise, or when the VM stops). */
 void kvm_vcpu_park(struct vmm_kvm_vcpu *vcpu);
 
+/* kvm_pause.c: whether @vcpu must park now (paused, not let run by a step). */
+bool kvm_vcpu_must_park(struct vmm_kvm_vcpu *vcpu);
+
+/* kvm_debug.c: a KVM_EXIT_DEBUG on @vcpu (a breakpoint or a step): stop
+ * the VM for the debugger. 0, or -1 when no debugger asked for it. */
+int kvm_vcpu_debug_exit(struct vmm_kvm_vcpu *vcpu);
+
 /* kvm_pause.c: wake every parked vCPU because the VM stops. */
 void kvm_pause_wake_all(struct vmm_kvm *kvm);
 

@@ -234,6 +234,11 @@ static enum vmm_kvm_stop kvm_vcpu_handle_exit(struct vmm_kvm_vcpu *vcpu)
         return kvm_vcpu_system_event(vcpu);
     case KVM_EXIT_ARM_NISV:
         return kvm_vcpu_nisv(vcpu) == 0 ? VMM_KVM_STOP_NONE : VMM_KVM_STOP_ERROR;
+    case KVM_EXIT_DEBUG:
+        if (kvm_vcpu_debug_exit(vcpu) == 0)
+            return VMM_KVM_STOP_NONE;
+        vmm_err("vCPU %u: KVM_EXIT_DEBUG without a debugger", vcpu->index);
+        return VMM_KVM_STOP_ERROR;
     case KVM_EXIT_FAIL_ENTRY:
         vmm_err("vCPU %u: KVM_EXIT_FAIL_ENTRY (hardware reason 0x%llx)", vcpu->index,
                 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
@@ -260,6 +265,8 @@ static enum vmm_kvm_exit_kind kvm_exit_kind(unsigned reason)
         return VMM_KVM_EXITS_SYSTEM_EVENT;
     case KVM_EXIT_INTR:
         return VMM_KVM_EXITS_INTR;
+    case KVM_EXIT_DEBUG:
+        return VMM_KVM_EXITS_DEBUG;
     default:
         return VMM_KVM_EXITS_OTHER;
     }
@@ -314,7 +321,7 @@ void *kvm_vcpu_thread(void *arg)
                  now.tv_nsec / 1000);
     }
     while (why == VMM_KVM_STOP_NONE && !atomic_load(&kvm->stopping)) {
-        if (atomic_load(&kvm->pause_requested)) {
+        if (kvm_vcpu_must_park(vcpu)) {
             kvm_vcpu_park(vcpu);
             continue;
         }

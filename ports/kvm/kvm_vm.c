@@ -225,6 +225,10 @@ int vmm_kvm_open(struct vmm_kvm *kvm, struct vmm_vm *vm)
     if (err != 0)
         return kvm_err(err);
     atomic_init(&kvm->pause_requested, false);
+    atomic_init(&kvm->run_mask, 0);
+    atomic_init(&kvm->debugging, false);
+    atomic_init(&kvm->debug_stop, -1);
+    kvm->debug_fd = -1;
 
     ret = kvm_open_dev(kvm);
     if (ret < 0)
@@ -423,6 +427,9 @@ void vmm_kvm_close(struct vmm_kvm *kvm)
         close(kvm->stop_fd);
     if (kvm->signal_fd >= 0)
         close(kvm->signal_fd);
+    if (kvm->debug_fd >= 0)
+        close(kvm->debug_fd);
+    kvm->debug_fd = -1;
     kvm->vgic_fd = kvm->vm_fd = kvm->kvm_fd = kvm->stop_fd = kvm->signal_fd = -1;
     /* Guest RAM stays mapped: vm->mem still points at it and the caller may
      * inspect it; the process exit releases it. A memfd can go (the

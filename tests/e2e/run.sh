@@ -217,13 +217,37 @@ kvm_checks() {
 # ------------------------------------------------------------ 5. control API
 api_checks_list=(api-socket-0600 api-info api-pause-stops-guest api-resume-restarts-guest
     api-counters-move api-bad-input-vm-runs api-reboot api-shutdown-button api-shutdown-timeout
-    api-stop api-stale-socket api-refuses-existing-file)
+    api-stop api-stale-socket api-refuses-existing-file gdb-attach gdb-breakpoint-hit
+    gdb-read-variable gdb-single-step gdb-continue-hits-again gdb-hw-breakpoint gdb-interrupt
+    gdb-detach-resumes)
+
+# The GDB checks' guest (tests/gdb, `make gdb-guest`), its symbols and the
+# scripted remote-protocol client (tests/e2e/gdb/rsp_client.c).
+gdb_tools() {
+    local elf=$E2E_REPO/build/gdb-guest/gdb.elf
+    nice make -s -C "$E2E_REPO" gdb-guest >"$E2E_OUT/make-gdb.log" 2>&1 || return 1
+    aarch64-linux-gnu-gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+        -Wstrict-prototypes -Wmissing-prototypes -Wvla -O2 -static \
+        -o "$E2E_OUT/rsp-client" "$E2E_DIR/gdb/rsp_client.c" || return 1
+    {
+        echo "GDB_TICK=$(aarch64-linux-gnu-nm "$elf" | sed -n 's/^\([0-9a-f]*\) T gdb_tick$/\1/p')"
+        echo "GDB_COUNTER=$(aarch64-linux-gnu-nm "$elf" | sed -n 's/^\([0-9a-f]*\) B gdb_counter$/\1/p')"
+    } >"$E2E_OUT/gdb-syms"
+}
 
 # A third boot of the emulated machine: tests/e2e/outer/api.sh drives
 # `stdvmm run --api-sock` with `stdvmm ctl` (docs/API.md).
 api_checks() {
     local outer=$E2E_OUT/outer-api.cpio log=$E2E_OUT/api.log secs=${E2E_API_TIMEOUT:-360}
-    if ! e2e_outer_initramfs "$outer" "$E2E_DIR/outer/api.sh" "$guest_initrd:/guest/initrd.gz"; then
+    local gdb_files=()
+    if gdb_tools; then
+        gdb_files=("$E2E_REPO/build/gdb-guest/Image:/guest/gdb-Image" "$E2E_OUT/gdb-syms:/guest/gdb-syms"
+            "$E2E_OUT/rsp-client:/bin/rsp-client")
+    else
+        e2e_log "could not build the GDB test guest or client (see $E2E_OUT/make-gdb.log)"
+    fi
+    if ! e2e_outer_initramfs "$outer" "$E2E_DIR/outer/api.sh" "$guest_initrd:/guest/initrd.gz" \
+        ${gdb_files[@]+"${gdb_files[@]}"}; then
         e2e_result outer-api-initramfs 1 "could not build $outer"
         return
     fi

@@ -216,6 +216,8 @@ static int parse_run_option(struct stdvmm_config *cfg, const char *opt, const ch
         return parse_path(&cfg->dump_dtb, opt, v, err, errlen);
     if (strcmp(opt, "--api-sock") == 0)
         return parse_path(&cfg->api_sock, opt, v, err, errlen);
+    if (strcmp(opt, "--gdb") == 0)
+        return parse_path(&cfg->gdb, opt, v, err, errlen);
     if (strcmp(opt, "--cmdline") == 0) {
         cfg->cmdline = v;
         return 0;
@@ -238,8 +240,8 @@ static int parse_run_option(struct stdvmm_config *cfg, const char *opt, const ch
 static bool run_option_known(const char *opt)
 {
     static const char *const opts[] = {
-        "--kernel",  "--initrd",   "--cmdline",   "--cpus",           "--mem",
-        "--console", "--dump-dtb", "--log-level", "--console-filter", "--api-sock"};
+        "--kernel",   "--initrd",    "--cmdline",        "--cpus",     "--mem", "--console",
+        "--dump-dtb", "--log-level", "--console-filter", "--api-sock", "--gdb"};
 
     for (unsigned i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
         if (strcmp(opt, opts[i]) == 0)

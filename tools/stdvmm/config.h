@@ -61,6 +61,7 @@ struct stdvmm_config {
     enum stdvmm_console_filter console_filter;
     enum vmm_log_level log_level;
     bool no_reboot;       /* --no-reboot: exit when the guest resets */
+    const char *gdb;      /* --gdb PORT|PATH: the GDB stub; NULL: none */
     const char *api_sock; /* --api-sock PATH: the control API (docs/API.md); NULL: none */
     /* Device options (--disk, --net, ... from the device class table), in
      * command-line order: {class, name, backend, options} of the machine

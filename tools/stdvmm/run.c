@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "api.h"
 #include "backends.h"
+#include "gdb.h"
 #include "isolate.h"
 #include "run.h"
 #include "stdvmm/arm64.h"
@@ -45,6 +46,7 @@ struct run_machine {
     struct vmm_kvm kvm;
     bool kvm_open;
     struct stdvmm_api api; /* --api-sock */
+    struct stdvmm_gdb gdb; /* --gdb */
     struct run_file kernel, initrd;
     void *storage;
 };
@@ -350,6 +352,8 @@ static int run_on_kvm(struct run_machine *m, const struct stdvmm_config *cfg)
         vmm_err("--api-sock: %s", vmm_strerror(ret));
         return STDVMM_EXIT_RUNTIME;
     }
+    if (stdvmm_gdb_open(&m->gdb, cfg, &m->kvm) < 0)
+        return STDVMM_EXIT_RUNTIME;
     ret = vmm_loop_start(&m->loop);
     if (ret < 0) {
         vmm_err("event loop: cannot start its thread: %s", vmm_strerror(ret));
@@ -361,14 +365,21 @@ static int run_on_kvm(struct run_machine *m, const struct stdvmm_config *cfg)
              stdvmm_config_cmdline(cfg));
     /* Everything is open: from here on only the run loop's syscalls. */
     {
-        const struct vmm_posix_syscalls *extra[VMM_MACHINE_MAX_DEVICES + 1];
+        const struct vmm_posix_syscalls *extra[VMM_MACHINE_MAX_DEVICES + 2];
         size_t n = stdvmm_backends_syscalls(&m->machine, extra, VMM_MACHINE_MAX_DEVICES);
 
         if (m->api.open)
             extra[n++] = &vmm_api_sock_syscalls;
+        if (m->gdb.open)
+            extra[n++] = &stdvmm_gdb_syscalls;
 
         if (stdvmm_isolate(cfg, extra, n) < 0)
             return STDVMM_EXIT_RUNTIME;
+    }
+    ret = stdvmm_gdb_start(&m->gdb);
+    if (ret < 0) {
+        vmm_err("--gdb: cannot start its thread: %s", strerror(-ret));
+        return STDVMM_EXIT_RUNTIME;
     }
     for (;;) {
         why = vmm_kvm_run(&m->kvm);
@@ -381,6 +392,7 @@ static int run_on_kvm(struct run_machine *m, const struct stdvmm_config *cfg)
         }
     }
     /* vCPUs are joined: no device calls rx_ready any more */
+    stdvmm_gdb_close(&m->gdb);
     stdvmm_api_close(&m->api);
     vmm_stdio_stop(&m->stdio);
     vmm_machine_stop(&m->machine);
@@ -448,6 +460,7 @@ int stdvmm_run(const struct stdvmm_config *cfg)
     }
     m->kernel.fd = m->initrd.fd = -1;
     status = run_machine(m, cfg);
+    stdvmm_gdb_close(&m->gdb);
     stdvmm_api_close(&m->api);
     vmm_stdio_stop(&m->stdio);
     if (m->loop_open)

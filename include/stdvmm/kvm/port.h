@@ -46,6 +46,7 @@ enum vmm_kvm_exit_kind {
     VMM_KVM_EXITS_NISV,         /* KVM_EXIT_ARM_NISV, emulated from the instruction */
     VMM_KVM_EXITS_SYSTEM_EVENT, /* PSCI SYSTEM_OFF/RESET, crash */
     VMM_KVM_EXITS_INTR,         /* KVM_RUN interrupted by a signal (stop, pause kicks) */
+    VMM_KVM_EXITS_DEBUG,        /* KVM_EXIT_DEBUG: a breakpoint or step of the GDB stub */
     VMM_KVM_EXITS_OTHER,        /* anything else (stops the VM) */
     VMM_KVM_NR_EXIT_KINDS,
 };
@@ -96,6 +97,14 @@ struct vmm_kvm {
     pthread_cond_t pause_cond;
     atomic_bool pause_requested;
     unsigned parked;
+    /* The GDB stub (kvm_debug.c): vCPUs in run_mask may run while a pause
+     * is requested (single step); a KVM_EXIT_DEBUG stores its vCPU in
+     * debug_stop (-1: none) and writes debug_fd. */
+    atomic_uint run_mask;
+    atomic_bool debugging;
+    atomic_int debug_stop;
+    int debug_fd; /* eventfd, -1 until vmm_kvm_debug_open() */
+    unsigned max_hw_bps;
 };
 
 /*
@@ -162,6 +171,38 @@ bool vmm_kvm_paused(struct vmm_kvm *kvm);
 
 /* How many vCPU threads are parked now. */
 unsigned vmm_kvm_parked(struct vmm_kvm *kvm);
+
+/*
+ * Debugging (the GDB stub, kvm_debug.c). vmm_kvm_debug_open() (before the
+ * seccomp filter) makes debug_fd and reads how many hardware breakpoints
+ * KVM offers. The rest is called with the VM paused (vmm_kvm_pause).
+ */
+int vmm_kvm_debug_open(struct vmm_kvm *kvm);
+
+/* Guest debugging on every vCPU (software breakpoints trap, the hardware
+ * breakpoints @hw[0..@n) armed), single step on @step_vcpu (-1: none);
+ * @enable false turns it all off. */
+int vmm_kvm_debug_set(struct vmm_kvm *kvm, bool enable, const uint64_t *hw, unsigned n,
+                      int step_vcpu);
+
+/* Run again after a debug stop: every vCPU, or only @step_vcpu (one
+ * instruction, the others stay parked). The stop is reported on debug_fd. */
+void vmm_kvm_debug_resume(struct vmm_kvm *kvm, int step_vcpu);
+
+/* The vCPU of the last debug stop and forget it (-1: none). */
+int vmm_kvm_debug_take_stop(struct vmm_kvm *kvm);
+
+/* Registers of parked vCPU @vcpu: x0..x30, the current SP (SP_EL1 at EL1h,
+ * else SP_EL0), PC, PSTATE. */
+int vmm_kvm_get_core_regs(struct vmm_kvm *kvm, unsigned vcpu, uint64_t x[31], uint64_t *sp,
+                          uint64_t *pc, uint64_t *pstate);
+int vmm_kvm_set_core_regs(struct vmm_kvm *kvm, unsigned vcpu, const uint64_t x[31], uint64_t sp,
+                          uint64_t pc, uint64_t pstate);
+
+/* Copy guest memory at @addr, virtual through parked vCPU @vcpu's stage-1
+ * tables or physical; writes clean the instruction cache. */
+int vmm_kvm_guest_rw(struct vmm_kvm *kvm, unsigned vcpu, bool phys, uint64_t addr, uint8_t *buf,
+                     size_t len, bool write);
 
 /* Name of an exit kind for the counters ("mmio"). */
 const char *vmm_kvm_exit_kind_name(enum vmm_kvm_exit_kind kind);

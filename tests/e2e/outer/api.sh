@@ -205,3 +205,29 @@ if [ $rc -eq 1 ] && [ "$(wc -l </tmp/api4.err)" -eq 1 ] &&
 else
     e2e_fail api-refuses-existing-file "status $rc: $(cat /tmp/api4.err)"
 fi
+
+# ------------------------------------------------------------ GDB stub
+# The bare-metal test guest (tests/gdb) under `--gdb PATH`, driven by the
+# scripted client tests/e2e/gdb/rsp_client.c, which prints its own verdicts.
+gdb_checks="gdb-attach gdb-breakpoint-hit gdb-read-variable gdb-single-step
+    gdb-continue-hits-again gdb-hw-breakpoint gdb-interrupt gdb-detach-resumes"
+if [ ! -f /guest/gdb-Image ] || [ ! -x /bin/rsp-client ] || [ ! -f /guest/gdb-syms ]; then
+    for t in $gdb_checks; do e2e_fail $t "no GDB test guest or client in the machine"; done
+    return 0
+fi
+. /guest/gdb-syms # GDB_TICK, GDB_COUNTER
+L=/tmp/gdb.log
+rm -f /tmp/gdb.sock
+e2e_vmm_start gdb 240 $L run --kernel /guest/gdb-Image --cpus 2 --mem 64M --gdb /tmp/gdb.sock \
+    --log-level info
+if e2e_wait_log $L "gdb-guest: ready" 60 && e2e_wait_log $L "waiting for a debugger" 10; then
+    timeout 180 rsp-client /tmp/gdb.sock "$GDB_TICK" "$GDB_COUNTER" >/tmp/rsp.log 2>&1
+    echo "OUTER: rsp-client: exit status $?"
+    cat /tmp/rsp.log
+    [ "$(ls -l /tmp/gdb.sock | cut -c1-10)" = "srw-------" ] ||
+        echo "OUTER: --gdb socket mode $(ls -l /tmp/gdb.sock | cut -c1-10)"
+else
+    for t in $gdb_checks; do e2e_fail $t "the GDB test guest did not start"; done
+fi
+kill "$E2E_PID" 2>/dev/null
+e2e_vmm_finish gdb $L
