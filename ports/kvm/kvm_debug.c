@@ -80,10 +80,9 @@ int kvm_vcpu_debug_exit(struct vmm_kvm_vcpu *vcpu)
         return -1;
     /* Stop everyone (the stub waits for them with vmm_kvm_pause) and park
      * this vCPU: the loop checks kvm_vcpu_must_park() next. */
-    pthread_mutex_lock(&kvm->pause_lock);
+    pthread_mutex_lock(&kvm->pause_lock); /* `started` and the threads stay as they are */
     atomic_fetch_and(&kvm->run_mask, ~(1u << vcpu->index));
     atomic_store(&kvm->pause_requested, true);
-    pthread_mutex_unlock(&kvm->pause_lock);
     for (unsigned i = 0; i < kvm->nr_vcpus; i++) {
         struct vmm_kvm_vcpu *other = &kvm->vcpus[i];
 
@@ -92,6 +91,7 @@ int kvm_vcpu_debug_exit(struct vmm_kvm_vcpu *vcpu)
         ((volatile struct kvm_run *)other->run)->immediate_exit = 1;
         pthread_kill(other->thread, KVM_KICK_SIGNAL);
     }
+    pthread_mutex_unlock(&kvm->pause_lock);
     atomic_compare_exchange_strong(&kvm->debug_stop, &none, (int)vcpu->index);
     n = write(kvm->debug_fd, &one, sizeof(one));
     (void)n;
