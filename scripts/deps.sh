@@ -3,7 +3,7 @@
 #
 # Install what stdvmm's build and tests need on Debian 12, from Debian's
 # archive only. Idempotent: each step is skipped when already done.
-#   scripts/deps.sh host    compilers, cmocka, libfdt for the unit tests
+#   scripts/deps.sh host    compilers, cmocka, libfdt, gdb-multiarch for the unit tests
 #   scripts/deps.sh cross   + aarch64 cross compiler and arm64 libfdt.a
 #   scripts/deps.sh e2e     + QEMU, arm64 busybox and Debian's arm64 kernel
 #   scripts/deps.sh bench   + gnuplot, and Debian's arm64 qemu-system-aarch64 with
@@ -78,7 +78,7 @@ unpack_kernel() {
     touch "$root/.stamp-kernel"
 }
 
-host() { need_pkgs gcc make libcmocka-dev libfdt-dev pkg-config clang-format; }
+host() { need_pkgs gcc make libcmocka-dev libfdt-dev pkg-config clang-format gdb-multiarch; }
 # clang with the libFuzzer runtime, for `make fuzz-build` (tests/fuzz).
 fuzz() { need_pkgs clang libclang-rt-14-dev; }
 cross() {
