@@ -164,6 +164,12 @@ static void api_handle(void *ctx, const struct vmm_api_request *req, struct vmm_
     struct stdvmm_api *a = ctx;
     int ret;
 
+    /* A debugger (--gdb) stops and starts the vCPUs itself. */
+    if (atomic_load(&a->kvm->debugging) && req->cmd != VMM_API_INFO &&
+        req->cmd != VMM_API_COUNTERS && req->cmd != VMM_API_STOP) {
+        vmm_api_error_reply(j, req, VMM_API_ERR_STATE, "a debugger is attached (--gdb)");
+        return;
+    }
     switch (req->cmd) {
     case VMM_API_INFO:
         api_info(a, req, j);
