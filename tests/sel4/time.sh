@@ -27,7 +27,7 @@ for v in MICROKIT_SDK SDDF; do
     fi
 done
 QEMU=${QEMU:-qemu-system-aarch64}
-TIMEOUT=${SEL4_TIMEOUT:-900}
+TIMEOUT=${SEL4_TIMEOUT:-1200}
 OUT=build/sel4
 passed=0
 failed=0

@@ -16,7 +16,8 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../tools/sel4gen"))
 from sel4gen import System  # noqa: E402
 
-CMDLINE = "console=ttyAMA0 quiet rdinit=/init panic=-1 stdvmm.test=spin"
+# Both start spinning at 20 s of uptime, after booting side by side.
+CMDLINE = "console=ttyAMA0 quiet rdinit=/init panic=-1 stdvmm.test=spin stdvmm.spin_at=20"
 SLICE = 10000  # microseconds, shared 25:75
 
 system = System("time_split")
