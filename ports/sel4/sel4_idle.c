@@ -89,8 +89,10 @@ static void idle_wake(struct sel4_vmm *s, unsigned vcpu)
 void sel4_idle_init(struct sel4_vmm *s)
 {
     s->idle = (struct sel4_idle){0};
+    if (sel4_vmm_config.timer_set == NULL)
+        return; /* no timer: no counter access either (its EL0 export is a kernel option) */
     s->idle.freq = idle_freq();
-    s->idle.enabled = sel4_vmm_config.timer_set != NULL && s->idle.freq != 0;
+    s->idle.enabled = s->idle.freq != 0;
 }
 
 bool sel4_idle_wfi(struct sel4_vmm *s, unsigned vcpu, unsigned kind, uint64_t wfit_deadline)

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """examples/sel4/io: one VM whose console (PL011 and virtio-console) goes
 through sDDF's serial subsystem (PL011 driver PD, rx/tx virtualisers), so it
-works with a release kernel and takes input typed on the serial port.
+works with a release kernel and takes input typed on the serial port. With
+sDDF's timer driver its vCPU sleeps in WFI while the guest idles.
 
     python3 io.py OUTDIR    # writes io.system, the sDDF configs, the VMM config
 """
@@ -13,7 +14,8 @@ from sel4gen import System  # noqa: E402
 
 system = System("io")
 serial = system.serial(switch_char="\x1c", begin_str="")
-system.vm("vm1", vcpus=1, ram=256 << 20, priority=100, console=serial,
+timer = system.timer()
+system.vm("vm1", vcpus=1, ram=256 << 20, priority=100, console=serial, timer=timer,
           cmdline="console=ttyAMA0 earlycon rdinit=/init panic=-1 stdvmm.test=shell")
 
 if __name__ == "__main__":

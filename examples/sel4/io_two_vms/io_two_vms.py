@@ -16,8 +16,11 @@ CMDLINE = "console=ttyAMA0 earlycon rdinit=/init panic=-1 stdvmm.test=shell"
 
 system = System("io_two_vms")
 serial = system.serial(switch_char="\x1c", terminate_char="\r")
-system.vm("vm-a", vcpus=1, ram=256 << 20, priority=100, console=serial, cmdline=CMDLINE)
-system.vm("vm-b", vcpus=1, ram=256 << 20, priority=100, console=serial, cmdline=CMDLINE)
+timer = system.timer()  # idle vCPUs sleep in WFI instead of taking the core
+system.vm("vm-a", vcpus=1, ram=256 << 20, priority=100, console=serial, timer=timer,
+          cmdline=CMDLINE)
+system.vm("vm-b", vcpus=1, ram=256 << 20, priority=100, console=serial, timer=timer,
+          cmdline=CMDLINE)
 
 if __name__ == "__main__":
     system.write(sys.argv[1])
