@@ -103,14 +103,20 @@ bool sel4_idle_wfi(struct sel4_vmm *s, unsigned vcpu, unsigned kind, uint64_t wf
 
     if (!s->idle.enabled || vcpu >= s->cfg->nr_vcpus)
         return false;
+    s->idle.traps++;
     if (idle_vcpu_reg(vcpu, seL4_VCPUReg_CNTV_CTL, &in.cntv_ctl) < 0 ||
         idle_vcpu_reg(vcpu, seL4_VCPUReg_CNTV_CVAL, &in.cntv_cval) < 0 ||
         idle_vcpu_reg(vcpu, seL4_VCPUReg_CNTVOFF, &in.cntvoff) < 0)
         return false; /* cannot know the deadline: do not sleep */
     in.irq_pending = vmm_vgic_vcpu_has_irq(&s->gic, vcpu);
     in.now = idle_now();
-    if (vmm_a64_idle_decide(&in, &out) < 0 || !out.sleep)
+    if (vmm_a64_idle_decide(&in, &out) < 0 || !out.sleep) {
+        if (in.irq_pending)
+            s->idle.pending_irq++;
+        else if (in.kind == VMM_WFI)
+            s->idle.timer_due++;
         return false;
+    }
     if (seL4_TCB_Suspend(sel4_rt_vcpu_tcb(vcpu)) != seL4_NoError)
         return false;
     s->idle.asleep[vcpu] = true;
@@ -161,7 +167,9 @@ void sel4_idle_forget(struct sel4_vmm *s, unsigned vcpu)
 void sel4_idle_report(const struct sel4_vmm *s)
 {
     if (s->idle.enabled)
-        vmm_info("WFI: %llu sleeps, %llu woken by an interrupt, %llu by the timer",
+        vmm_info("WFI: %llu sleeps, %llu woken by an interrupt, %llu by the timer (of %llu "
+                 "WFx traps; %llu not slept with an interrupt pending, %llu with the timer due)",
                  (unsigned long long)s->idle.sleeps, (unsigned long long)s->idle.wakes_irq,
-                 (unsigned long long)s->idle.wakes_timer);
+                 (unsigned long long)s->idle.wakes_timer, (unsigned long long)s->idle.traps,
+                 (unsigned long long)s->idle.pending_irq, (unsigned long long)s->idle.timer_due);
 }

@@ -51,7 +51,9 @@ struct sel4_idle {
     uint64_t wake_at[VMM_MAX_VCPUS];
     bool armed; /* a timeout is set for armed_at */
     uint64_t armed_at;
-    uint64_t sleeps, wakes_irq, wakes_timer; /* counters, logged at power-off */
+    /* Counters, logged at power-off: WFx traps, of which slept; why not. */
+    uint64_t traps, sleeps, pending_irq, timer_due;
+    uint64_t wakes_irq, wakes_timer;
 };
 
 struct sel4_vmm {
