@@ -19,7 +19,7 @@ INC := -Iinclude -Isrc
 
 # Portable code: no hypervisor, no libc beyond <string.h>, freestanding-safe.
 CORE_SRCS := $(sort $(wildcard src/core/*.c src/arch/aarch64/*.c src/virtio/*.c src/devices/*.c src/api/*.c \
-	src/machine/*.c))
+	src/machine/*.c) src/backends/sddf/net_frame.c)
 # Hosted (POSIX/Linux) backends: files, fds, tap, sockets.
 POSIX_SRCS := $(sort $(wildcard src/backends/posix/*.c))
 # The KVM port and the command-line program.

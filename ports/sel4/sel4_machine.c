@@ -143,12 +143,15 @@ static int sel4_add_gic(struct sel4_vmm *s)
 }
 
 /* --------------------------------------------------------------- backends */
-/* Only the console exists on seL4 so far; other classes need a backend
- * here (e.g. sDDF queues, docs/ARCHITECTURE.md). */
+/* Backends over sDDF queues (ports/sel4/sddf), when the configuration
+ * attached them; other classes have none on seL4. */
 static int sel4_backend_open(void *ctx, struct vmm_machine *m, struct vmm_machine_dev *d)
 {
-    (void)ctx;
+    struct sel4_vmm *s = ctx;
+
     (void)m;
+    if (d->cls->backend == VMM_BACKEND_NET && s->net.open != NULL)
+        return s->net.open(&s->net, d);
     vmm_err("%s: no seL4 backend for device class \"%s\"", d->name, d->cls->name);
     return -VMM_ENOTSUP;
 }

@@ -20,8 +20,9 @@
 #define SEL4_VMM_NR_SPIS 64
 #define SEL4_CONSOLE_LINE 256
 /* Device state of the machine builder (the console devices are part of
- * struct vmm_machine; classes with a seL4 backend need room here). */
-#define SEL4_MACHINE_STORAGE 4096
+ * struct vmm_machine; classes with a seL4 backend need room here: a
+ * virtio-net is about 18 KiB). */
+#define SEL4_MACHINE_STORAGE 0x10000
 
 /* Guest output, one whole line at a time with the VM's name in front, so
  * two VMs sharing the serial port stay readable: on the seL4 debug console,
@@ -56,6 +57,17 @@ struct sel4_idle {
     uint64_t wakes_irq, wakes_timer;
 };
 
+/* A device backend served by this PD (ports/sel4/sddf), set by an attach
+ * function: open() gives a machine device its backend, notified() takes
+ * the backend's channels, flush() sends what it queued (after each exit
+ * or notification). */
+struct sel4_io {
+    int (*open)(struct sel4_io *io, struct vmm_machine_dev *d);
+    bool (*notified)(struct sel4_io *io, unsigned ch); /* true: its channel */
+    void (*flush)(struct sel4_io *io);
+    void *ctx;
+};
+
 struct sel4_vmm {
     const struct vmm_machine_desc *cfg; /* &desc */
     uint8_t *ram;                       /* guest_ram in this PD (setvar_vaddr) */
@@ -67,6 +79,7 @@ struct sel4_vmm {
     struct vmm_vtimer vtimer;
     struct vmm_psci psci;
     struct sel4_console console;
+    struct sel4_io net; /* open == NULL: no net backend */
     char cmdline[512];
     bool halted; /* stopped for good (SYSTEM_OFF or an error) */
     bool running[VMM_MAX_VCPUS];

@@ -28,7 +28,28 @@ struct sel4_serial_config {
     struct sel4_serial_queue rx, tx;
 };
 
+/* One direction of an sDDF net client connection as this VMM PD maps it
+ * (tools/sel4gen/sddf_net.py writes these): the free and active
+ * net_queue_t regions, their capacity (a power of two), the data region of
+ * capacity x 2048-byte buffers, and the Microkit channel to the peer (the
+ * copier for rx, the net switch for tx). */
+struct sel4_net_queue {
+    uintptr_t free, active;
+    uint32_t capacity;
+    uintptr_t data;
+    uint32_t data_size;
+    unsigned ch;
+};
+
+/* The VMM's sDDF net client: its queues and the VM's MAC (also in the
+ * machine description's "net" device options). */
+struct sel4_net_config {
+    struct sel4_net_queue rx, tx;
+    uint8_t mac[6];
+};
+
 struct sel4_console;
+struct sel4_vmm;
 
 /*
  * machine.name: for logs and the console prefix ("vm1"); nr_vcpus:
@@ -37,7 +58,7 @@ struct sel4_console;
  * gic_version 2 (seL4 on QEMU virt); cmdline: the port appends
  * stdvmm.boot=<n>; console: VMM_CONSOLE_VIRTIO adds a virtio-console; the
  * devices need classes whose backend kind this port provides (the console
- * stream only, so far). kernel and initrd are left empty: the port fills
+ * stream; "net" with an sDDF net client below). kernel and initrd are left empty: the port fills
  * them in from guest_images.S.
  */
 struct sel4_vmm_config {
@@ -54,7 +75,15 @@ struct sel4_vmm_config {
      * take (ports/sel4/sel4_idle.c); NULL: WFI resumes at once (spins). */
     void (*timer_set)(unsigned ch, uint64_t ns);
     unsigned timer_ch;
+    /* Optional virtio-net through an sDDF net client (the machine
+     * description's "net" device): the queues and sel4_sddf_net_attach
+     * (ports/sel4/sddf). NULL: a "net" device is refused. */
+    const struct sel4_net_config *net;
+    int (*net_attach)(struct sel4_vmm *s, const struct sel4_net_config *net);
 };
+
+/* ports/sel4/sddf: serve the machine's "net" device from the client queues in @net. */
+int sel4_sddf_net_attach(struct sel4_vmm *s, const struct sel4_net_config *net);
 
 /* ports/sel4/sddf: switch @con to the sDDF serial client queues in @serial. */
 int sel4_sddf_console_attach(struct sel4_console *con, const struct sel4_serial_config *serial);

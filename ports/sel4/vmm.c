@@ -4,9 +4,9 @@
  * Microkit or stdvmm-init): sel4_vmm_init() builds the VM and starts vCPU
  * 0, sel4_vmm_fault() handles every vCPU exit (the runtime replies to
  * resume the vCPU, unless it went to sleep in WFI: sel4_idle.c),
- * sel4_vmm_notified() serves the wake-up timer's and the console's sDDF
- * channels (when it has them). After each, sleeping vCPUs with an interrupt
- * to take are resumed.
+ * sel4_vmm_notified() serves the wake-up timer's sDDF channel and those
+ * of the net backend and the console (when it has them). After each,
+ * sleeping vCPUs with an interrupt to take are resumed.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,9 +26,12 @@ static size_t sel4_console_input(void *ctx, const uint8_t *buf, size_t len)
     return vmm_machine_console_rx(&s->machine, buf, len);
 }
 
-/* Send what the console queued while handling an exit or a notification. */
+/* Send what the console and the backends queued while handling an exit or
+ * a notification. */
 static void sel4_console_flush(struct sel4_vmm *s)
 {
+    if (s->net.flush != NULL)
+        s->net.flush(&s->net);
     if (s->console.flush != NULL)
         s->console.flush(&s->console);
 }
@@ -51,6 +54,9 @@ void sel4_vmm_init(uintptr_t guest_ram)
         else
             sel4_log_set_console(&s->console);
     }
+    if (sel4_vmm_config.net != NULL && sel4_vmm_config.net_attach != NULL &&
+        sel4_vmm_config.net_attach(s, sel4_vmm_config.net) < 0)
+        vmm_err("sDDF net client: bad configuration, the VM gets no network");
     if (s->cfg->nr_vcpus == 0 || s->cfg->nr_vcpus > VMM_MAX_VCPUS || s->ram == NULL) {
         vmm_err("bad configuration: %u vCPUs, guest RAM at %p", s->cfg->nr_vcpus, (void *)s->ram);
         s->halted = true;
@@ -67,10 +73,10 @@ void sel4_vmm_notified(unsigned ch)
     struct sel4_vmm *s = &sel4_vmm;
 
     /* The wake-up timer's channel first: it resumes the sleepers due. */
-    if (!sel4_idle_notified(s, ch) &&
+    if (!sel4_idle_notified(s, ch) && (s->net.notified == NULL || !s->net.notified(&s->net, ch)) &&
         (s->console.notified == NULL || !s->console.notified(&s->console, ch)))
         vmm_warn("notification on channel %u ignored", ch);
-    sel4_idle_poll(s); /* input may have raised an interrupt for a sleeper */
+    sel4_idle_poll(s); /* input or a frame may have raised an interrupt for a sleeper */
     sel4_console_flush(s);
 }
 

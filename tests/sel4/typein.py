@@ -6,7 +6,9 @@
 
 Each STEP is `wait:TEXT` (wait until TEXT appears in the output since the
 last `type` step, so several waits may match in any order), `type:TEXT` (send TEXT, backslash escapes allowed: \\r,
-\\x1c) or `sleep:SECONDS`. Everything QEMU prints goes to LOG. Exit status
+\\x1c), `sleep:SECONDS` or `host:COMMAND` (run a shell command on the host
+while QEMU runs, e.g. a client of a hostfwd port; its output goes into the
+log as "host| " lines, and a nonzero exit fails the step). Everything QEMU prints goes to LOG. Exit status
 0 when every step passed, 1 (naming the step) otherwise. QEMU is killed at
 the end.
 """
@@ -65,6 +67,26 @@ def main():
                     end = time.monotonic() + float(arg)
                     while time.monotonic() < end and pump(end):
                         pass
+                elif kind == "host":
+                    seen = len(out)
+                    # QEMU's output keeps being read while the command runs.
+                    with open(log_path + ".host", "w+b") as hout:
+                        cmd = subprocess.Popen(["sh", "-c", arg], stdout=hout,
+                                               stderr=subprocess.STDOUT)
+                        while cmd.poll() is None and time.monotonic() < deadline:
+                            pump(time.monotonic() + 0.2)
+                        if cmd.poll() is None:
+                            cmd.kill()
+                        rc = cmd.wait()
+                        hout.seek(0)
+                        text = hout.read()
+                    for line in text.splitlines():
+                        log.write(b"host| " + line + b"\n")
+                    log.flush()
+                    if rc != 0:
+                        print("typein: step %r: exit status %d" % (step, rc))
+                        status = 1
+                        break
                 else:
                     print("typein: bad step %r" % step)
                     status = 1

@@ -16,6 +16,7 @@ need, which sDDF's own sdfgen would otherwise generate:
   sddf_serial_virt_rx.c         serial_virt_rx_config_t
   sddf_serial_virt_tx.c         serial_virt_tx_config_t
   sddf_timer_driver.c           device resources of sDDF's timer driver (System.timer())
+  sddf_net_*.c, qemu_net.args   with System.net(): the net subsystem's configs (sddf_net.py)
   vmm_<vm>_config.c             stdvmm's struct sel4_vmm_config for each VMM
 
 The sddf_*.c files are C initialisers of sDDF's own config structs, each in
@@ -35,6 +36,11 @@ PD_REGION_BASE = 0x2000_0000
 # In a VMM PD guest RAM is mapped at its guest-physical address; the
 # serial regions go after the highest guest RAM of any configuration here.
 VMM_REGION_BASE = 0x6000_0000
+
+# Regions that need a physical address (DMA buffers) are allocated from
+# here down (qemu_virt_aarch64: seL4's memory is 0x60000000..0xc0000000, and
+# the Microkit tool already uses some of its last MiB).
+PHYS_TOP = {"qemu_virt_aarch64": 0xBF00_0000}
 
 BOARDS = {
     # board: (PL011 physical address, PL011 INTID, GICV physical address)
@@ -293,7 +299,7 @@ class Vm:
 
     def __init__(self, system, name, vcpus, ram, ram_gpa, priority, budget, period,
                  vmm_priority, vmm_budget, vmm_period, cmdline, virtio_console, console,
-                 timer=None):
+                 timer=None, net=None, mac=None):
         if not 1 <= vcpus <= 8:
             raise ValueError("VM %s: %d vCPUs outside 1..8" % (name, vcpus))
         if ram % 0x200000 or ram_gpa % 0x200000:
@@ -330,6 +336,11 @@ class Vm:
         self.client = console.add_client(name, self.pd) if console is not None else None
         if timer is not None:
             timer.add_client(self.pd)
+        if mac is not None and net is None:
+            raise ValueError("VM %s: a MAC without net" % name)
+        self.net = net
+        if net is not None:
+            net.add_client(name, self.pd, mac)
 
     def c_source(self, system):
         head = ("/* SPDX-License-Identifier: BSD-2-Clause */\n"
@@ -351,17 +362,29 @@ class Vm:
         if self.timer is not None:
             timer = ("    .timer_ch = %d,\n    .timer_set = sel4_sddf_timer_set,\n"
                      % self.timer.client_ch[self.pd.name])
+        devices = []
+        for sub in system.subsystems:
+            got = sub.vmm_c(self.pd)
+            if got is not None:
+                body += got[0]
+                timer += got[1]
+                devices.append(got[2])
+        devs = ""
+        if devices:
+            devs = ("            .devices = {\n%s            },\n            .nr_devices = %d,\n"
+                    % ("".join("                { .cls = %s, .options = %s },\n"
+                               % (_c_string(c), _c_string(o)) for c, o in devices), len(devices)))
         return head + body + (
             "\nconst struct sel4_vmm_config sel4_vmm_config = {\n"
             "    .machine =\n        {\n"
             "            .name = %s,\n            .gic_version = 2,\n"
             "            .ram_base = 0x%x,\n            .ram_size = 0x%x,\n"
             "            .nr_vcpus = %d,\n            .console = %s,\n"
-            "            .cmdline = %s,\n        },\n"
+            "            .cmdline = %s,\n%s        },\n"
             "    .serial = %s,\n    .console_attach = %s,\n%s};\n"
             % (_c_string(self.name), self.ram_gpa, self.ram, self.vcpus,
                "VMM_CONSOLE_VIRTIO" if self.virtio_console else "VMM_CONSOLE_SERIAL",
-               _c_string(self.cmdline), serial, attach, timer))
+               _c_string(self.cmdline), devs, serial, attach, timer))
 
 
 class System:
@@ -377,6 +400,10 @@ class System:
         self.pds, self.regions, self.channels, self.vms = [], [], [], []
         self.serial_sys = None
         self.timer_sys = None
+        # Device subsystems in their own modules (sddf_net.py): each has
+        # _wire(), c_sources() and vmm_c(pd).
+        self.subsystems = []
+        self.phys_next = PHYS_TOP[board]
         self.finished = False
 
     def pd(self, name, program, priority, **kw):
@@ -390,6 +417,12 @@ class System:
         r = Region(name, size, phys_addr)
         self.regions.append(r)
         return r
+
+    def phys_alloc(self, size):
+        """A physical address for a region of @size bytes (DMA buffers), from the top down."""
+        align = 0x200000 if size >= 0x200000 else PAGE
+        self.phys_next = (self.phys_next - size) & ~(align - 1)
+        return self.phys_next
 
     def channel(self, a, b, pp_b=False):
         """A channel between PDs a and b; pp_b: b may make protected calls to a."""
@@ -416,11 +449,23 @@ class System:
         self.timer_sys = Timer(self, priority)
         return self.timer_sys
 
+    def net(self, slot=23, driver_buffers=512, client_buffers=256, loop_buffers=64, priority=190):
+        """The net subsystem (one per system, tools/sel4gen/sddf_net.py): sDDF's virtio-net
+        driver on QEMU's virtio-mmio transport @slot, its rx virtualiser, a copier per
+        client and stdvmm's net switch; vm(net=...) makes a VM a client."""
+        import sddf_net
+        if any(isinstance(s, sddf_net.Net) for s in self.subsystems):
+            raise ValueError("one net subsystem per system")
+        n = sddf_net.Net(self, slot, driver_buffers, client_buffers, loop_buffers, priority)
+        self.subsystems.append(n)
+        return n
+
     def vm(self, name, vcpus=1, ram=0x10000000, ram_gpa=0x40000000, priority=100, budget=None,
            period=None, vmm_priority=None, vmm_budget=None, vmm_period=None, cmdline="",
-           virtio_console=True, console=None, timer=None):
+           virtio_console=True, console=None, timer=None, net=None, mac=None):
         """A VM with its own VMM PD; console=the serial subsystem gives it a client queue,
-        timer=the timer driver lets its vCPUs sleep in WFI. budget/period (microseconds,
+        timer=the timer driver lets its vCPUs sleep in WFI, net=the net subsystem a
+        virtio-net with address @mac (default: derived from @name). budget/period (microseconds,
         MCS: each vCPU may run budget us per period us) go on the virtual_machine,
         vmm_budget/vmm_period on the VMM's protection domain; None leaves Microkit's
         default (1000 us, period = budget). vmm_priority defaults to 254, or one below
@@ -434,7 +479,7 @@ class System:
                              "index, so only the last VM of a system may have more than one "
                              "vCPU (VM %s has %d)" % (name, self.vms[-1].name, self.vms[-1].vcpus))
         v = Vm(self, name, vcpus, ram, ram_gpa, priority, budget, period, vmm_priority,
-               vmm_budget, vmm_period, cmdline, virtio_console, console, timer)
+               vmm_budget, vmm_period, cmdline, virtio_console, console, timer, net, mac)
         self.vms.append(v)
         return v
 
@@ -451,6 +496,8 @@ class System:
             self.serial_sys._wire()
         if self.timer_sys is not None:
             self.timer_sys._wire()
+        for sub in self.subsystems:
+            sub._wire()
 
     def render_sdf(self):
         """The Microkit .system XML."""
@@ -519,6 +566,8 @@ class System:
             files.update(self.serial_sys.c_sources())
         if self.timer_sys is not None:
             files.update(self.timer_sys.c_sources())
+        for sub in self.subsystems:
+            files.update(sub.c_sources())
         for v in self.vms:
             files["%s_config.c" % v.program] = v.c_source(self)
         return files

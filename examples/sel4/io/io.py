@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: BSD-2-Clause
 """examples/sel4/io: one VM whose console (PL011 and virtio-console) goes
 through sDDF's serial subsystem (PL011 driver PD, rx/tx virtualisers), so it
-works with a release kernel and takes input typed on the serial port. With
-sDDF's timer driver its vCPU sleeps in WFI while the guest idles.
+works with a release kernel and takes input typed on the serial port, and
+whose virtio-net goes through sDDF's net subsystem (virtio-net driver PD on
+QEMU's virtio-net-device, rx virtualiser, copier, stdvmm's net switch). The
+guest takes 10.0.2.15 on QEMU's user network (stdvmm.ip=). With sDDF's
+timer driver its vCPU sleeps in WFI while the guest idles.
 
     python3 io.py OUTDIR    # writes io.system, the sDDF configs, the VMM config
 """
@@ -15,8 +18,11 @@ from sel4gen import System  # noqa: E402
 system = System("io")
 serial = system.serial(switch_char="\x1c", begin_str="")
 timer = system.timer()
-system.vm("vm1", vcpus=1, ram=256 << 20, priority=100, console=serial, timer=timer,
-          cmdline="console=ttyAMA0 earlycon rdinit=/init panic=-1 stdvmm.test=shell")
+net = system.net()
+system.vm("vm1", vcpus=1, ram=256 << 20, priority=100, console=serial, timer=timer, net=net,
+          mac="02:00:00:00:00:01",
+          cmdline="console=ttyAMA0 earlycon rdinit=/init panic=-1 stdvmm.test=shell "
+                  "stdvmm.ip=10.0.2.15")
 
 if __name__ == "__main__":
     system.write(sys.argv[1])

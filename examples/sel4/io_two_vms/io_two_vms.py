@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: BSD-2-Clause
-"""examples/sel4/io_two_vms (console part): two VMs, each with its own VMM
-PD, sharing the serial port through sDDF's serial virtualisers. Output is
-line by line with the VM's name in front; input goes to one VM at a time:
-type Ctrl-\\ (0x1c), the client number (0: vm-a, 1: vm-b) and Enter to switch.
+"""examples/sel4/io_two_vms: two VMs, each with its own VMM PD, sharing the
+serial port through sDDF's serial virtualisers and one virtio-net NIC
+through sDDF's net subsystem (rx virtualiser, a copier per VM, stdvmm's net
+switch, which also connects the two VMs: QEMU's user network does not).
+Output is line by line with the VM's name in front; input goes to one VM
+at a time: type Ctrl-\\ (0x1c), the client number (0: vm-a, 1: vm-b) and
+Enter to switch. vm-a is 10.0.2.15, vm-b 10.0.2.16 on QEMU's user network.
 
     python3 io_two_vms.py OUTDIR
 """
@@ -12,15 +15,16 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../tools/sel4gen"))
 from sel4gen import System  # noqa: E402
 
-CMDLINE = "console=ttyAMA0 earlycon rdinit=/init panic=-1 stdvmm.test=shell"
+CMDLINE = "console=ttyAMA0 earlycon rdinit=/init panic=-1 stdvmm.test=shell stdvmm.ip="
 
 system = System("io_two_vms")
 serial = system.serial(switch_char="\x1c", terminate_char="\r")
 timer = system.timer()  # idle vCPUs sleep in WFI instead of taking the core
-system.vm("vm-a", vcpus=1, ram=256 << 20, priority=100, console=serial, timer=timer,
-          cmdline=CMDLINE)
-system.vm("vm-b", vcpus=1, ram=256 << 20, priority=100, console=serial, timer=timer,
-          cmdline=CMDLINE)
+net = system.net()
+system.vm("vm-a", vcpus=1, ram=256 << 20, priority=100, console=serial, timer=timer, net=net,
+          mac="02:00:00:00:00:0a", cmdline=CMDLINE + "10.0.2.15")
+system.vm("vm-b", vcpus=1, ram=256 << 20, priority=100, console=serial, timer=timer, net=net,
+          mac="02:00:00:00:00:0b", cmdline=CMDLINE + "10.0.2.16")
 
 if __name__ == "__main__":
     system.write(sys.argv[1])
