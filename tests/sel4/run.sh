@@ -21,6 +21,8 @@
 #            virtualisers: input goes to vm-a, then, after sDDF's switch
 #            sequence (Ctrl-\\ 1 Enter), to vm-b; output is per-VM lines
 #   time     (needs SDDF) tests/sel4/time.sh: WFI blocking and MCS budgets
+#   io_two_vms/net  (needs SDDF) the two VMs' NICs through sDDF net: ping
+#            and TCP both ways, host -> guest TCP through hostfwd (net.sh)
 #
 # Needs MICROKIT_SDK (a Microkit 2.0.1 SDK with qemu_virt_aarch64); without
 # it prints one SKIPPED line and exits 0. The io system also needs SDDF (an
@@ -114,6 +116,9 @@ no_vmm_errors() {
 }
 
 off="the guest powered off (PSCI SYSTEM_OFF)"
+# net tests and the QEMU options of systems with a NIC (tests/sel4/net.sh)
+# shellcheck source=tests/sel4/net.sh disable=SC1091
+. tests/sel4/net.sh
 
 boot vm1 "stdvmm[vm1]: VM vm1 stopped: $off"
 expect vm1 "reaches /init" "vm1| SEL4-GUEST: reached /init (boot 1)"
@@ -178,9 +183,11 @@ io_boot() {
         failed=$((failed + 1))
         return
     fi
+    # shellcheck disable=SC2046 # the net options are words
     python3 tests/sel4/typein.py "$log" "$TIMEOUT" "$QEMU" \
         -machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 -smp 4 \
-        -m 2G -nographic -monitor none -serial stdio -kernel "$out/io/loader.img" -- \
+        -m 2G -nographic -monitor none -serial stdio $(sel4_net_qemu_args "$out/io") \
+        -kernel "$out/io/loader.img" -- \
         "wait:vm1| SEL4-GUEST: shell ready" sleep:2 'type:echo MARK-$((6*7))\r' \
         "wait:MARK-42" 'type:exit\r' "wait:stdvmm[vm1]: VM vm1 stopped: $off"
     echo "sel4: io ($config) console: $log"
@@ -201,9 +208,10 @@ else
     io_boot release
     if make -s -C examples/sel4 MICROKIT_SDK="$MICROKIT_SDK" SDDF="$SDDF" io_two_vms \
         >"$OUT.io_two_vms.build.log" 2>&1; then
+        # shellcheck disable=SC2046 # the net options are words
         python3 tests/sel4/typein.py "$OUT/io_two_vms/console.log" "$TIMEOUT" "$QEMU" \
             -machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 -smp 4 \
-            -m 2G -nographic -monitor none -serial stdio \
+            -m 2G -nographic -monitor none -serial stdio $(sel4_net_qemu_args "$OUT/io_two_vms") \
             -kernel "$OUT/io_two_vms/loader.img" -- \
             "wait:vm-a| SEL4-GUEST: shell ready" "wait:vm-b| SEL4-GUEST: shell ready" sleep:3 \
             'type:echo MARK-A-$((6*7))\r' "wait:MARK-A-42" 'type:\x1c1\r' sleep:1 \
@@ -222,6 +230,7 @@ else
         echo "FAIL io_two_vms: build (log: $OUT.io_two_vms.build.log)"
         failed=$((failed + 1))
     fi
+    sel4_net_tests
 fi
 
 # WFI blocking and MCS budgets (needs SDDF too; prints its own SKIPPED line).
