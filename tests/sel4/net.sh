@@ -48,26 +48,26 @@ sel4_net_tests() {
         -kernel "$dir/loader.img" -- \
         "wait:vm-a| SEL4-GUEST: shell ready" "wait:vm-b| SEL4-GUEST: shell ready" \
         "wait:vm-a| SEL4-GUEST: net up" "wait:vm-b| SEL4-GUEST: net up" sleep:2 \
-        "type:ping -c 3 $b\\r" "wait:vm-a| 3 packets transmitted, 3 packets received" \
-        "type:netget $b\\r" "wait:vm-a| $md5" \
+        "type:ping -c 3 $b\\r" "wait:vm-a| 3 packets transmitted, 3 packets received" sleep:1 \
+        "type:netget $b\\r" "wait:vm-a| $md5" sleep:1 \
         "host:python3 tests/sel4/netget.py 127.0.0.1 $port 120" \
         'type:\x1c1\r' sleep:1 \
-        "type:ping -c 3 $a\\r" "wait:vm-b| 3 packets transmitted, 3 packets received" \
-        "type:ping -c 2 10.0.2.2\\r" "wait:vm-b| 2 packets transmitted, 2 packets received" \
+        "type:ping -c 3 $a\\r" "wait:vm-b| 3 packets transmitted, 3 packets received" sleep:1 \
+        "type:ping -c 2 10.0.2.2\\r" "wait:vm-b| 2 packets transmitted, 2 packets received" sleep:1 \
         "type:netget $a\\r" "wait:vm-b| $md5" sleep:1
     echo "sel4: $sys console: $log"
-    expect $sys "vm-a's eth0 up with its MAC" "vm-a| SEL4-GUEST: net up $a mac 02:00:00:00:00:0a" 1
-    expect $sys "vm-b's eth0 up with its MAC" "vm-b| SEL4-GUEST: net up $b mac 02:00:00:00:00:0b" 1
-    expect $sys "vm-a pings vm-b" "vm-a| 3 packets transmitted, 3 packets received" 1
-    expect $sys "TCP vm-a -> vm-b (server's line)" "vm-a| GOT NET-HELLO $b" 1
-    expect $sys "TCP vm-a -> vm-b (108 KB, MD5)" "vm-a| $md5  -" 1
-    expect $sys "host -> vm-a TCP through hostfwd (line)" "host| GOT NET-HELLO $a" 1
-    expect $sys "host -> vm-a TCP through hostfwd (MD5)" "host| $md5  -" 1
-    expect $sys "vm-b pings vm-a" "vm-b| 3 packets transmitted, 3 packets received" 1
+    expect $sys "vm-a's eth0 up with its MAC" "vm-a| SEL4-GUEST: net up $a mac 02:00:00:00:00:0a"
+    expect $sys "vm-b's eth0 up with its MAC" "vm-b| SEL4-GUEST: net up $b mac 02:00:00:00:00:0b"
+    expect $sys "vm-a pings vm-b" "vm-a| 3 packets transmitted, 3 packets received"
+    expect $sys "TCP vm-a -> vm-b (server's line)" "vm-a| GOT NET-HELLO $b"
+    expect $sys "TCP vm-a -> vm-b (108 KB, MD5)" "vm-a| $md5  -"
+    expect $sys "host -> vm-a TCP through hostfwd (line)" "host| GOT NET-HELLO $a"
+    expect $sys "host -> vm-a TCP through hostfwd (MD5)" "host| $md5  -"
+    expect $sys "vm-b pings vm-a" "vm-b| 3 packets transmitted, 3 packets received"
     expect $sys "vm-b pings the user network's gateway" \
-        "vm-b| 2 packets transmitted, 2 packets received" 1
-    expect $sys "TCP vm-b -> vm-a (server's line)" "vm-b| GOT NET-HELLO $a" 1
-    expect $sys "TCP vm-b -> vm-a (108 KB, MD5)" "vm-b| $md5  -" 1
+        "vm-b| 2 packets transmitted, 2 packets received"
+    expect $sys "TCP vm-b -> vm-a (server's line)" "vm-b| GOT NET-HELLO $a"
+    expect $sys "TCP vm-b -> vm-a (108 KB, MD5)" "vm-b| $md5  -"
     no_vmm_errors $sys
 }
 
