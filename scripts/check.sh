@@ -71,6 +71,15 @@ if [ -x tests/sel4/run.sh ]; then
     fi
 fi
 
+if [ -x tests/sel4-init/run.sh ]; then
+    if [ -n "${SEL4_PREFIX:-}" ]; then
+        stage "seL4 stdvmm-init systems (SMP kernel in SEL4_PREFIX)" tests/sel4-init/run.sh
+    else
+        echo "SKIPPED: stdvmm-init tests: set SEL4_PREFIX=/path/to/an SMP seL4 kernel install (docs/SEL4.md) to run them"
+        skip "seL4 stdvmm-init systems" "SEL4_PREFIX not set"
+    fi
+fi
+
 echo "=== check summary"
 for f in "${failures[@]}"; do echo "failed stage: $f"; done
 echo "check: $passed passed, $failed failed, $skipped skipped"

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * stdvmm-init's system description, written in C: the VMs of an seL4 system
+ * built without Microkit, their guest RAM, their vCPUs (core, priority, MCS
+ * budget and period), the VMM program of each and the channels between VMs.
+ * An example fills a struct sel4init_system with the calls below (or as
+ * plain data) in sel4init_describe(); stdvmm-init checks it with
+ * sel4init_check() before it creates anything (ports/sel4-init, docs/SEL4.md).
+ * No seL4 header is needed to write one.
+ */
+#ifndef STDVMM_SEL4INIT_H
+#define STDVMM_SEL4INIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SEL4INIT_MAX_VMS 8
+#define SEL4INIT_MAX_VCPUS 8
+#define SEL4INIT_MAX_CHANNELS 16
+#define SEL4INIT_MAX_PRIO 254 /* the root task runs at 255 */
+#define SEL4INIT_DEFAULT_PERIOD_US 1000u
+#define SEL4INIT_PAGE_LARGE (2ull << 20) /* guest RAM is mapped in 2 MiB pages */
+
+/* A VMM PD's address space: its program below SEL4INIT_VMM_PROG_TOP, its IPC
+ * buffer at SEL4INIT_VMM_IPCBUF, guest RAM at its guest-physical address. */
+#define SEL4INIT_VMM_PROG_TOP 0x20000000ull
+#define SEL4INIT_VMM_IPCBUF 0x20000000ull
+/* The guest's device window (GIC, PL011, virtio-mmio; include/stdvmm/machine.h
+ * layout): guest RAM may not overlap it. */
+#define SEL4INIT_GUEST_MMIO_BASE 0x08000000ull
+#define SEL4INIT_GUEST_MMIO_END 0x10000000ull
+
+struct sel4init_vcpu {
+    unsigned core;      /* physical core 0..nr_cores-1 the vCPU's thread runs on */
+    unsigned priority;  /* 1..SEL4INIT_MAX_PRIO, below its VMM's */
+    uint64_t budget_us; /* MCS budget per period (0: the whole period) */
+    uint64_t period_us; /* MCS period (0: SEL4INIT_DEFAULT_PERIOD_US) */
+};
+
+struct sel4init_vm {
+    const char *name;
+    /* The VMM program (an ELF linked into stdvmm-init, built from ports/sel4
+     * with the VM's struct sel4_vmm_config and ports/sel4-init/rt_init.c). */
+    const unsigned char *vmm_elf, *vmm_elf_end;
+    uint64_t ram_gpa, ram_size; /* 2 MiB aligned, mapped in the VM and its VMM */
+    unsigned nr_vcpus;
+    struct sel4init_vcpu vcpus[SEL4INIT_MAX_VCPUS];
+    /* The VMM thread: handles every exit of the VM's vCPUs. */
+    unsigned vmm_core, vmm_priority;
+    uint64_t vmm_budget_us, vmm_period_us;
+};
+
+/* A notification channel: VM a's VMM signals b's with channel ch_a, b's
+ * signals a's with ch_b (sel4_rt_notify / sel4_vmm_notified). */
+struct sel4init_channel {
+    unsigned vm_a, vm_b;
+    unsigned ch_a, ch_b; /* 0..62 */
+};
+
+struct sel4init_system {
+    const char *name;
+    unsigned nr_vms;
+    struct sel4init_vm vms[SEL4INIT_MAX_VMS];
+    unsigned nr_channels;
+    struct sel4init_channel channels[SEL4INIT_MAX_CHANNELS];
+    const char *error; /* set by the calls below when a table is full */
+};
+
+/* What the running kernel offers, for the checks. */
+struct sel4init_limits {
+    unsigned nr_cores;   /* the kernel's nodes */
+    uint64_t free_bytes; /* normal (non-device) untyped memory */
+    uint64_t min_budget_us;
+};
+
+/* The example's description (examples/sel4-init/<system>/system.c). */
+void sel4init_describe(struct sel4init_system *sys);
+
+/* Add a VM running the VMM program [elf, elf_end) with @ram_size bytes of RAM
+ * at 0x40000000 and its VMM on core 0 at priority 254; NULL when full. */
+struct sel4init_vm *sel4init_add_vm(struct sel4init_system *sys, const char *name,
+                                    const unsigned char *elf, const unsigned char *elf_end,
+                                    uint64_t ram_size);
+/* Add a vCPU to @vm on @core with @priority and an MCS budget/period (us). */
+int sel4init_add_vcpu(struct sel4init_system *sys, struct sel4init_vm *vm, unsigned core,
+                      unsigned priority, uint64_t budget_us, uint64_t period_us);
+/* Connect the VMMs of VMs @a and @b: a signals b on channel @ch_a, b signals a on @ch_b. */
+int sel4init_add_channel(struct sel4init_system *sys, unsigned a, unsigned b, unsigned ch_a,
+                         unsigned ch_b);
+
+/* Check @sys against @lim; 0, or a negative VMM_E* code with a message that
+ * names the VM, vCPU or channel in @msg (always terminated). */
+int sel4init_check(const struct sel4init_system *sys, const struct sel4init_limits *lim, char *msg,
+                   size_t len);
+
+/* Bytes of untyped memory the description needs at least: guest RAM, the
+ * VMM programs and a per-VM allowance for kernel objects. */
+uint64_t sel4init_needed_bytes(const struct sel4init_system *sys);
+
+#endif

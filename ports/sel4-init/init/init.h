@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Inside stdvmm-init (the root task): what its files share. */
+#ifndef STDVMM_SEL4INIT_INIT_H
+#define STDVMM_SEL4INIT_INIT_H
+
+#ifndef __thread
+#define __thread /* one thread: libsel4's IPC buffer pointer is a plain global */
+#endif
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sel4/sel4.h>
+#include "../ut_alloc.h"
+#include "stdvmm/sel4init.h"
+
+struct init {
+    seL4_BootInfo *bi;
+    struct sel4init_ut_pool pool;
+    seL4_CPtr next_slot, end_slot;
+    uint64_t scratch; /* next free scratch vaddr in the root task's VSpace */
+};
+
+/* Output on the kernel's debug console, prefixed "stdvmm-init: ". */
+void init_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* objs.c: capability slots, objects from untyped memory, mappings. */
+int init_slot(struct init *in, seL4_CPtr *slot);
+/* Retype one object of @type (2^@bits bytes for sized types) into a new slot. */
+int init_obj(struct init *in, seL4_Word type, unsigned bits, seL4_CPtr *cap, uint64_t *paddr);
+/* The device frame (4 KiB) at @paddr, into a new slot. */
+int init_device_frame(struct init *in, uint64_t paddr, seL4_CPtr *cap);
+/* Map @frame in @vspace at @vaddr, creating page tables as needed. */
+int init_map(struct init *in, seL4_CPtr frame, seL4_CPtr vspace, uint64_t vaddr,
+             seL4_CapRights_t rights, seL4_ARM_VMAttributes attr);
+/* Copy @cap into a new slot of the root CNode (to map a frame twice). */
+int init_copy(struct init *in, seL4_CPtr cap, seL4_CPtr *copy);
+/* A new VSpace with an ASID. */
+int init_vspace(struct init *in, seL4_CPtr *vspace);
+/* Map @frame (2^@bits bytes) in the root task, run @fn on it, unmap it. */
+int init_with_frame(struct init *in, seL4_CPtr frame, unsigned bits,
+                    void (*fn)(void *ctx, uint8_t *va), void *ctx);
+
+/* vm.c: create everything of one VM, then start its VMM thread. */
+struct init_vm {
+    const struct sel4init_vm *desc;
+    seL4_CPtr cnode, vspace, guest_vspace, ep, ntfn, tcb;
+    seL4_CPtr vcpu_tcb[SEL4INIT_MAX_VCPUS];
+    uint64_t entry;
+};
+int init_vm_build(struct init *in, struct init_vm *vm, const struct sel4init_vm *desc);
+int init_vm_connect(struct init *in, struct init_vm *a, unsigned ch_a, struct init_vm *b,
+                    unsigned ch_b);
+int init_vm_start(struct init *in, struct init_vm *vm);
+
+#endif

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * One VM of the description, created from untyped memory: the VMM PD (its
+ * CNode with the layout of ../layout.h, its VSpace with the VMM program
+ * loaded in 2 MiB pages, an IPC buffer, guest RAM at its guest-physical
+ * address), the guest's stage-2 VSpace with the same RAM and the GIC's
+ * virtual CPU interface, and the threads: the VMM's and one TCB + VCPU per
+ * vCPU, each with a scheduling context configured on its core.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include "../../sel4/sel4_fmt.h"
+#include "../layout.h"
+#include "elf.h"
+#include "init.h"
+#include "stdvmm/err.h"
+
+#define LARGE (1ull << seL4_LargePageBits)
+#define GICV_PADDR 0x8040000ull /* QEMU virt GICv2 virtual CPU interface */
+#define GICC_GPA 0x8010000ull   /* where the guest's DTB puts the CPU interface */
+
+/* The GICV frames, created once, copied for each VM. */
+static seL4_CPtr gicv[2];
+
+#define CHECK(call, what)                                                                          \
+    do {                                                                                           \
+        seL4_Error e_ = (call);                                                                    \
+        if (e_ != seL4_NoError) {                                                                  \
+            init_log("error: %s: %s failed (%d)", vm->desc->name, what, (int)e_);                  \
+            return -VMM_EIO;                                                                       \
+        }                                                                                          \
+    } while (0)
+
+struct block_copy {
+    const struct init_elf *elf;
+    uint64_t base;
+};
+
+/* Copy every segment's file bytes that fall in the 2 MiB block at c->base. */
+static void copy_block(void *ctx, uint8_t *va)
+{
+    const struct block_copy *c = ctx;
+
+    for (unsigned i = 0; i < c->elf->nr_segs; i++) {
+        const struct init_elf_seg *s = &c->elf->segs[i];
+        uint64_t lo = s->vaddr > c->base ? s->vaddr : c->base;
+        uint64_t hi =
+            s->vaddr + s->filesz < c->base + LARGE ? s->vaddr + s->filesz : c->base + LARGE;
+
+        if (lo < hi)
+            memcpy(va + (lo - c->base), s->data + (lo - s->vaddr), hi - lo);
+    }
+}
+
+static bool block_used(const struct init_elf *elf, uint64_t base)
+{
+    for (unsigned i = 0; i < elf->nr_segs; i++) {
+        if (elf->segs[i].vaddr < base + LARGE && base < elf->segs[i].vaddr + elf->segs[i].memsz)
+            return true;
+    }
+    return false;
+}
+
+static int load_program(struct init *in, struct init_vm *vm)
+{
+    const struct sel4init_vm *d = vm->desc;
+    struct init_elf elf;
+    struct block_copy c = {.elf = &elf};
+    int ret = init_elf_parse(d->vmm_elf, (size_t)(d->vmm_elf_end - d->vmm_elf), &elf);
+    unsigned n = 0;
+
+    if (ret < 0) {
+        init_log("error: %s: the VMM program is not a loadable AArch64 ELF below 0x%llx (%d)",
+                 d->name, SEL4INIT_VMM_PROG_TOP, ret);
+        return ret;
+    }
+    vm->entry = elf.entry;
+    for (c.base = 0; c.base < SEL4INIT_VMM_PROG_TOP; c.base += LARGE) {
+        seL4_CPtr frame;
+
+        if (!block_used(&elf, c.base))
+            continue;
+        ret = init_obj(in, seL4_ARM_LargePageObject, 0, &frame, NULL);
+        if (ret == 0)
+            ret = init_with_frame(in, frame, seL4_LargePageBits, copy_block, &c);
+        if (ret == 0)
+            ret = init_map(in, frame, vm->vspace, c.base, seL4_AllRights,
+                           seL4_ARM_Default_VMAttributes);
+        if (ret < 0)
+            return ret;
+        n++;
+    }
+    init_log("%s: VMM program loaded: %u x 2 MiB, entry 0x%llx", d->name, n,
+             (unsigned long long)vm->entry);
+    return 0;
+}
+
+static int map_ram(struct init *in, struct init_vm *vm)
+{
+    const struct sel4init_vm *d = vm->desc;
+
+    for (uint64_t off = 0; off < d->ram_size; off += LARGE) {
+        seL4_CPtr frame, copy;
+        int ret = init_obj(in, seL4_ARM_LargePageObject, 0, &frame, NULL);
+
+        if (ret == 0)
+            ret = init_map(in, frame, vm->guest_vspace, d->ram_gpa + off, seL4_AllRights,
+                           seL4_ARM_Default_VMAttributes);
+        if (ret == 0)
+            ret = init_copy(in, frame, &copy);
+        if (ret == 0)
+            ret = init_map(in, copy, vm->vspace, d->ram_gpa + off, seL4_ReadWrite,
+                           seL4_ARM_Default_VMAttributes);
+        if (ret < 0)
+            return ret;
+    }
+    for (unsigned i = 0; i < 2; i++) {
+        seL4_CPtr copy;
+        int ret = gicv[i] != 0 ? 0 : init_device_frame(in, GICV_PADDR + i * 0x1000, &gicv[i]);
+
+        if (ret == 0)
+            ret = init_copy(in, gicv[i], &copy);
+        if (ret == 0)
+            ret = init_map(in, copy, vm->guest_vspace, GICC_GPA + i * 0x1000, seL4_ReadWrite,
+                           seL4_ARM_ExecuteNever);
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
+}
+
+/* Put @cap into slot @slot of the VM's PD CNode (optionally badged). */
+static int give(struct init_vm *vm, seL4_CPtr cap, unsigned slot, seL4_Word badge)
+{
+    seL4_Error e =
+        badge != 0
+            ? seL4_CNode_Mint(vm->cnode, slot, SEL4INIT_PD_CNODE_BITS, seL4_CapInitThreadCNode, cap,
+                              seL4_WordBits, seL4_AllRights, badge)
+            : seL4_CNode_Copy(vm->cnode, slot, SEL4INIT_PD_CNODE_BITS, seL4_CapInitThreadCNode, cap,
+                              seL4_WordBits, seL4_AllRights);
+
+    if (e != seL4_NoError) {
+        init_log("error: %s: copying a capability into PD slot %u failed (%d)", vm->desc->name,
+                 slot, (int)e);
+        return -VMM_EIO;
+    }
+    return 0;
+}
+
+/* A scheduling context on @core with @budget/@period (us, 0: defaults). */
+static int sched_context(struct init *in, struct init_vm *vm, unsigned core, uint64_t budget,
+                         uint64_t period, seL4_CPtr *sc)
+{
+    uint64_t p = period != 0 ? period : SEL4INIT_DEFAULT_PERIOD_US;
+    int ret = init_obj(in, seL4_SchedContextObject, seL4_MinSchedContextBits, sc, NULL);
+
+    if (ret < 0)
+        return ret;
+    CHECK(seL4_SchedControl_ConfigureFlags(in->bi->schedcontrol.start + core, *sc,
+                                           budget != 0 ? budget : p, p, 0, 0, 0),
+          "SchedControl_Configure");
+    return 0;
+}
+
+static int make_vcpu(struct init *in, struct init_vm *vm, unsigned i)
+{
+    const struct sel4init_vcpu *v = &vm->desc->vcpus[i];
+    seL4_CPtr tcb, vcpu, sc, fault_ep;
+    char name[32];
+    int ret = init_obj(in, seL4_TCBObject, 0, &tcb, NULL);
+
+    if (ret == 0)
+        ret = init_obj(in, seL4_ARM_VCPUObject, 0, &vcpu, NULL);
+    if (ret == 0)
+        ret = sched_context(in, vm, v->core, v->budget_us, v->period_us, &sc);
+    if (ret == 0)
+        ret = init_slot(in, &fault_ep);
+    if (ret < 0)
+        return ret;
+    CHECK(seL4_CNode_Mint(seL4_CapInitThreadCNode, fault_ep, seL4_WordBits, seL4_CapInitThreadCNode,
+                          vm->ep, seL4_WordBits, seL4_AllRights, SEL4INIT_BADGE_FAULT | i),
+          "minting the fault endpoint");
+    CHECK(seL4_ARM_VCPU_SetTCB(vcpu, tcb), "VCPU_SetTCB");
+    CHECK(seL4_TCB_Configure(
+              tcb, vm->cnode,
+              seL4_CNode_CapData_new(0, seL4_WordBits - SEL4INIT_PD_CNODE_BITS).words[0],
+              vm->guest_vspace, 0, 0, seL4_CapNull),
+          "TCB_Configure (vCPU)");
+    CHECK(
+        seL4_TCB_SetSchedParams(tcb, seL4_CapInitThreadTCB, v->priority, v->priority, sc, fault_ep),
+        "TCB_SetSchedParams (vCPU)");
+    sel4_snprintf(name, sizeof(name), "%s:vcpu%u", vm->desc->name, i);
+    seL4_DebugNameThread(tcb, name);
+    vm->vcpu_tcb[i] = tcb;
+    init_log(
+        "%s: vCPU %u on core %u, priority %u, budget %llu us per %llu us", vm->desc->name, i,
+        v->core, v->priority,
+        (unsigned long long)(v->budget_us != 0
+                                 ? v->budget_us
+                                 : (v->period_us != 0 ? v->period_us : SEL4INIT_DEFAULT_PERIOD_US)),
+        (unsigned long long)(v->period_us != 0 ? v->period_us : SEL4INIT_DEFAULT_PERIOD_US));
+    if (give(vm, tcb, SEL4INIT_SLOT_VCPU_TCB + i, 0) < 0 ||
+        give(vm, vcpu, SEL4INIT_SLOT_VCPU + i, 0) < 0)
+        return -VMM_EIO;
+    return 0;
+}
+
+static int make_vmm_thread(struct init *in, struct init_vm *vm)
+{
+    const struct sel4init_vm *d = vm->desc;
+    seL4_CPtr ipcbuf, sc, reply;
+    char name[32];
+    int ret = init_obj(in, seL4_ARM_SmallPageObject, 0, &ipcbuf, NULL);
+
+    if (ret == 0)
+        ret = init_map(in, ipcbuf, vm->vspace, SEL4INIT_VMM_IPCBUF, seL4_ReadWrite,
+                       seL4_ARM_Default_VMAttributes);
+    if (ret == 0)
+        ret = init_obj(in, seL4_TCBObject, 0, &vm->tcb, NULL);
+    if (ret == 0)
+        ret = init_obj(in, seL4_ReplyObject, 0, &reply, NULL);
+    if (ret == 0)
+        ret = sched_context(in, vm, d->vmm_core, d->vmm_budget_us, d->vmm_period_us, &sc);
+    if (ret < 0)
+        return ret;
+    CHECK(seL4_TCB_Configure(
+              vm->tcb, vm->cnode,
+              seL4_CNode_CapData_new(0, seL4_WordBits - SEL4INIT_PD_CNODE_BITS).words[0],
+              vm->vspace, 0, SEL4INIT_VMM_IPCBUF, ipcbuf),
+          "TCB_Configure (VMM)");
+    CHECK(seL4_TCB_SetSchedParams(vm->tcb, seL4_CapInitThreadTCB, d->vmm_priority, d->vmm_priority,
+                                  sc, seL4_CapNull),
+          "TCB_SetSchedParams (VMM)");
+    CHECK(seL4_TCB_BindNotification(vm->tcb, vm->ntfn), "TCB_BindNotification");
+    sel4_snprintf(name, sizeof(name), "%s:vmm", d->name);
+    seL4_DebugNameThread(vm->tcb, name);
+    if (give(vm, vm->cnode, SEL4INIT_SLOT_CNODE, 0) < 0 ||
+        give(vm, vm->vspace, SEL4INIT_SLOT_VSPACE, 0) < 0 ||
+        give(vm, vm->tcb, SEL4INIT_SLOT_TCB, 0) < 0 || give(vm, vm->ep, SEL4INIT_SLOT_EP, 0) < 0 ||
+        give(vm, reply, SEL4INIT_SLOT_REPLY, 0) < 0 ||
+        give(vm, vm->ntfn, SEL4INIT_SLOT_NTFN, 0) < 0)
+        return -VMM_EIO;
+    return 0;
+}
+
+int init_vm_build(struct init *in, struct init_vm *vm, const struct sel4init_vm *desc)
+{
+    int ret;
+
+    memset(vm, 0, sizeof(*vm));
+    vm->desc = desc;
+    ret = init_obj(in, seL4_CapTableObject, SEL4INIT_PD_CNODE_BITS, &vm->cnode, NULL);
+    if (ret == 0)
+        ret = init_vspace(in, &vm->vspace);
+    if (ret == 0)
+        ret = init_vspace(in, &vm->guest_vspace);
+    if (ret == 0)
+        ret = init_obj(in, seL4_EndpointObject, 0, &vm->ep, NULL);
+    if (ret == 0)
+        ret = init_obj(in, seL4_NotificationObject, 0, &vm->ntfn, NULL);
+    if (ret == 0)
+        ret = load_program(in, vm);
+    if (ret == 0)
+        ret = map_ram(in, vm);
+    if (ret == 0)
+        ret = make_vmm_thread(in, vm);
+    for (unsigned i = 0; ret == 0 && i < desc->nr_vcpus; i++)
+        ret = make_vcpu(in, vm, i);
+    return ret;
+}
+
+int init_vm_connect(struct init *in, struct init_vm *a, unsigned ch_a, struct init_vm *b,
+                    unsigned ch_b)
+{
+    (void)in;
+    if (give(a, b->ntfn, SEL4INIT_SLOT_CHANNEL + ch_a, 1ull << ch_b) < 0 ||
+        give(b, a->ntfn, SEL4INIT_SLOT_CHANNEL + ch_b, 1ull << ch_a) < 0)
+        return -VMM_EIO;
+    return 0;
+}
+
+int init_vm_start(struct init *in, struct init_vm *vm)
+{
+    seL4_UserContext regs = {0};
+
+    (void)in;
+    regs.pc = vm->entry;
+    regs.x0 = vm->desc->ram_gpa;
+    regs.x1 = vm->desc->nr_vcpus;
+    CHECK(seL4_TCB_WriteRegisters(vm->tcb, seL4_True, 0, sizeof(regs) / sizeof(seL4_Word), &regs),
+          "starting the VMM thread");
+    return 0;
+}

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# End-to-end tests of stdvmm-init (ports/sel4-init): build the systems of
+# examples/sel4-init on the SMP kernel in SEL4_PREFIX and boot each in
+# QEMU virt (virtualization=on, secure=off, cortex-a53, -smp 4):
+#   bad      an impossible description (vCPU on core 7): stdvmm-init's
+#            message, nothing started
+#   smp4     one VM, 4 vCPUs on cores 0-3: the kernel's thread list of each
+#            core has that core's vCPU; the guest sees 4 CPUs, powers off
+#   pinned2  two CPU-bound 1-vCPU VMs on cores 1 and 2: together at least
+#            1.6x the progress of the same VMs sharing core 1 (pinned2_one)
+#   budget   two CPU-bound VMs on core 1 with 3 ms / 7 ms per 10 ms: the
+#            first makes 30% +- 5 points of their total progress
+# Progress: the guests' `SEL4-GUEST: spin <second> <count>` lines (loop
+# iterations by guest uptime), as a rate over SPIN_WINDOW guest seconds.
+# Without SEL4_PREFIX prints one SKIPPED line and exits 0. SEL4_TIMEOUT (s)
+# bounds each boot; SEL4_INIT_TESTS picks systems (default: all).
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+
+if [ -z "${SEL4_PREFIX:-}" ]; then
+    echo "SKIPPED: stdvmm-init tests: SEL4_PREFIX is not set (an SMP seL4 kernel build, see docs/SEL4.md)"
+    exit 0
+fi
+QEMU=${QEMU:-qemu-system-aarch64}
+TIMEOUT=${SEL4_TIMEOUT:-900}
+WINDOW=${SPIN_WINDOW:-10}
+TESTS=${SEL4_INIT_TESTS:-bad smp4 pinned2 budget}
+OUT=build/sel4-init
+passed=0
+failed=0
+
+pass() { echo "PASS $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1"; failed=$((failed + 1)); }
+
+systems=$TESTS
+case " $TESTS " in *" pinned2 "*) systems="$systems pinned2_one" ;; esac
+echo "sel4-init: building $systems (SEL4_PREFIX=$SEL4_PREFIX)"
+# shellcheck disable=SC2086 # a list of make targets
+if ! make -s -C examples/sel4-init SEL4_PREFIX="$SEL4_PREFIX" $systems >"$OUT.build.log" 2>&1; then
+    tail -n 30 "$OUT.build.log"
+    echo "FAIL sel4-init build (log: $OUT.build.log)"
+    exit 1
+fi
+
+# boot SYSTEM PATTERN...: run QEMU until every pattern is in the log (or the
+# timeout), then a few seconds more.
+boot() {
+    local sys=$1 log=$OUT/$1/console.log pid start pat all
+    shift
+    : >"$log"
+    # shellcheck disable=SC2054 # commas are QEMU option syntax
+    "$QEMU" -machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 -smp 4 \
+        -m 2G -nographic -monitor none -device loader,file="$OUT/$sys/image.elf",cpu-num=0 \
+        </dev/null >"$log" 2>&1 &
+    pid=$!
+    start=$SECONDS
+    while kill -0 "$pid" 2>/dev/null && [ $((SECONDS - start)) -lt "$TIMEOUT" ]; do
+        all=1
+        for pat in "$@"; do
+            tr -d '\r' <"$log" | grep -qE -- "$pat" || { all=0; break; }
+        done
+        [ "$all" = 1 ] && break
+        sleep 2
+    done
+    sleep 3
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    echo "sel4-init: $sys ran $((SECONDS - start)) s (console: $log)"
+}
+
+seen() { tr -d '\r' <"$OUT/$1/console.log" | grep -cF -- "$2"; }
+expect() {
+    if [ "$(seen "$1" "$3")" -gt 0 ]; then pass "$1: $2"; else fail "$1: $2 (\"$3\" not seen)"; fi
+}
+
+# Iterations per guest second of VM $2 in system $1 over the last WINDOW
+# seconds it reported (integer; 0 when it reported too little).
+rate() {
+    tr -d '\r' <"$OUT/$1/console.log" | sed -n "s/^$2| SEL4-GUEST: spin \([0-9]*\) \([0-9]*\)\$/\1 \2/p" |
+        awk -v w="$WINDOW" '{ s[NR] = $1; c[NR] = $2 } END {
+            if (NR < 2) { print 0; exit }
+            for (i = NR - 1; i >= 1; i--) if (s[NR] - s[i] >= w) break
+            if (i < 1 || s[NR] == s[i]) { print 0; exit }
+            printf "%d\n", (c[NR] - c[i]) / (s[NR] - s[i]) }'
+}
+
+# The last spin second VM $2 of system $1 reported.
+spin_at() {
+    tr -d '\r' <"$OUT/$1/console.log" | sed -n "s/^$2| SEL4-GUEST: spin \([0-9]*\) .*/\1/p" | tail -n1
+}
+
+for t in $TESTS; do
+    case $t in
+    bad)
+        boot bad "nothing was started"
+        expect bad "refused with a message naming VM, vCPU and core" \
+            'stdvmm-init: error: impossible system description "bad": bad: vCPU 0 is on core 7, but the kernel runs 4 core(s) (0-3)'
+        expect bad "nothing started" "stdvmm-init: stopped; nothing was started"
+        if [ "$(seen bad "stdvmm[bad]")" -eq 0 ]; then pass "bad: no VMM ran"; else fail "bad: a VMM ran"; fi
+        ;;
+    smp4)
+        boot smp4 "stdvmm\[smp4\]: VM smp4 stopped" "stdvmm\[smp4\]: error"
+        for c in 0 1 2 3; do
+            core=$(tr -d '\r' <"$OUT/smp4/console.log" |
+                awk -v c="$c" '/^stdvmm-init: threads on core/ { cur = $5 + 0 }
+                    $1 == "smp4:vcpu" c && cur == c { print $5; exit }')
+            if [ "$core" = "$c" ]; then pass "smp4: vCPU $c's thread is on core $c (kernel thread list)"
+            else fail "smp4: vCPU $c's thread not listed on core $c (got '${core}')"; fi
+        done
+        expect smp4 "reaches /init" "smp4| SEL4-GUEST: reached /init (boot 1)"
+        expect smp4 "guest sees 4 CPUs" "smp4| SEL4-GUEST: cpus=4 online=0-3"
+        expect smp4 "virtio-console output" "smp4| SEL4-GUEST: hello on virtio-console (boot 1)"
+        expect smp4 "powers off" "stdvmm[smp4]: VM smp4 stopped: the guest powered off"
+        if [ "$(seen smp4 "stdvmm[smp4]: error:")" -eq 0 ]; then pass "smp4: no VMM errors"
+        else fail "smp4: VMM errors"; fi
+        ;;
+    pinned2)
+        want=$((WINDOW + 3))
+        for s in pinned2 pinned2_one; do
+            boot $s "vm-a\| SEL4-GUEST: spin ($want|[2-9][0-9]) " "vm-b\| SEL4-GUEST: spin ($want|[2-9][0-9]) "
+        done
+        two=$(($(rate pinned2 vm-a) + $(rate pinned2 vm-b)))
+        one=$(($(rate pinned2_one vm-a) + $(rate pinned2_one vm-b)))
+        echo "sel4-init: pinned2 progress: cores 1+2 $two/s, both on core 1 $one/s"
+        if [ "$one" -gt 0 ] && [ $((two * 10)) -ge $((one * 16)) ]; then
+            pass "pinned2: two cores give >= 1.6x the progress of one ($two vs $one per second)"
+        else
+            fail "pinned2: two cores give $two/s vs $one/s on one core (want >= 1.6x)"
+        fi
+        ;;
+    budget)
+        want=$((WINDOW + 3))
+        boot budget "vm-30\| SEL4-GUEST: spin ($want|[2-9][0-9]) " "vm-70\| SEL4-GUEST: spin ($want|[2-9][0-9]) "
+        a=$(rate budget vm-30)
+        b=$(rate budget vm-70)
+        echo "sel4-init: budget progress: vm-30 $a/s, vm-70 $b/s (to second $(spin_at budget vm-30))"
+        if [ $((a + b)) -gt 0 ] && [ $((a * 100)) -ge $(((a + b) * 25)) ] &&
+            [ $((a * 100)) -le $(((a + b) * 35)) ]; then
+            pass "budget: vm-30 makes $((a * 100 / (a + b)))% of the progress (30 +- 5)"
+        else
+            fail "budget: vm-30 makes $a/s of $((a + b))/s (want 30% +- 5 points)"
+        fi
+        ;;
+    *) fail "unknown system $t" ;;
+    esac
+done
+echo "sel4-init: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
