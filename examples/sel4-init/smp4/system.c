@@ -7,7 +7,7 @@ extern const unsigned char vmm_smp4_elf[], vmm_smp4_elf_end[];
 void sel4init_describe(struct sel4init_system *sys)
 {
     struct sel4init_vm *vm =
-        sel4init_add_vm(sys, "smp4", vmm_smp4_elf, vmm_smp4_elf_end, 256 << 20);
+        sel4init_add_vm(sys, "smp4", vmm_smp4_elf, vmm_smp4_elf_end, 128 << 20);
 
     sys->name = "smp4";
     for (unsigned core = 0; core < 4; core++)

@@ -8,7 +8,7 @@ const struct sel4_vmm_config sel4_vmm_config = {
             .name = "smp4",
             .gic_version = 2,
             .ram_base = 0x40000000, /* ram_gpa of the description */
-            .ram_size = 0x10000000,
+            .ram_size = 0x8000000,
             .nr_vcpus = 4,
             .console = VMM_CONSOLE_VIRTIO,
             .cmdline = "console=ttyAMA0 earlycon rdinit=/init panic=-1 loglevel=4 stdvmm.test=off",

@@ -25,11 +25,14 @@ _start:
     add     x1, x1, :lo12:boot_stacks
     add     x1, x1, #BOOT_STACK_SIZE
     mov     sp, x1
+    mrs     x1, CurrentEL
+    cmp     x1, #(2 << 2)
+    b.ne    4f                      /* boot_main reports the wrong EL */
     adrp    x1, boot_vectors
     add     x1, x1, :lo12:boot_vectors
     msr     vbar_el2, x1
     isb
-    bl      boot_main
+4:  bl      boot_main
 2:  wfe
     b       2b
 
