@@ -203,7 +203,11 @@ gdb-guest: $(GDBG_DIR)/Image
 # stdvmm against Debian's arm64 QEMU in the emulated AArch64 machine
 # (bench/run.sh; results in build/bench, table in docs/PERFORMANCE.md).
 # bench-smoke: one short repetition, fails only if the suite is broken.
-.PHONY: bench bench-smoke
+# bench-vhost: vhost-user-blk (qemu-storage-daemon) under stdvmm and QEMU
+# against stdvmm's own virtio-blk (bench/vhost/run.sh, docs/PERFORMANCE.md).
+.PHONY: bench bench-smoke bench-vhost
+bench-vhost: stdvmm
+	STDVMM=$(A64_DIR)/stdvmm bench/vhost/run.sh
 bench: stdvmm
 	STDVMM=$(A64_DIR)/stdvmm bench/run.sh
 
