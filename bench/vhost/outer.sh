@@ -8,7 +8,9 @@
 #   stdvmm-vhost  stdvmm's vhost-user frontend (--vhost-user-blk) and
 #                 qemu-storage-daemon exporting /tmp/vdisk.img
 #   qemu-vhost    Debian's qemu-system-aarch64 with -device vhost-user-blk
-#                 (virtio-mmio, memfd guest RAM) and the same daemon
+#                 (virtio-mmio version 2: libvhost-user refuses legacy
+#                 devices, QEMU's default on virt; memfd guest RAM) and the
+#                 same daemon
 # Both images are tmpfs files of bench.disk= MiB. Every measurement is a
 # line "BENCH vmm=... rep=... kind=vblk key=value" (benchtool launch).
 # bench.vmms= (a comma list) runs only those.
@@ -69,6 +71,7 @@ run() {
         benchtool launch --tag "$tag" --log "$log" --timeout 600 --init-marker BENCH-INIT-REACHED \
             -- qemu-system-aarch64 -enable-kvm -machine virt,gic-version=3,memory-backend=mem \
             -cpu host -smp 1 -m $mem -object memory-backend-memfd,id=mem,size=${mem}M,share=on \
+            -global virtio-mmio.force-legacy=false \
             -nographic -nodefaults -serial stdio -kernel $K -initrd $I \
             -chardev socket,id=c0,path=$SOCK -device vhost-user-blk,chardev=c0 \
             -append "$cmdline"
