@@ -56,6 +56,14 @@ if [ -x bench/run.sh ]; then
 else
     skip "benchmark smoke run" "bench/run.sh missing"
 fi
+if [ -x bench/vhost/run.sh ]; then
+    # vhost-user-blk (qemu-storage-daemon) under stdvmm and QEMU against
+    # stdvmm's own virtio-blk; fails only when a number is missing.
+    stage "vhost-user-blk benchmark smoke run (bench/vhost, one repetition)" \
+        bench/vhost/run.sh --smoke
+else
+    skip "vhost-user-blk benchmark smoke run" "bench/vhost/run.sh missing"
+fi
 stage "seL4 system generator (tools/sel4gen, host)" make -s sel4gen-test
 if [ -x tests/sel4/run.sh ]; then
     if [ -n "${MICROKIT_SDK:-}" ]; then
