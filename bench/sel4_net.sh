@@ -62,9 +62,9 @@ for vm, nbytes, m, s in re.findall(r"^(vm-[ab])\| (\d+)\n(?:.*\n)*?\1\| real\s+(
     rate = int(nbytes) / sec / 1e6
     peer = "vm-b" if vm == "vm-a" else "vm-a"
     rates.setdefault(peer, []).append(rate)
-    print("%s -> %s: %d bytes in %.2f s = %.2f MB/s" % (peer, vm, int(nbytes), sec, rate))
+    print("%s -> %s: %d bytes in %.2f s = %.3f MB/s" % (peer, vm, int(nbytes), sec, rate))
 for peer, r in sorted(rates.items()):
-    print("median %s -> %s: %.2f MB/s over %d transfer(s)"
+    print("median %s -> %s: %.3f MB/s over %d transfer(s)"
           % (peer, "vm-b" if peer == "vm-a" else "vm-a", statistics.median(r), len(r)))
 if not rates:
     print("bench: no transfer times found")
