@@ -219,7 +219,7 @@ api_checks_list=(api-socket-0600 api-info api-pause-stops-guest api-resume-resta
     api-counters-move api-bad-input-vm-runs api-reboot api-shutdown-button api-shutdown-timeout
     api-stop api-stale-socket api-refuses-existing-file gdb-attach gdb-breakpoint-hit
     gdb-read-variable gdb-single-step gdb-continue-hits-again gdb-hw-breakpoint gdb-interrupt
-    gdb-detach-resumes)
+    gdb-detach-resumes gdb-linux-kernel-memory gdb-linux-breakpoint gdb-linux-runs-after-detach)
 
 # The GDB checks' guest (tests/gdb, `make gdb-guest`), its symbols and the
 # scripted remote-protocol client (tests/e2e/gdb/rsp_client.c).

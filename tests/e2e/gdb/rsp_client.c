@@ -6,8 +6,10 @@
  * (through the guest's page tables, through an alias only they know, and
  * physically), single step, continue to the next hit, a hardware
  * breakpoint, Ctrl-C, detach, and the guest running on after it.
- * Usage: rsp-client SOCKET TICK_ADDR COUNTER_ADDR (hex). Prints
- * E2E-PASS/E2E-FAIL lines; exit status 0 if all passed.
+ * Usage: rsp-client SOCKET TICK_ADDR COUNTER_ADDR (hex). With --linux
+ * SOCKET BANNER_ADDR FUNC_ADDR, a Linux guest instead: linux_banner read
+ * through the kernel's page tables (TTBR1) and a breakpoint on FUNC.
+ * Prints E2E-PASS/E2E-FAIL lines; exit status 0 if all passed.
  */
 #include <errno.h>
 #include <poll.h>
@@ -150,14 +152,50 @@ static int resume_until_stop(const char *how, const char *want)
     return strncmp(reply, want, strlen(want)) == 0;
 }
 
+/* A Linux guest: kernel memory and a kernel breakpoint. */
+static int linux_checks(const char *path, uint64_t banner, uint64_t func)
+{
+    char p[64], text[16] = {0};
+    uint64_t pc;
+    int ok;
+
+    fd = connect_to(path);
+    if (fd < 0)
+        return 1;
+    cmd("qSupported", 10000);
+    cmd("?", 5000);
+    snprintf(p, sizeof(p), "m%llx,d", (unsigned long long)banner);
+    cmd(p, 5000);
+    for (unsigned i = 0; i < 13 && reply[2 * i] != '\0'; i++) {
+        unsigned b = 0;
+        sscanf(reply + 2 * i, "%2x", &b);
+        text[i] = (char)b;
+    }
+    verdict("gdb-linux-kernel-memory", strcmp(text, "Linux version") == 0,
+            "linux_banner at %llx reads '%s'", (unsigned long long)banner, text);
+    snprintf(p, sizeof(p), "Z0,%llx,4", (unsigned long long)func);
+    ok = strcmp(cmd(p, 5000), "OK") == 0;
+    ok = ok && resume_until_stop("c", "T05thread:");
+    pc = read_pc();
+    snprintf(p, sizeof(p), "z0,%llx,4", (unsigned long long)func);
+    cmd(p, 5000);
+    verdict("gdb-linux-breakpoint", ok && pc == func, "stop '%s', pc %llx (want %llx)", reply,
+            (unsigned long long)pc, (unsigned long long)func);
+    cmd("D", 5000);
+    close(fd);
+    return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     uint64_t tick, counter, c1, c2, c3, va_alias, phys, pc;
     char p[128];
 
+    signal(SIGPIPE, SIG_IGN); /* the stub closes after its reply to D: our ack finds it gone */
+    if (argc == 5 && strcmp(argv[1], "--linux") == 0)
+        return linux_checks(argv[2], strtoull(argv[3], NULL, 16), strtoull(argv[4], NULL, 16));
     if (argc != 4)
         return 2;
-    signal(SIGPIPE, SIG_IGN); /* the stub closes after its reply to D: our ack finds it gone */
     tick = strtoull(argv[2], NULL, 16);
     counter = strtoull(argv[3], NULL, 16);
     fd = connect_to(argv[1]);

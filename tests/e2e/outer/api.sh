@@ -231,3 +231,33 @@ else
 fi
 kill "$E2E_PID" 2>/dev/null
 e2e_vmm_finish gdb $L
+
+# A Linux guest under --gdb: linux_banner read through the kernel's page
+# tables (TTBR1), a breakpoint on ksys_write (every tick line is a write),
+# addresses from the guest's /proc/kallsyms (KASLR).
+L=/tmp/gdbl.log
+rm -f /tmp/gdbl.sock
+e2e_vmm_start gdbl 240 $L run --kernel $K --initrd $I --cpus 2 --mem 256M --rng \
+    --gdb /tmp/gdbl.sock --cmdline "$C e2e.test=api e2e.nowatch=1"
+if e2e_wait_log $L "GUEST: tick 2" 90; then
+    banner=$(tr -d '\r' <$L | sed -n 's/.*GUEST: sym \([0-9a-f]*\) linux_banner$/\1/p' | head -n1)
+    func=$(tr -d '\r' <$L | sed -n 's/.*GUEST: sym \([0-9a-f]*\) ksys_write$/\1/p' | head -n1)
+    echo "OUTER: linux_banner $banner, ksys_write $func"
+    timeout 120 rsp-client --linux /tmp/gdbl.sock "$banner" "$func" >/tmp/rspl.log 2>&1
+    echo "OUTER: rsp-client --linux: exit status $?"
+    cat /tmp/rspl.log
+    t1=$(last_tick $L)
+    sleep 2
+    t2=$(last_tick $L)
+    if [ -n "$t1" ] && [ "$t2" -gt "$t1" ]; then
+        e2e_pass gdb-linux-runs-after-detach
+    else
+        e2e_fail gdb-linux-runs-after-detach "ticks $t1 then $t2 after the detach"
+    fi
+else
+    for t in gdb-linux-kernel-memory gdb-linux-breakpoint gdb-linux-runs-after-detach; do
+        e2e_fail $t "the Linux guest did not start ticking"
+    done
+fi
+kill "$E2E_PID" 2>/dev/null
+e2e_vmm_finish gdbl $L
