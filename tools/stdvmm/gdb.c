@@ -251,14 +251,19 @@ static int gdb_listen_unix(struct stdvmm_gdb *g, const char *path)
         errno = ENAMETOOLONG;
         return -1;
     }
-    if (lstat(path, &st) == 0) {
-        if (!S_ISSOCK(st.st_mode)) {
-            errno = EEXIST;
-            return -1;
-        }
-        unlink(path); /* ours from an earlier run (gdb has no other server) */
-    }
     strcpy(sa.sun_path, path);
+    if (lstat(path, &st) == 0) {
+        int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        bool live = probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+
+        if (probe >= 0)
+            close(probe);
+        if (!S_ISSOCK(st.st_mode) || live) {
+            errno = S_ISSOCK(st.st_mode) ? EADDRINUSE : EEXIST;
+            return -1; /* a file, or a socket someone serves */
+        }
+        unlink(path); /* stale: an earlier run's */
+    }
     g->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (g->listen_fd < 0)
         return -1;
