@@ -238,7 +238,7 @@ gdb_tools() {
 # A third boot of the emulated machine: tests/e2e/outer/api.sh drives
 # `stdvmm run --api-sock` with `stdvmm ctl` (docs/API.md).
 api_checks() {
-    local outer=$E2E_OUT/outer-api.cpio log=$E2E_OUT/api.log secs=${E2E_API_TIMEOUT:-480}
+    local outer=$E2E_OUT/outer-api.cpio log=$E2E_OUT/api.log secs=${E2E_API_TIMEOUT:-720}
     local gdb_files=()
     if gdb_tools; then
         gdb_files=("$E2E_REPO/build/gdb-guest/Image:/guest/gdb-Image" "$E2E_OUT/gdb-syms:/guest/gdb-syms"
