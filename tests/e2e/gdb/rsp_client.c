@@ -7,8 +7,9 @@
  * physically), single step, continue to the next hit, a hardware
  * breakpoint, Ctrl-C, detach, and the guest running on after it.
  * Usage: rsp-client SOCKET TICK_ADDR COUNTER_ADDR (hex). With --linux
- * SOCKET BANNER_ADDR FUNC_ADDR, a Linux guest instead: linux_banner read
- * through the kernel's page tables (TTBR1) and a breakpoint on FUNC.
+ * SOCKET TEXT_ADDR FUNC_ADDR, a Linux guest instead: the kernel's Image
+ * header read at _text through its page tables (TTBR1) and a breakpoint
+ * on FUNC.
  * Prints E2E-PASS/E2E-FAIL lines; exit status 0 if all passed.
  */
 #include <errno.h>
@@ -152,10 +153,11 @@ static int resume_until_stop(const char *how, const char *want)
     return strncmp(reply, want, strlen(want)) == 0;
 }
 
-/* A Linux guest: kernel memory and a kernel breakpoint. */
-static int linux_checks(const char *path, uint64_t banner, uint64_t func)
+/* A Linux guest: kernel memory (the Image header's magic "ARM\x64" at
+ * offset 56 of _text) and a kernel breakpoint. */
+static int linux_checks(const char *path, uint64_t text, uint64_t func)
 {
-    char p[64], text[16] = {0};
+    char p[64];
     uint64_t pc;
     int ok;
 
@@ -164,15 +166,12 @@ static int linux_checks(const char *path, uint64_t banner, uint64_t func)
         return 1;
     cmd("qSupported", 10000);
     cmd("?", 5000);
-    snprintf(p, sizeof(p), "m%llx,d", (unsigned long long)banner);
+    snprintf(p, sizeof(p), "m%llx,4", (unsigned long long)(text + 56));
     cmd(p, 5000);
-    for (unsigned i = 0; i < 13 && reply[2 * i] != '\0'; i++) {
-        unsigned b = 0;
-        sscanf(reply + 2 * i, "%2x", &b);
-        text[i] = (char)b;
-    }
-    verdict("gdb-linux-kernel-memory", strcmp(text, "Linux version") == 0,
-            "linux_banner at %llx reads '%s'", (unsigned long long)banner, text);
+    verdict("gdb-linux-kernel-memory",
+            text >= 0xffff000000000000ull && strcmp(reply, "41524d64") == 0,
+            "_text %llx: the Image magic reads '%s', want 41524d64 (\"ARM\\x64\")",
+            (unsigned long long)text, reply);
     snprintf(p, sizeof(p), "Z0,%llx,4", (unsigned long long)func);
     ok = strcmp(cmd(p, 5000), "OK") == 0;
     ok = ok && resume_until_stop("c", "T05thread:");
