@@ -7,9 +7,8 @@
  * physically), single step, continue to the next hit, a hardware
  * breakpoint, Ctrl-C, detach, and the guest running on after it.
  * Usage: rsp-client SOCKET TICK_ADDR COUNTER_ADDR (hex). With --linux
- * SOCKET TEXT_ADDR FUNC_ADDR, a Linux guest instead: the kernel's Image
- * header read at _text through its page tables (TTBR1) and a breakpoint
- * on FUNC.
+ * SOCKET FUNC_ADDR, a Linux guest instead: kernel text read and written
+ * through its page tables (TTBR1) and a breakpoint on FUNC.
  * Prints E2E-PASS/E2E-FAIL lines; exit status 0 if all passed.
  */
 #include <errno.h>
@@ -153,12 +152,14 @@ static int resume_until_stop(const char *how, const char *want)
     return strncmp(reply, want, strlen(want)) == 0;
 }
 
-/* A Linux guest: kernel memory (the Image header's magic "ARM\x64" at
- * offset 56 of _text) and a kernel breakpoint. */
-static int linux_checks(const char *path, uint64_t text, uint64_t func)
+/* A Linux guest: kernel memory through TTBR1 and a kernel breakpoint on
+ * @func. Its first instruction is a HINT (the NOPs of ftrace's patchable
+ * entry, BTI or PACIASP: 0xd503201f with CRm:op2 and Rt = 31); with the
+ * breakpoint in it reads BRK #0, and the original again after it. */
+static int linux_checks(const char *path, uint64_t func)
 {
-    char p[64];
-    uint64_t pc;
+    char p[64], orig[16] = "", with_bp[16] = "", after[16] = "";
+    uint64_t pc, insn;
     int ok;
 
     fd = connect_to(path);
@@ -166,18 +167,24 @@ static int linux_checks(const char *path, uint64_t text, uint64_t func)
         return 1;
     cmd("qSupported", 10000);
     cmd("?", 5000);
-    snprintf(p, sizeof(p), "m%llx,4", (unsigned long long)(text + 56));
-    cmd(p, 5000);
-    verdict("gdb-linux-kernel-memory",
-            text >= 0xffff000000000000ull && strcmp(reply, "41524d64") == 0,
-            "_text %llx: the Image magic reads '%s', want 41524d64 (\"ARM\\x64\")",
-            (unsigned long long)text, reply);
+    snprintf(p, sizeof(p), "m%llx,4", (unsigned long long)func);
+    snprintf(orig, sizeof(orig), "%s", cmd(p, 5000));
+    insn = strlen(orig) == 8 ? le_hex(orig, 4) : ~0ull;
     snprintf(p, sizeof(p), "Z0,%llx,4", (unsigned long long)func);
     ok = strcmp(cmd(p, 5000), "OK") == 0;
+    snprintf(p, sizeof(p), "m%llx,4", (unsigned long long)func);
+    snprintf(with_bp, sizeof(with_bp), "%s", cmd(p, 5000));
     ok = ok && resume_until_stop("c", "T05thread:");
     pc = read_pc();
     snprintf(p, sizeof(p), "z0,%llx,4", (unsigned long long)func);
     cmd(p, 5000);
+    snprintf(p, sizeof(p), "m%llx,4", (unsigned long long)func);
+    snprintf(after, sizeof(after), "%s", cmd(p, 5000));
+    verdict("gdb-linux-kernel-memory",
+            func >= 0xffff000000000000ull && (insn & 0xfffff01fu) == 0xd503201fu &&
+                strcmp(with_bp, "000020d4") == 0 && strcmp(after, orig) == 0,
+            "at %llx: %s (want a HINT), %s with the breakpoint (want 000020d4), %s after it",
+            (unsigned long long)func, orig, with_bp, after);
     verdict("gdb-linux-breakpoint", ok && pc == func, "stop '%s', pc %llx (want %llx)", reply,
             (unsigned long long)pc, (unsigned long long)func);
     cmd("D", 5000);
@@ -191,8 +198,8 @@ int main(int argc, char **argv)
     char p[128];
 
     signal(SIGPIPE, SIG_IGN); /* the stub closes after its reply to D: our ack finds it gone */
-    if (argc == 5 && strcmp(argv[1], "--linux") == 0)
-        return linux_checks(argv[2], strtoull(argv[3], NULL, 16), strtoull(argv[4], NULL, 16));
+    if (argc == 4 && strcmp(argv[1], "--linux") == 0)
+        return linux_checks(argv[2], strtoull(argv[3], NULL, 16));
     if (argc != 4)
         return 2;
     tick = strtoull(argv[2], NULL, 16);
