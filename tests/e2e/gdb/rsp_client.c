@@ -153,9 +153,10 @@ static int resume_until_stop(const char *how, const char *want)
 }
 
 /* A Linux guest: kernel memory through TTBR1 and a kernel breakpoint on
- * @func. Its first instruction is a HINT (the NOPs of ftrace's patchable
- * entry, BTI or PACIASP: 0xd503201f with CRm:op2 and Rt = 31); with the
- * breakpoint in it reads BRK #0, and the original again after it. */
+ * @func. Its first instruction is ftrace's patchable entry as Linux 6.1
+ * rewrites it at boot (MOV X9, X30) or a HINT (NOP, BTI, PACIASP: 0xd503201f
+ * with CRm:op2 and Rt = 31); with the breakpoint in it reads BRK #0, and the
+ * original again after it. */
 static int linux_checks(const char *path, uint64_t func)
 {
     char p[64], orig[16] = "", with_bp[16] = "", after[16] = "";
@@ -181,9 +182,11 @@ static int linux_checks(const char *path, uint64_t func)
     snprintf(p, sizeof(p), "m%llx,4", (unsigned long long)func);
     snprintf(after, sizeof(after), "%s", cmd(p, 5000));
     verdict("gdb-linux-kernel-memory",
-            func >= 0xffff000000000000ull && (insn & 0xfffff01fu) == 0xd503201fu &&
+            func >= 0xffff000000000000ull &&
+                ((insn & 0xfffff01fu) == 0xd503201fu || insn == 0xaa1e03e9u) &&
                 strcmp(with_bp, "000020d4") == 0 && strcmp(after, orig) == 0,
-            "at %llx: %s (want a HINT), %s with the breakpoint (want 000020d4), %s after it",
+            "at %llx: %s (want MOV X9, X30 or a HINT), %s with the breakpoint (want 000020d4), %s "
+            "after it",
             (unsigned long long)func, orig, with_bp, after);
     verdict("gdb-linux-breakpoint", ok && pc == func, "stop '%s', pc %llx (want %llx)", reply,
             (unsigned long long)pc, (unsigned long long)func);
