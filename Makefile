@@ -55,6 +55,9 @@ $(HOST_DIR)/tests/%: tests/unit/%.c $(HOST_SUPPORT_OBJS) $(HOST_DIR)/libstdvmm.a
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $< $(HOST_SUPPORT_OBJS) $(HOST_DIR)/libstdvmm.a $(HOST_LDLIBS) -o $@
 
+# Tests that compile a source file into themselves (#include "../../x.c").
+$(HOST_DIR)/tests/test_sddf_blk: src/backends/sddf/blk.c
+
 .PHONY: unit-build unit
 unit-build: $(UNIT_BINS)
 

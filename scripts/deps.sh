@@ -86,7 +86,8 @@ cross() {
     unpack_arm64 libfdt-dev
 }
 e2e() {
-    need_pkgs qemu-system-arm cpio e2fsprogs qemu-user-static device-tree-compiler
+    # fdisk: sfdisk partitions the seL4 blk tests' disk image (tests/sel4/mkdisk.sh)
+    need_pkgs qemu-system-arm cpio e2fsprogs qemu-user-static device-tree-compiler fdisk
     unpack_arm64 busybox-static
     unpack_kernel
 }

@@ -71,6 +71,10 @@ struct vmm_blk_backend {
     uint64_t nr_sectors; /* capacity */
     bool read_only;
     bool can_discard;                                  /* DISCARD and WRITE_ZEROES supported */
+    /* Logical block size in bytes the guest is told to align requests to
+     * (virtio-blk blk_size; a power of two >= 512); 0 means 512. Requests
+     * still arrive in 512-byte sectors: a backend refuses what it cannot do. */
+    uint32_t block_size;
     int (*submit)(void *ctx, struct vmm_blk_req *req); /* <0: refused, complete() not called */
     void *ctx;
 };

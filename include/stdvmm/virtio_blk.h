@@ -3,7 +3,8 @@
  * virtio-blk (virtio 1.2 section 5.2), device ID 2: one request queue, I/O
  * through a struct vmm_blk_backend (backend.h).
  *
- * Features: SIZE_MAX, SEG_MAX, BLK_SIZE (512), FLUSH; RO when the backend is
+ * Features: SIZE_MAX, SEG_MAX, BLK_SIZE (the backend's block_size, default 512),
+ * FLUSH; RO when the backend is
  * read-only; DISCARD and WRITE_ZEROES (one segment each) when it can_discard.
  * Without a negotiated FLUSH the device is write-through: every write is
  * followed by a backend flush before it completes, because such a driver

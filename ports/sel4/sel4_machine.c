@@ -144,14 +144,33 @@ static int sel4_add_gic(struct sel4_vmm *s)
 
 /* --------------------------------------------------------------- backends */
 /* Backends over sDDF queues (ports/sel4/sddf), when the configuration
- * attached them; other classes have none on seL4. */
+ * attached them: net, and a disk (the sDDF blk client, one per VMM,
+ * attached once: a guest reset keeps it); other classes have none on seL4. */
 static int sel4_backend_open(void *ctx, struct vmm_machine *m, struct vmm_machine_dev *d)
 {
     struct sel4_vmm *s = ctx;
+    const struct sel4_vmm_config *c = &sel4_vmm_config;
 
     (void)m;
     if (d->cls->backend == VMM_BACKEND_NET && s->net.open != NULL)
         return s->net.open(&s->net, d);
+    if (d->cls->backend == VMM_BACKEND_BLK && c->blk != NULL && c->blk_attach != NULL) {
+        const struct vmm_blk_backend *be = NULL;
+        int ret;
+
+        if (s->blk_attached) {
+            vmm_err("%s: only one disk per VMM over sDDF blk", d->name);
+            return -VMM_EBUSY;
+        }
+        ret = c->blk_attach(s, c->blk, &be);
+        if (ret < 0) {
+            vmm_err("%s: sDDF blk client: bad configuration (%s)", d->name, vmm_strerror(ret));
+            return ret;
+        }
+        s->blk_attached = true;
+        d->backend = be;
+        return 0;
+    }
     vmm_err("%s: no seL4 backend for device class \"%s\"", d->name, d->cls->name);
     return -VMM_ENOTSUP;
 }

@@ -23,6 +23,16 @@
  * struct vmm_machine; classes with a seL4 backend need room here: a
  * virtio-net is about 18 KiB). */
 #define SEL4_MACHINE_STORAGE 0x10000
+/* sDDF clients besides the console (blk, net) a VMM PD serves. */
+#define SEL4_MAX_IO_CLIENTS 4
+
+/* An sDDF client other than the console: the notifications on its channels
+ * and what it queued, sent once after each handled exit or notification. */
+struct sel4_io_client {
+    bool (*notified)(void *ctx, unsigned ch); /* true: its channel */
+    void (*flush)(void *ctx);
+    void *ctx;
+};
 
 /* Guest output, one whole line at a time with the VM's name in front, so
  * two VMs sharing the serial port stay readable: on the seL4 debug console,
@@ -80,8 +90,11 @@ struct sel4_vmm {
     struct vmm_psci psci;
     struct sel4_console console;
     struct sel4_io net; /* open == NULL: no net backend */
+    struct sel4_io_client io[SEL4_MAX_IO_CLIENTS];
+    unsigned nr_io;
     char cmdline[512];
-    bool halted; /* stopped for good (SYSTEM_OFF or an error) */
+    bool halted;       /* stopped for good (SYSTEM_OFF or an error) */
+    bool blk_attached; /* the sDDF blk client has its disk */
     bool running[VMM_MAX_VCPUS];
     struct sel4_idle idle;
     struct vmm_ratelimit rl_sysreg, rl_inject;
@@ -93,6 +106,9 @@ void sel4_console_init(struct sel4_console *con, const char *prefix);
 void sel4_log_init(const char *name);
 /* Send the VMM's log lines through @con too once it is attached to sDDF. */
 void sel4_log_set_console(struct sel4_console *con);
+
+/* vmm.c: serve @c's channels and flush it after each exit; -VMM_ENOSPC when full. */
+int sel4_io_register(struct sel4_vmm *s, const struct sel4_io_client *c);
 
 /* sel4_machine.c: describe and build the VM and start vCPU 0. */
 int sel4_machine_start(struct sel4_vmm *s);

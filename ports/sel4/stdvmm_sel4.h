@@ -46,10 +46,22 @@ struct sel4_net_queue {
 struct sel4_net_config {
     struct sel4_net_queue rx, tx;
     uint8_t mac[6];
+/* The VMM's sDDF blk client (tools/sel4gen writes these): the queues to the
+ * blk virtualiser, its storage information and the client data region. */
+struct sel4_blk_config {
+    uintptr_t req_queue, resp_queue; /* vaddrs of blk_req_queue_t / blk_resp_queue_t */
+    uintptr_t storage_info;          /* vaddr of blk_storage_info_t */
+    uintptr_t data;                  /* vaddr of the data region */
+    uint32_t num_buffers;            /* entries per queue */
+    uint32_t data_size;              /* bytes */
+    uint32_t slot_size;              /* bytes of data per sDDF request */
+    unsigned ch;                     /* Microkit channel to the virtualiser */
+    bool read_only;                  /* the guest gets a read-only disk */
 };
 
 struct sel4_console;
 struct sel4_vmm;
+struct vmm_blk_backend;
 
 /*
  * machine.name: for logs and the console prefix ("vm1"); nr_vcpus:
@@ -59,6 +71,7 @@ struct sel4_vmm;
  * stdvmm.boot=<n>; console: VMM_CONSOLE_VIRTIO adds a virtio-console; the
  * devices need classes whose backend kind this port provides (the console
  * stream; "net" with an sDDF net client below). kernel and initrd are left empty: the port fills
+ * stream, and a "disk" with blk/blk_attach below). kernel and initrd are left empty: the port fills
  * them in from guest_images.S.
  */
 struct sel4_vmm_config {
@@ -80,6 +93,12 @@ struct sel4_vmm_config {
      * (ports/sel4/sddf). NULL: a "net" device is refused. */
     const struct sel4_net_config *net;
     int (*net_attach)(struct sel4_vmm *s, const struct sel4_net_config *net);
+    /* Optional disk through sDDF blk: the client queues, and
+     * sel4_sddf_blk_attach (ports/sel4/sddf), which gives the backend of the
+     * machine description's "disk" device. */
+    const struct sel4_blk_config *blk;
+    int (*blk_attach)(struct sel4_vmm *s, const struct sel4_blk_config *blk,
+                      const struct vmm_blk_backend **backend);
 };
 
 /* ports/sel4/sddf: serve the machine's "net" device from the client queues in @net. */
@@ -91,6 +110,9 @@ int sel4_sddf_console_attach(struct sel4_console *con, const struct sel4_serial_
 /* ports/sel4/sddf: ask sDDF's timer driver on channel @ch for a
  * notification in @ns nanoseconds (replaces this client's previous one). */
 void sel4_sddf_timer_set(unsigned ch, uint64_t ns);
+/* ports/sel4/sddf: the block backend over the sDDF blk client in @blk. */
+int sel4_sddf_blk_attach(struct sel4_vmm *s, const struct sel4_blk_config *blk,
+                         const struct vmm_blk_backend **backend);
 
 /* The example's configuration (one per VMM program). */
 extern const struct sel4_vmm_config sel4_vmm_config;

@@ -5,13 +5,14 @@
  * 0, sel4_vmm_fault() handles every vCPU exit (the runtime replies to
  * resume the vCPU, unless it went to sleep in WFI: sel4_idle.c),
  * sel4_vmm_notified() serves the wake-up timer's sDDF channel and those
- * of the net backend and the console (when it has them). After each,
- * sleeping vCPUs with an interrupt to take are resumed.
+ * of the net backend, the other sDDF clients (blk) and the console (when it
+ * has them). After each, sleeping vCPUs with an interrupt to take are resumed.
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include "sel4_priv.h"
 #include "sel4_rt.h"
+#include "stdvmm/err.h"
 #include "stdvmm/log.h"
 
 /* The one VM this PD runs (a PD is one VMM instance). */
@@ -32,8 +33,27 @@ static void sel4_console_flush(struct sel4_vmm *s)
 {
     if (s->net.flush != NULL)
         s->net.flush(&s->net);
+    for (unsigned i = 0; i < s->nr_io; i++)
+        s->io[i].flush(s->io[i].ctx);
     if (s->console.flush != NULL)
         s->console.flush(&s->console);
+}
+
+int sel4_io_register(struct sel4_vmm *s, const struct sel4_io_client *c)
+{
+    if (s->nr_io == SEL4_MAX_IO_CLIENTS || c->notified == NULL || c->flush == NULL)
+        return -VMM_ENOSPC;
+    s->io[s->nr_io++] = *c;
+    return 0;
+}
+
+static bool sel4_io_notified(struct sel4_vmm *s, unsigned ch)
+{
+    for (unsigned i = 0; i < s->nr_io; i++) {
+        if (s->io[i].notified(s->io[i].ctx, ch))
+            return true;
+    }
+    return false;
 }
 
 void sel4_vmm_init(uintptr_t guest_ram)
@@ -74,9 +94,11 @@ void sel4_vmm_notified(unsigned ch)
 
     /* The wake-up timer's channel first: it resumes the sleepers due. */
     if (!sel4_idle_notified(s, ch) && (s->net.notified == NULL || !s->net.notified(&s->net, ch)) &&
+        !sel4_io_notified(s, ch) &&
         (s->console.notified == NULL || !s->console.notified(&s->console, ch)))
         vmm_warn("notification on channel %u ignored", ch);
-    sel4_idle_poll(s); /* input or a frame may have raised an interrupt for a sleeper */
+    /* input, a frame or a completed request may have raised an interrupt for a sleeper */
+    sel4_idle_poll(s);
     sel4_console_flush(s);
 }
 

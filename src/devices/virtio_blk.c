@@ -344,7 +344,8 @@ static void blk_config_read(struct virtio_mmio *vdev, uint32_t offset, uint8_t *
     vmm_put_le64(cfg + VIRTIO_BLK_CFG_CAPACITY, blk->backend->nr_sectors);
     vmm_put_le32(cfg + VIRTIO_BLK_CFG_SIZE_MAX, VIRTIO_BLK_SIZE_MAX);
     vmm_put_le32(cfg + VIRTIO_BLK_CFG_SEG_MAX, VIRTIO_BLK_SEG_MAX);
-    vmm_put_le32(cfg + VIRTIO_BLK_CFG_BLK_SIZE, VIRTIO_BLK_SECTOR_SIZE);
+    vmm_put_le32(cfg + VIRTIO_BLK_CFG_BLK_SIZE,
+                 blk->backend->block_size != 0 ? blk->backend->block_size : VIRTIO_BLK_SECTOR_SIZE);
     if (blk->backend->can_discard) {
         vmm_put_le32(cfg + VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS, VIRTIO_BLK_MAX_DISCARD_SECTORS);
         vmm_put_le32(cfg + VIRTIO_BLK_CFG_MAX_DISCARD_SEG, 1);

@@ -639,6 +639,17 @@ static void blk_unsupp_discard_when_backend_cannot(void **state)
     assert_int_equal(f->nr_ops, 0);
 }
 
+/* A backend's block_size (sDDF blk: 4 KiB) is what the guest reads as blk_size. */
+static void blk_reports_backend_block_size(void **state)
+{
+    struct fx *f = *state;
+
+    f->fake.block_size = 4096;
+    assert_int_equal(cfg(f, VIRTIO_BLK_CFG_BLK_SIZE, 4), 4096);
+    f->fake.block_size = 0;
+    assert_int_equal(cfg(f, VIRTIO_BLK_CFG_BLK_SIZE, 4), 512);
+}
+
 /* sector + length wrapping around 2^64 must not pass the range check. */
 static void blk_rejects_sector_overflow_on_a_huge_disk(void **state)
 {
@@ -715,6 +726,7 @@ int main(void)
         FAKE_TEST(blk_fake_flush_and_get_id),
         FAKE_TEST(blk_is_write_through_without_flush_feature),
         FAKE_TEST(blk_reports_backend_errors_as_ioerr),
+        FAKE_TEST(blk_reports_backend_block_size),
         cmocka_unit_test_setup_teardown(blk_unsupp_discard_when_backend_cannot,
                                         setup_fake_nodiscard, teardown),
         FAKE_TEST(blk_rejects_sector_overflow_on_a_huge_disk),

@@ -59,6 +59,11 @@ MICROKIT_BUDGET_US = 1000
 MICROKIT_MAX_PRIORITY = 254
 # sDDF 5febd61c's ARM timer driver keeps one timeout per channel 0..5.
 SDDF_TIMER_MAX_CLIENTS = 6
+# Where memory regions with a fixed physical address in RAM start (sDDF
+# drivers give devices physical addresses, e.g. for virtio DMA): the start
+# of a 1 GiB untyped of QEMU virt's 0x60000000..0xc0000000 that Microkit
+# leaves untouched until it places fixed regions, so nothing is padded away.
+DMA_BASE = {"qemu_virt_aarch64": 0x8000_0000}
 
 
 def _pow2(n):
@@ -404,6 +409,8 @@ class System:
         # _wire(), c_sources() and vmm_c(pd).
         self.subsystems = []
         self.phys_next = PHYS_TOP[board]
+        self.next_dma = DMA_BASE[board]  # fixed-address regions, bottom up (sddf_blk)
+        self.device_pages = {}  # physical page -> Region (devices sharing a page)
         self.finished = False
 
     def pd(self, name, program, priority, **kw):
@@ -423,6 +430,27 @@ class System:
         align = 0x200000 if size >= 0x200000 else PAGE
         self.phys_next = (self.phys_next - size) & ~(align - 1)
         return self.phys_next
+
+    def dma_region(self, name, size):
+        """A region at a fixed physical address in RAM (for device DMA)."""
+        r = self.region(name, size, phys_addr=self.next_dma)
+        self.next_dma += size
+        return r
+
+    def device_region(self, name, paddr):
+        """(the region of the device page holding @paddr, offset of @paddr in it);
+        devices in one page (QEMU virt's virtio-mmio slots) share the region."""
+        page = paddr & ~(PAGE - 1)
+        if page not in self.device_pages:
+            self.device_pages[page] = self.region(name, PAGE, phys_addr=page)
+        return self.device_pages[page], paddr - page
+
+    def blk(self, **kw):
+        """sDDF's blk subsystem (tools/sel4gen/sddf_blk.py: Blk's arguments)."""
+        from sddf_blk import Blk
+        b = Blk(self, **kw)
+        self.subsystems.append(b)
+        return b
 
     def channel(self, a, b, pp_b=False):
         """A channel between PDs a and b; pp_b: b may make protected calls to a."""

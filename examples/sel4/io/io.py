@@ -4,7 +4,9 @@ through sDDF's serial subsystem (PL011 driver PD, rx/tx virtualisers), so it
 works with a release kernel and takes input typed on the serial port, and
 whose virtio-net goes through sDDF's net subsystem (virtio-net driver PD on
 QEMU's virtio-net-device, rx virtualiser, copier, stdvmm's net switch). The
-guest takes 10.0.2.15 on QEMU's user network (stdvmm.ip=). With sDDF's
+guest takes 10.0.2.15 on QEMU's user network (stdvmm.ip=). Its virtio-blk disk is
+partition 0 of QEMU's virtio-blk-device through sDDF's blk virtualiser
+and virtio-blk driver (tests/sel4/mkdisk.sh). With sDDF's
 timer driver its vCPU sleeps in WFI while the guest idles.
 
     python3 io.py OUTDIR    # writes io.system, the sDDF configs, the VMM config
@@ -19,10 +21,12 @@ system = System("io")
 serial = system.serial(switch_char="\x1c", begin_str="")
 timer = system.timer()
 net = system.net()
-system.vm("vm1", vcpus=1, ram=256 << 20, priority=100, console=serial, timer=timer, net=net,
-          mac="02:00:00:00:00:01",
-          cmdline="console=ttyAMA0 earlycon rdinit=/init panic=-1 stdvmm.test=shell "
-                  "stdvmm.ip=10.0.2.15")
+vm1 = system.vm("vm1", vcpus=1, ram=256 << 20, priority=100, console=serial, timer=timer,
+                net=net, mac="02:00:00:00:00:01",
+                cmdline="console=ttyAMA0 earlycon rdinit=/init panic=-1 stdvmm.test=shell "
+                        "stdvmm.ip=10.0.2.15")
+blk = system.blk()
+blk.add_client(vm1, partition=0)
 
 if __name__ == "__main__":
     system.write(sys.argv[1])
