@@ -20,4 +20,4 @@ mkdir -p "$(dirname "$out")"
 ${CROSS:-aarch64-linux-gnu-}gcc -static -s -O2 -Wall -Wextra -Werror -o "$out.spin" \
     "$here/guest/spin.c"
 e2e_guest_initramfs "$out" "$here/guest/init" "virtio_mmio virtio_console virtio_net virtio_blk" \
-    "$out.spin:/bin/spin"
+    "$out.spin:/bin/spin" "$here/guest/blktest:/bin/blktest"

@@ -23,6 +23,7 @@
 #   time     (needs SDDF) tests/sel4/time.sh: WFI blocking and MCS budgets
 #   io_two_vms/net  (needs SDDF) the two VMs' NICs through sDDF net: ping
 #            and TCP both ways, host -> guest TCP through hostfwd (net.sh)
+#   blk      (needs SDDF) tests/sel4/blk.sh: virtio-blk over sDDF blk
 #
 # Needs MICROKIT_SDK (a Microkit 2.0.1 SDK with qemu_virt_aarch64); without
 # it prints one SKIPPED line and exits 0. The io system also needs SDDF (an
@@ -169,6 +170,13 @@ else
     failed=$((failed + 1))
 fi
 
+# The io systems have a disk (sDDF blk, tests/sel4/blk.sh tests it): QEMU's
+# virtio-blk-device on a fresh image IMG with two partitions.
+io_disk() {
+    tests/sel4/mkdisk.sh "$1" >&2 && echo "-global virtio-mmio.force-legacy=false" \
+        "-drive file=$1,if=none,format=raw,id=hd -device virtio-blk-device,drive=hd"
+}
+
 # io CONFIG: build the io system for CONFIG, boot it, type a command into the
 # guest shell through QEMU's serial port (tests/sel4/typein.py) and check that
 # the shell's answer (computed by the guest, so not an echo) comes back.
@@ -183,10 +191,11 @@ io_boot() {
         failed=$((failed + 1))
         return
     fi
-    # shellcheck disable=SC2046 # the net options are words
+    # shellcheck disable=SC2046 # the net and disk options are words
     python3 tests/sel4/typein.py "$log" "$TIMEOUT" "$QEMU" \
         -machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 -smp 4 \
         -m 2G -nographic -monitor none -serial stdio $(sel4_net_qemu_args "$out/io") \
+        $(io_disk "$out/io/disk.img") \
         -kernel "$out/io/loader.img" -- \
         "wait:vm1| SEL4-GUEST: shell ready" sleep:2 'type:echo MARK-$((6*7))\r' \
         "wait:MARK-42" 'type:exit\r' "wait:stdvmm[vm1]: VM vm1 stopped: $off"
@@ -208,10 +217,11 @@ else
     io_boot release
     if make -s -C examples/sel4 MICROKIT_SDK="$MICROKIT_SDK" SDDF="$SDDF" io_two_vms \
         >"$OUT.io_two_vms.build.log" 2>&1; then
-        # shellcheck disable=SC2046 # the net options are words
+        # shellcheck disable=SC2046 # the net and disk options are words
         python3 tests/sel4/typein.py "$OUT/io_two_vms/console.log" "$TIMEOUT" "$QEMU" \
             -machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 -smp 4 \
             -m 2G -nographic -monitor none -serial stdio $(sel4_net_qemu_args "$OUT/io_two_vms") \
+            $(io_disk "$OUT/io_two_vms/disk.img") \
             -kernel "$OUT/io_two_vms/loader.img" -- \
             "wait:vm-a| SEL4-GUEST: shell ready" "wait:vm-b| SEL4-GUEST: shell ready" sleep:3 \
             'type:echo MARK-A-$((6*7))\r' "wait:MARK-A-42" 'type:\x1c1\r' sleep:1 \
@@ -235,6 +245,11 @@ fi
 
 # WFI blocking and MCS budgets (needs SDDF too; prints its own SKIPPED line).
 tests/sel4/time.sh || failed=$((failed + 1))
+# virtio-blk over sDDF blk: its own PASS/FAIL lines; a failure counts once here.
+if [ -n "${SDDF:-}" ] && ! tests/sel4/blk.sh; then
+    echo "FAIL sel4 blk tests (tests/sel4/blk.sh)"
+    failed=$((failed + 1))
+fi
 
 echo "sel4: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

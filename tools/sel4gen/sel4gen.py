@@ -60,10 +60,12 @@ MICROKIT_MAX_PRIORITY = 254
 # sDDF 5febd61c's ARM timer driver keeps one timeout per channel 0..5.
 SDDF_TIMER_MAX_CLIENTS = 6
 # Where memory regions with a fixed physical address in RAM start (sDDF
-# drivers give devices physical addresses, e.g. for virtio DMA): the start
-# of a 1 GiB untyped of QEMU virt's 0x60000000..0xc0000000 that Microkit
-# leaves untouched until it places fixed regions, so nothing is padded away.
-DMA_BASE = {"qemu_virt_aarch64": 0x8000_0000}
+# drivers give devices physical addresses, e.g. for virtio DMA). seL4 hands
+# QEMU virt's RAM (0x60000000..0xc0000000) to Microkit in untypeds of at
+# most 512 MiB; fixed regions go at the start of the last one (nothing is
+# padded away below them), so the one at 0x80000000 stays whole for guest
+# RAM, which Microkit allocates in one piece (two VMs of 256 MiB need it all).
+DMA_BASE = {"qemu_virt_aarch64": 0xA000_0000}
 
 
 def _pow2(n):

@@ -9,7 +9,9 @@ partition 0 of QEMU's virtio-blk-device through sDDF's blk virtualiser
 and virtio-blk driver (tests/sel4/mkdisk.sh). With sDDF's
 timer driver its vCPU sleeps in WFI while the guest idles.
 
-    python3 io.py OUTDIR    # writes io.system, the sDDF configs, the VMM config
+    python3 io.py OUTDIR [--blk-read-only]
+                            # writes io.system, the sDDF configs, the VMM config;
+                            # --blk-read-only: the guest's disk is read-only
 """
 import os
 import sys
@@ -26,7 +28,7 @@ vm1 = system.vm("vm1", vcpus=1, ram=256 << 20, priority=100, console=serial, tim
                 cmdline="console=ttyAMA0 earlycon rdinit=/init panic=-1 stdvmm.test=shell "
                         "stdvmm.ip=10.0.2.15")
 blk = system.blk()
-blk.add_client(vm1, partition=0)
+blk.add_client(vm1, partition=0, read_only="--blk-read-only" in sys.argv[2:])
 
 if __name__ == "__main__":
     system.write(sys.argv[1])

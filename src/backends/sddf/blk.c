@@ -255,8 +255,8 @@ static void finish(struct vmm_sddf_blk *b, unsigned idx)
     b->ops[idx].req = NULL;
     if (status < 0)
         b->errors++;
-    else if (req->op == VMM_BLK_FLUSH)
-        b->flushes++;
+    else if (req->op == VMM_BLK_FLUSH && ++b->flushes == 1)
+        vmm_info("sDDF blk: first FLUSH completed by the driver (further ones counted)");
     req->complete(req, status);
 }
 
