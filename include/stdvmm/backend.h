@@ -70,7 +70,7 @@ struct vmm_blk_req {
 struct vmm_blk_backend {
     uint64_t nr_sectors; /* capacity */
     bool read_only;
-    bool can_discard;                                  /* DISCARD and WRITE_ZEROES supported */
+    bool can_discard; /* DISCARD and WRITE_ZEROES supported */
     /* Logical block size in bytes the guest is told to align requests to
      * (virtio-blk blk_size; a power of two >= 512); 0 means 512. Requests
      * still arrive in 512-byte sectors: a backend refuses what it cannot do. */

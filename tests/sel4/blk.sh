@@ -144,7 +144,7 @@ check "io (ro): the host image is unchanged" eq "$(host_md5 "$img" 0 1)" "$wrote
 
 # ---- io_two_vms: one disk, a partition each
 img=$OUT/two.img
-tests/sel4/mkdisk.sh "$img"
+tests/sel4/mkdisk.sh "$img" 16 # 7 MiB partitions: vm-b reads all of its own
 log=$OUT/io_two_vms.log
 qemu "$log" "$img" build/sel4/io_two_vms/loader.img \
     "wait:vm-a| SEL4-GUEST: shell ready" "wait:vm-b| SEL4-GUEST: shell ready" sleep:2 \
@@ -163,7 +163,7 @@ check "io_two_vms: vm-b sees its own pattern once" \
     eq "$(field "$log" "vm-b| SEL4-GUEST: blk find vm-b" count)" 1
 for vm in vm-a vm-b; do
     check "io_two_vms: $vm: the block after its partition is neither read nor written" \
-        seen "$log" "$vm| SEL4-GUEST: blk end blocks=7936 read-bytes=0 write=refused"
+        seen "$log" "$vm| SEL4-GUEST: blk end blocks=1792 read-bytes=0 write=refused"
 done
 check "io_two_vms: partition 0 of the image holds vm-a's pattern" \
     eq "$(host_head "$img" 0 13)" "PATTERN-vm-a-"
