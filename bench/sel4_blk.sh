@@ -13,7 +13,9 @@
 #
 #   MICROKIT_SDK=... SDDF=... bench/sel4_blk.sh [MIB]     (BENCH_REPS=3)
 #
-# Prints one line per run and the medians; writes build/bench/sel4_blk/results.txt.
+# Prints one line per run and the medians; writes build/bench/sel4_blk/results.txt
+# (the machine's load average at the start and the end are in it too: on a
+# shared host the numbers mean little).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 if [ -z "${MICROKIT_SDK:-}" ] || [ -z "${SDDF:-}" ]; then
@@ -25,7 +27,10 @@ reps=${BENCH_REPS:-3}
 QEMU=${QEMU:-qemu-system-aarch64}
 OUT=build/bench/sel4_blk
 mkdir -p "$OUT"
-make -s -C examples/sel4 MICROKIT_SDK="$MICROKIT_SDK" SDDF="$SDDF" io >"$OUT/build.log" 2>&1 || {
+# Its own build directory: tests may rebuild build/sel4 meanwhile.
+SYS=$PWD/$OUT/sel4
+make -s -C examples/sel4 MICROKIT_SDK="$MICROKIT_SDK" SDDF="$SDDF" BUILD="$SYS" \
+    DEPS="$PWD/build/deps" FS_DIR="$PWD/build/freestanding" io >"$OUT/build.log" 2>&1 || {
     tail -n 20 "$OUT/build.log"
     exit 1
 }
@@ -34,16 +39,16 @@ kernel=$(find build/deps/arm64/boot -name 'vmlinuz-*' | sort -V | tail -n1)
 machine=(-machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 -smp 4 -m 2G
     -nographic -monitor none -serial stdio -global virtio-mmio.force-legacy=false)
 results=$OUT/results.txt
-: >"$results"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" >"$results"
 
 run() { # WHO REP: one boot, one bench line appended to results
     local who=$1 rep=$2 img=$OUT/disk.img log=$OUT/$1-$2.log dev=/dev/vda boot
     tests/sel4/mkdisk.sh "$img" $((2 * mib + 16))
     if [ "$who" = sel4 ]; then
-        boot=(-kernel build/sel4/io/loader.img)
+        boot=(-kernel "$SYS/io/loader.img")
     else # the whole disk is the guest's: bench its first partition, as seL4's vm1 gets
-        boot=(-kernel "$kernel" -initrd build/sel4/initrd.gz
-            -append "console=ttyAMA0 rdinit=/init panic=-1 stdvmm.test=shell")
+        boot=(-kernel "$kernel" -initrd "$SYS/initrd.gz"
+            -append "console=ttyAMA0 rdinit=/init panic=-1 stdvmm.test=shell stdvmm.tty=ttyAMA0")
         dev=/dev/vda1
     fi
     nice python3 tests/sel4/typein.py "$log" 900 "$QEMU" "${machine[@]}" \
@@ -66,3 +71,4 @@ for who in sel4 qemu; do
                 if (NR) printf "%s median %s=%s (of %d)\n", w, k, v[int((NR + 1) / 2)], NR }'
     done
 done | tee -a "$results"
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$results"

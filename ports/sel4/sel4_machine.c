@@ -154,7 +154,7 @@ static int sel4_backend_open(void *ctx, struct vmm_machine *m, struct vmm_machin
     (void)m;
     if (d->cls->backend == VMM_BACKEND_NET && s->net.open != NULL)
         return s->net.open(&s->net, d);
-    if (d->cls->backend == VMM_BACKEND_BLK && c->blk != NULL && c->blk_attach != NULL) {
+    if (strcmp(d->cls->name, "disk") == 0 && c->blk != NULL && c->blk_attach != NULL) {
         const struct vmm_blk_backend *be = NULL;
         int ret;
 
