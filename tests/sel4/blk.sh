@@ -53,11 +53,16 @@ check() {
     if "$@"; then pass "$name"; else fail "$name"; fi
 }
 
-# qemu LOG IMAGE LOADER STEP...: boot LOADER with IMAGE as the virtio-blk disk.
+# qemu LOG IMAGE LOADER STEP...: boot LOADER with IMAGE as the virtio-blk disk
+# (and the NIC the system's net driver expects, if it has one: tests/sel4/net.sh).
 qemu() {
-    local log=$1 img=$2 loader=$3
+    local log=$1 img=$2 loader=$3 net=()
     shift 3
-    python3 tests/sel4/typein.py "$log" "$TIMEOUT" nice "$QEMU" \
+    if [ -f "$(dirname "$loader")/gen/qemu_net.args" ]; then
+        read -ra net <"$(dirname "$loader")/gen/qemu_net.args"
+        net+=(-netdev user,id=net0)
+    fi
+    python3 tests/sel4/typein.py "$log" "$TIMEOUT" nice "$QEMU" "${net[@]}" \
         -machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 -smp 4 \
         -m 2G -nographic -monitor none -serial stdio -global virtio-mmio.force-legacy=false \
         -drive "file=$img,if=none,format=raw,id=hd" -device virtio-blk-device,drive=hd \

@@ -103,7 +103,7 @@ class BlkXmlTest(unittest.TestCase):
             ch = int(re.search(r"\.ch = (\d+),\n    \.read_only", src).group(1))
             self.assertEqual(ch, self.chans[(pd, "blk_virt")][0])
             self.assertIn(".blk_attach = sel4_sddf_blk_attach", src)
-            self.assertIn('{ .cls = "disk", .name = NULL, .options = "sddf-blk" }', src)
+            self.assertIn('{ .cls = "disk", .options = "sddf-blk" }', src)
             self.assertIn(".nr_devices = 1,", src)
 
     def test_virt_config_matches_maps_and_phys(self):
