@@ -46,6 +46,8 @@ struct sel4_net_queue {
 struct sel4_net_config {
     struct sel4_net_queue rx, tx;
     uint8_t mac[6];
+};
+
 /* The VMM's sDDF blk client (tools/sel4gen writes these): the queues to the
  * blk virtualiser, its storage information and the client data region. */
 struct sel4_blk_config {
@@ -70,9 +72,9 @@ struct vmm_blk_backend;
  * gic_version 2 (seL4 on QEMU virt); cmdline: the port appends
  * stdvmm.boot=<n>; console: VMM_CONSOLE_VIRTIO adds a virtio-console; the
  * devices need classes whose backend kind this port provides (the console
- * stream; "net" with an sDDF net client below). kernel and initrd are left empty: the port fills
- * stream, and a "disk" with blk/blk_attach below). kernel and initrd are left empty: the port fills
- * them in from guest_images.S.
+ * stream; "net" with an sDDF net client and a "disk" with blk/blk_attach
+ * below). kernel and initrd are left empty: the port fills them in from
+ * guest_images.S.
  */
 struct sel4_vmm_config {
     struct vmm_machine_desc machine;
