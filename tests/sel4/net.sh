@@ -20,6 +20,14 @@
 #                            -netdev user (with $2 appended, e.g. hostfwd=...)
 #   sel4_net_tests           build io_two_vms, boot it, check
 
+# sel4_blk_disk_args DIR: a fresh disk for a system with a blk subsystem (its
+# sDDF virtio-blk driver needs the device; tests/sel4/blk.sh tests it).
+sel4_blk_disk_args() {
+    [ -f "$1/gen/sddf_blk_virt.c" ] || return 0
+    tests/sel4/mkdisk.sh "$1/net-disk.img" 16 >&2 &&
+        echo "-drive file=$1/net-disk.img,if=none,format=raw,id=hd -device virtio-blk-device,drive=hd"
+}
+
 sel4_net_qemu_args() {
     local dir=$1 extra=${2:-}
     [ -f "$dir/gen/qemu_net.args" ] || return 0
@@ -45,7 +53,7 @@ sel4_net_tests() {
         -machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 -smp 4 \
         -m 2G -nographic -monitor none -serial stdio \
         $(sel4_net_qemu_args "$dir" "hostfwd=tcp:127.0.0.1:$port-$a:7000") \
-        -kernel "$dir/loader.img" -- \
+        $(sel4_blk_disk_args "$dir") -kernel "$dir/loader.img" -- \
         "wait:vm-a| SEL4-GUEST: shell ready" "wait:vm-b| SEL4-GUEST: shell ready" \
         "wait:vm-a| SEL4-GUEST: net up" "wait:vm-b| SEL4-GUEST: net up" sleep:2 \
         "type:ping -c 3 $b\\r" "wait:vm-a| 3 packets transmitted, 3 packets received" sleep:1 \
