@@ -228,6 +228,12 @@ void vmm_machine_close(struct vmm_machine *m);
  * @machine is a struct vmm_machine * (the stdio backend's rx signature). */
 size_t vmm_machine_console_rx(void *machine, const uint8_t *buf, size_t len);
 
+/* Write what the guest's PL011 registers read as into @regs (a page the
+ * guest maps read-only at the PL011, vmm_pl011_mirror; @ids: the constant
+ * ID block too). -VMM_ENOTSUP when the PL011 takes console input (its DR
+ * reads must trap). */
+int vmm_machine_console_mirror(struct vmm_machine *m, volatile uint32_t *regs, bool ids);
+
 /* The built device called @name, or NULL. */
 struct vmm_machine_dev *vmm_machine_find_dev(struct vmm_machine *m, const char *name);
 

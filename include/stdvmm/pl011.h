@@ -97,6 +97,15 @@ void vmm_pl011_reset(struct pl011 *uart);
  * receive FIFO. The device calls backend->rx_ready() when room appears. */
 size_t vmm_pl011_rx(struct pl011 *uart, const uint8_t *buf, size_t len);
 
+/*
+ * Write into @regs (PL011_MMIO_SIZE / 4 words: a page the guest maps
+ * read-only at the device's base, so its reads do not trap) what each
+ * register reads as now: DR..DMACR, and with @ids also the ID block (which
+ * never changes). DR reads as 0 without consuming: only valid for a UART
+ * whose receive FIFO stays empty (input goes to another console).
+ */
+void vmm_pl011_mirror(struct pl011 *uart, volatile uint32_t *regs, bool ids);
+
 /* The MMIO handlers behind uart->dev.ops (exported for tests and ports). */
 extern const struct vmm_mmio_ops vmm_pl011_mmio_ops;
 

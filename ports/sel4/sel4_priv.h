@@ -92,6 +92,7 @@ struct sel4_vmm {
     struct sel4_io net; /* open == NULL: no net backend */
     struct sel4_io_client io[SEL4_MAX_IO_CLIENTS];
     unsigned nr_io;
+    volatile uint32_t *uart_mirror; /* cfg's uart_mirror page, or NULL */
     char cmdline[512];
     bool halted;       /* stopped for good (SYSTEM_OFF or an error) */
     bool blk_attached; /* the sDDF blk client has its disk */

@@ -101,6 +101,11 @@ struct sel4_vmm_config {
     const struct sel4_blk_config *blk;
     int (*blk_attach)(struct sel4_vmm *s, const struct sel4_blk_config *blk,
                       const struct vmm_blk_backend **backend);
+    /* Optional (machine.console VMM_CONSOLE_VIRTIO only): vaddr of a page
+     * the VM maps read-only at its PL011 (tools/sel4gen's uart_mirror). The
+     * VMM keeps the registers' values there, so the guest's PL011 reads
+     * (FR polls) do not trap; its writes still do. 0: every access traps. */
+    uintptr_t uart_mirror;
 };
 
 /* ports/sel4/sddf: serve the machine's "net" device from the client queues in @net. */

@@ -6,7 +6,9 @@
  * resume the vCPU, unless it went to sleep in WFI: sel4_idle.c),
  * sel4_vmm_notified() serves the wake-up timer's sDDF channel and those
  * of the net backend, the other sDDF clients (blk) and the console (when it
- * has them). After each, sleeping vCPUs with an interrupt to take are resumed.
+ * has them). After each, sleeping vCPUs with an interrupt to take are
+ * resumed, the console's queued output is sent and the PL011 mirror page
+ * (if the system has one) is brought up to date.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,7 +30,7 @@ static size_t sel4_console_input(void *ctx, const uint8_t *buf, size_t len)
 }
 
 /* Send what the console and the backends queued while handling an exit or
- * a notification. */
+ * a notification, and show the guest its PL011's registers as they are now. */
 static void sel4_console_flush(struct sel4_vmm *s)
 {
     if (s->net.flush != NULL)
@@ -37,6 +39,23 @@ static void sel4_console_flush(struct sel4_vmm *s)
         s->io[i].flush(s->io[i].ctx);
     if (s->console.flush != NULL)
         s->console.flush(&s->console);
+    if (s->uart_mirror != NULL)
+        vmm_machine_console_mirror(&s->machine, s->uart_mirror, false);
+}
+
+/* The read-only PL011 register page, if the system maps one. */
+static void sel4_mirror_init(struct sel4_vmm *s)
+{
+    volatile uint32_t *page = (volatile uint32_t *)sel4_vmm_config.uart_mirror;
+
+    if (page == NULL || s->halted)
+        return;
+    if (vmm_machine_console_mirror(&s->machine, page, true) < 0) {
+        vmm_err("a PL011 mirror page needs the virtio console for input; every PL011 "
+                "read of the guest now reads 0");
+        return;
+    }
+    s->uart_mirror = page;
 }
 
 int sel4_io_register(struct sel4_vmm *s, const struct sel4_io_client *c)
@@ -85,6 +104,7 @@ void sel4_vmm_init(uintptr_t guest_ram)
     sel4_vcpu_init_ids(s);
     sel4_idle_init(s);
     sel4_machine_start(s);
+    sel4_mirror_init(s);
     sel4_console_flush(s);
 }
 

@@ -289,6 +289,18 @@ static int pl011_mmio_write(void *opaque, uint64_t offset, unsigned size, uint64
     return 0;
 }
 
+void vmm_pl011_mirror(struct pl011 *uart, volatile uint32_t *regs, bool ids)
+{
+    uint32_t val;
+
+    for (uint64_t reg = PL011_DR; reg <= PL011_DMACR; reg += 4) {
+        (void)read_reg(uart, reg, false, &val); /* a hole reads as 0 */
+        regs[reg / 4] = val;
+    }
+    for (uint64_t reg = PL011_ID_BASE; ids && reg < PL011_MMIO_SIZE; reg += 4)
+        regs[reg / 4] = pl011_id[(reg - PL011_ID_BASE) / 4];
+}
+
 const struct vmm_mmio_ops vmm_pl011_mmio_ops = {
     .read = pl011_mmio_read,
     .write = pl011_mmio_write,

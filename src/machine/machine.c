@@ -312,6 +312,14 @@ size_t vmm_machine_console_rx(void *machine, const uint8_t *buf, size_t len)
     return vmm_pl011_rx(&m->uart, buf, len);
 }
 
+int vmm_machine_console_mirror(struct vmm_machine *m, volatile uint32_t *regs, bool ids)
+{
+    if (m->desc->console != VMM_CONSOLE_VIRTIO)
+        return -VMM_ENOTSUP;
+    vmm_pl011_mirror(&m->uart, regs, ids);
+    return 0;
+}
+
 struct vmm_machine_dev *vmm_machine_find_dev(struct vmm_machine *m, const char *name)
 {
     for (unsigned i = 0; i < m->nr_devs; i++)

@@ -41,6 +41,8 @@ VMM_REGION_BASE = 0x6000_0000
 # here down (qemu_virt_aarch64: seL4's memory is 0x60000000..0xc0000000, and
 # the Microkit tool already uses some of its last MiB).
 PHYS_TOP = {"qemu_virt_aarch64": 0xBF00_0000}
+# Where the guest sees its PL011 (VMM_ARM64_UART_BASE, include/stdvmm/arm64.h).
+GUEST_UART = 0x9000000
 
 BOARDS = {
     # board: (PL011 physical address, PL011 INTID, GICV physical address)
@@ -306,7 +308,7 @@ class Vm:
 
     def __init__(self, system, name, vcpus, ram, ram_gpa, priority, budget, period,
                  vmm_priority, vmm_budget, vmm_period, cmdline, virtio_console, console,
-                 timer=None, net=None, mac=None):
+                 timer=None, net=None, mac=None, uart_mirror=True):
         if not 1 <= vcpus <= 8:
             raise ValueError("VM %s: %d vCPUs outside 1..8" % (name, vcpus))
         if ram % 0x200000 or ram_gpa % 0x200000:
@@ -335,6 +337,11 @@ class Vm:
         self.priority, self.budget, self.period = priority, budget, period
         self.cmdline, self.virtio_console, self.console = cmdline, virtio_console, console
         self.timer = timer
+        # The PL011 mirror page (struct sel4_vmm_config.uart_mirror): only
+        # when input goes to the virtio-console (the PL011's DR reads must
+        # trap otherwise).
+        self.uart_mirror = uart_mirror and virtio_console
+        self.mirror_region, self.mirror_vaddr = None, 0
         prog = "vmm_%s" % name.replace("-", "_")
         self.program = prog
         self.pd = system.pd(prog, prog + ".elf", vmm_priority, stack_size=0x10000,
@@ -388,10 +395,10 @@ class Vm:
             "            .ram_base = 0x%x,\n            .ram_size = 0x%x,\n"
             "            .nr_vcpus = %d,\n            .console = %s,\n"
             "            .cmdline = %s,\n%s        },\n"
-            "    .serial = %s,\n    .console_attach = %s,\n%s};\n"
+            "    .serial = %s,\n    .console_attach = %s,\n%s    .uart_mirror = 0x%x,\n};\n"
             % (_c_string(self.name), self.ram_gpa, self.ram, self.vcpus,
                "VMM_CONSOLE_VIRTIO" if self.virtio_console else "VMM_CONSOLE_SERIAL",
-               _c_string(self.cmdline), devs, serial, attach, timer))
+               _c_string(self.cmdline), devs, serial, attach, timer, self.mirror_vaddr))
 
 
 class System:
@@ -492,14 +499,17 @@ class System:
 
     def vm(self, name, vcpus=1, ram=0x10000000, ram_gpa=0x40000000, priority=100, budget=None,
            period=None, vmm_priority=None, vmm_budget=None, vmm_period=None, cmdline="",
-           virtio_console=True, console=None, timer=None, net=None, mac=None):
+           virtio_console=True, console=None, timer=None, net=None, mac=None,
+           uart_mirror=True):
         """A VM with its own VMM PD; console=the serial subsystem gives it a client queue,
         timer=the timer driver lets its vCPUs sleep in WFI, net=the net subsystem a
         virtio-net with address @mac (default: derived from @name). budget/period (microseconds,
         MCS: each vCPU may run budget us per period us) go on the virtual_machine,
         vmm_budget/vmm_period on the VMM's protection domain; None leaves Microkit's
         default (1000 us, period = budget). vmm_priority defaults to 254, or one below
-        the timer driver's."""
+        the timer driver's. uart_mirror (with virtio_console): the VM maps a read-only
+        page of its PL011's register values, so only its PL011 writes trap (docs/SEL4.md,
+        console path)."""
         if any(v.name == name for v in self.vms):
             raise ValueError("two VMs named %s" % name)
         if timer is not None and timer is not self.timer_sys:
@@ -509,7 +519,8 @@ class System:
                              "index, so only the last VM of a system may have more than one "
                              "vCPU (VM %s has %d)" % (name, self.vms[-1].name, self.vms[-1].vcpus))
         v = Vm(self, name, vcpus, ram, ram_gpa, priority, budget, period, vmm_priority,
-               vmm_budget, vmm_period, cmdline, virtio_console, console, timer, net, mac)
+               vmm_budget, vmm_period, cmdline, virtio_console, console, timer, net, mac,
+               uart_mirror)
         self.vms.append(v)
         return v
 
@@ -528,6 +539,10 @@ class System:
             self.timer_sys._wire()
         for sub in self.subsystems:
             sub._wire()
+        for v in self.vms:
+            if v.uart_mirror:
+                v.mirror_region = self.region("uart_mirror_%s" % v.program[4:], PAGE)
+                v.mirror_vaddr = v.pd.map(v.mirror_region, cached=False)
 
     def render_sdf(self):
         """The Microkit .system XML."""
@@ -577,6 +592,9 @@ class System:
                            % (q(v.ram_region.name), v.ram_gpa))
                 out.append('            <map mr="gic_vcpu" vaddr="0x8010000" perms="rw" '
                            'cached="false" />')
+                if v.mirror_region is not None:
+                    out.append('            <map mr=%s vaddr="0x%x" perms="r" cached="false" />'
+                               % (q(v.mirror_region.name), GUEST_UART))
                 out.append("        </virtual_machine>")
             out.append("    </protection_domain>")
         for a, ida, b, idb, pp_b in self.channels:
