@@ -53,10 +53,11 @@ $(HOST_DIR)/libstdvmm.a: $(HOST_LIB_OBJS)
 
 $(HOST_DIR)/tests/%: tests/unit/%.c $(HOST_SUPPORT_OBJS) $(HOST_DIR)/libstdvmm.a $(HDRS)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) $< $(HOST_SUPPORT_OBJS) $(HOST_DIR)/libstdvmm.a $(HOST_LDLIBS) -o $@
+	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -MF $@.d $< $(HOST_SUPPORT_OBJS) $(HOST_DIR)/libstdvmm.a $(HOST_LDLIBS) -o $@
 
-# Tests that compile a source file into themselves (#include "../../x.c").
-$(HOST_DIR)/tests/test_sddf_blk: src/backends/sddf/blk.c
+# Each test's dependency file also names the source files it compiles into
+# itself (#include "../../x.c"), so editing one rebuilds the test.
+-include $(UNIT_BINS:=.d)
 
 .PHONY: unit-build unit
 unit-build: $(UNIT_BINS)
