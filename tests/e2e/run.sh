@@ -229,6 +229,9 @@ gdb_tools() {
     aarch64-linux-gnu-gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
         -Wstrict-prototypes -Wmissing-prototypes -Wvla -O2 -static \
         -o "$E2E_OUT/rsp-client" "$E2E_DIR/gdb/rsp_client.c" || return 1
+    aarch64-linux-gnu-gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+        -Wstrict-prototypes -Wmissing-prototypes -Wvla -O2 -static \
+        -o "$E2E_OUT/vport-relay" "$E2E_DIR/gdb/vport_relay.c" || return 1
     {
         echo "GDB_TICK=$(aarch64-linux-gnu-nm "$elf" | sed -n 's/^\([0-9a-f]*\) T gdb_tick$/\1/p')"
         echo "GDB_COUNTER=$(aarch64-linux-gnu-nm "$elf" | sed -n 's/^\([0-9a-f]*\) B gdb_counter$/\1/p')"
@@ -242,23 +245,105 @@ api_checks() {
     local gdb_files=()
     if gdb_tools; then
         gdb_files=("$E2E_REPO/build/gdb-guest/Image:/guest/gdb-Image" "$E2E_OUT/gdb-syms:/guest/gdb-syms"
-            "$E2E_OUT/rsp-client:/bin/rsp-client")
+            "$E2E_OUT/rsp-client:/bin/rsp-client" "$E2E_OUT/vport-relay:/bin/vport-relay")
     else
         e2e_log "could not build the GDB test guest or client (see $E2E_OUT/make-gdb.log)"
     fi
-    if ! e2e_outer_initramfs "$outer" "$E2E_DIR/outer/api.sh" "$guest_initrd:/guest/initrd.gz" \
+    if ! E2E_OUTER_MODS="virtio_mmio virtio_console" e2e_outer_initramfs "$outer" \
+        "$E2E_DIR/outer/api.sh" "$guest_initrd:/guest/initrd.gz" \
         ${gdb_files[@]+"${gdb_files[@]}"}; then
         e2e_result outer-api-initramfs 1 "could not build $outer"
         return
     fi
     echo "e2e: booting the emulated machine for the API (limit $secs s, log $log)"
-    local t=$SECONDS
+    local t=$SECONDS gdbm_pid=
+    rm -f "$E2E_OUT/gdb.sock" "$E2E_OUT/gdb-multiarch.log"
+    if command -v gdb-multiarch >/dev/null && [ ${#gdb_files[@]} -gt 0 ]; then
+        E2E_QEMU_EXTRA=(-device virtio-serial-device
+            -chardev "socket,id=gdbc,path=$E2E_OUT/gdb.sock,server=on,wait=off"
+            -device virtserialport,chardev=gdbc,name=gdb)
+        gdb_multiarch_session "$log" "$secs" &
+        gdbm_pid=$!
+    fi
     e2e_run_outer "$log" "$secs" "$outer"
     local rc=$?
+    E2E_QEMU_EXTRA=()
     echo "e2e: emulated machine (api): status $rc after $((SECONDS - t)) s"
     [ $rc -eq 124 ] && echo "e2e: TIMEOUT after $secs s"
     e2e_check "$log" "${api_checks_list[@]}"
+    if [ -n "$gdbm_pid" ]; then
+        wait "$gdbm_pid"
+        gdb_multiarch_checks "$E2E_OUT/gdb-multiarch.log"
+        e2e_check "$log" gdb-multiarch-relay gdb-multiarch-vmm-survives
+    else
+        echo "SKIP gdb-multiarch-session: no gdb-multiarch on this host (scripts/deps.sh host) \
+or no GDB test guest; not counted as a pass"
+    fi
     [ "${E2E_VERBOSE:-0}" = 1 ] && tr -d '\r' <"$log"
+}
+
+# Debian's gdb-multiarch against the real stub (tests/e2e/outer/api.sh,
+# gdb-multiarch section): once the machine says `gdb-multiarch: ready`, a
+# batch session through the virtio-serial port's socket: break on gdb_tick,
+# continue, print gdb_counter and pc, stepi, continue to the next hit,
+# detach. Its output goes to $E2E_OUT/gdb-multiarch.log.
+gdb_multiarch_session() {
+    local log=$1 secs=$2 out=$E2E_OUT/gdb-multiarch.log n=0
+    : >"$out"
+    while ! tr -d '\r' <"$log" 2>/dev/null | grep -aq "^OUTER: gdb-multiarch: ready"; do
+        if [ $n -ge $((secs * 2)) ] || tr -d '\r' <"$log" 2>/dev/null | grep -aq "^OUTER: done\|^OUTER: gdb-multiarch: n"; then
+            echo "HOST: the machine never said gdb-multiarch: ready" >>"$out"
+            return 1
+        fi
+        sleep 0.5
+        n=$((n + 1))
+    done
+    timeout -k 5 150 gdb-multiarch -batch -nx "$E2E_REPO/build/gdb-guest/gdb.elf" \
+        -ex 'set pagination off' -ex 'set confirm off' -ex "target remote $E2E_OUT/gdb.sock" \
+        -ex 'break gdb_tick' -ex continue -ex 'print gdb_counter' -ex 'print/x $pc' \
+        -ex stepi -ex 'print/x $pc' -ex continue -ex 'print gdb_counter' -ex 'print/x $pc' \
+        -ex 'info threads' -ex detach </dev/null >>"$out" 2>&1
+    echo "HOST: gdb-multiarch exit status $?" >>"$out"
+}
+
+# The verdicts on the session's output OUT: the breakpoint hit at gdb_tick,
+# the counter read (and one more at the second hit), pc + 4 after stepi,
+# two vCPU threads, a clean detach.
+gdb_multiarch_checks() {
+    local out=$1 tick c1 c2 p1 p2 p3
+    tick=$(aarch64-linux-gnu-nm "$E2E_REPO/build/gdb-guest/gdb.elf" |
+        sed -n 's/^0*\([0-9a-f]*\) T gdb_tick$/\1/p')
+    echo "e2e: gdb-multiarch session ($out):"
+    sed 's/^/    /' "$out"
+    c1=$(sed -n 's/^\$1 = \([0-9]*\)$/\1/p' "$out")
+    p1=$(sed -n 's/^\$2 = 0x\([0-9a-f]*\)$/\1/p' "$out")
+    p2=$(sed -n 's/^\$3 = 0x\([0-9a-f]*\)$/\1/p' "$out")
+    c2=$(sed -n 's/^\$4 = \([0-9]*\)$/\1/p' "$out")
+    p3=$(sed -n 's/^\$5 = 0x\([0-9a-f]*\)$/\1/p' "$out")
+    if grep -q "HOST: gdb-multiarch exit status 0" "$out" &&
+        [ "$(grep -c "Breakpoint 1, .*gdb_tick" "$out")" -eq 2 ] && [ -n "$tick" ] &&
+        [ "$p1" = "$tick" ] && [ "$p3" = "$tick" ]; then
+        e2e_result gdb-multiarch-breakpoint 0
+    else
+        e2e_result gdb-multiarch-breakpoint 1 "want two hits of Breakpoint 1 at gdb_tick \
+(0x$tick), pc 0x$p1 and 0x$p3"
+    fi
+    if [ -n "$c1" ] && [ -n "$c2" ] && [ "$c2" -eq $((c1 + 1)) ]; then
+        e2e_result gdb-multiarch-variable 0
+    else
+        e2e_result gdb-multiarch-variable 1 "gdb_counter $c1 at the first hit, $c2 at the second \
+(want one more)"
+    fi
+    if [ -n "$p1" ] && [ -n "$p2" ] && [ $((0x$p2)) -eq $((0x$p1 + 4)) ]; then
+        e2e_result gdb-multiarch-stepi 0
+    else
+        e2e_result gdb-multiarch-stepi 1 "pc 0x$p1 before stepi, 0x$p2 after (want + 4)"
+    fi
+    if grep -q "Thread 2" "$out" && grep -q "Detaching from program\|detached" "$out"; then
+        e2e_result gdb-multiarch-threads-detach 0
+    else
+        e2e_result gdb-multiarch-threads-detach 1 "no Thread 2 in info threads or no detach"
+    fi
 }
 
 # ------------------------------------------------------------ 4. devices

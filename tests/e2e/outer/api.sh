@@ -276,3 +276,45 @@ fi
 kill "$E2E_PID" 2>/dev/null
 e2e_vmm_finish gdb $L
 
+
+# ------------------------------------------------------------ gdb-multiarch
+# Debian's gdb-multiarch on the build host against the stub: the outer
+# QEMU's virtio-serial port `gdb` (tests/e2e/run.sh) is a UNIX socket on the
+# host; tests/e2e/gdb/vport_relay.c copies it to and from `--gdb PATH`. The
+# host waits for the `gdb-multiarch: ready` line, runs its session and
+# checks its output; here: the relay saw bytes both ways and one side close
+# first, and stdvmm is still running after the detach.
+port=
+for d in /sys/class/virtio-ports/*; do
+    [ "$(cat "$d/name" 2>/dev/null)" = gdb ] && port=/dev/${d##*/}
+done
+if [ -z "$port" ] || [ ! -x /bin/vport-relay ]; then
+    echo "OUTER: gdb-multiarch: no virtio-serial port named gdb or no relay, not run"
+    return 0
+fi
+L=/tmp/gdbm.log
+rm -f /tmp/gdbm.sock
+e2e_vmm_start gdbm 240 $L run --kernel /guest/gdb-Image --cpus 2 --mem 64M \
+    --gdb /tmp/gdbm.sock --log-level info
+if e2e_wait_log $L "gdb-guest: ready" 60 && e2e_wait_log $L "waiting for a debugger" 10; then
+    echo "OUTER: gdb-multiarch: ready on $port"
+    timeout 200 vport-relay "$port" /tmp/gdbm.sock 180 >/tmp/relay.log 2>&1
+    rc=$?
+    cat /tmp/relay.log
+    if [ $rc -eq 0 ]; then
+        e2e_pass gdb-multiarch-relay
+    else
+        e2e_fail gdb-multiarch-relay "vport-relay status $rc: $(tail -n1 /tmp/relay.log)"
+    fi
+    sleep 1
+    if kill -0 "$E2E_PID" 2>/dev/null; then
+        e2e_pass gdb-multiarch-vmm-survives
+    else
+        e2e_fail gdb-multiarch-vmm-survives "stdvmm exited during or after the session"
+    fi
+else
+    echo "OUTER: gdb-multiarch: not ready"
+    e2e_fail gdb-multiarch-relay "the GDB test guest did not start"
+fi
+kill "$E2E_PID" 2>/dev/null
+e2e_vmm_finish gdbm $L
