@@ -310,6 +310,36 @@ static void pl011_reset_lowers_the_line_and_empties_fifo(void **state)
     assert_true(rd32(f, PL011_FR) & PL011_FR_RXFE);
 }
 
+/* Every word of the mirror page reads as the register at that offset (DR
+ * aside: 0, and the FIFO keeps its byte), before and after state changes;
+ * without @ids the ID block is left alone. */
+static void pl011_mirror_matches_register_reads(void **state)
+{
+    struct fixture *f = *state;
+    static uint32_t page[PL011_MMIO_SIZE / 4];
+
+    memset(page, 0xa5, sizeof(page));
+    vmm_pl011_mirror(&f->uart, page, true);
+    for (int round = 0; round < 2; round++) {
+        for (uint64_t off = 4; off < PL011_MMIO_SIZE; off += 4)
+            assert_int_equal(page[off / 4],
+                             off > PL011_DMACR && off < PL011_ID_BASE ? 0xa5a5a5a5u : rd32(f, off));
+        wr32(f, PL011_IMSC, PL011_INT_TX | PL011_INT_RX);
+        wr32(f, PL011_LCR_H, 0x60); /* 8 bits, FIFO off: one byte raises RX */
+        wr32(f, PL011_IBRD, 13 + round);
+        if (round == 0)
+            rx_str(f, "x", 1);
+        memset(page + PL011_ID_BASE / 4, 0xa5, PL011_MMIO_SIZE - PL011_ID_BASE);
+        vmm_pl011_mirror(&f->uart, page, false);
+        assert_int_equal(page[PL011_ID_BASE / 4], 0xa5a5a5a5u);
+        vmm_pl011_mirror(&f->uart, page, true);
+    }
+    assert_int_equal(page[PL011_DR / 4], 0);
+    assert_int_equal(page[PL011_FR / 4] & PL011_FR_RXFE, 0);
+    assert_int_equal(page[PL011_MIS / 4], PL011_INT_TX | PL011_INT_RX);
+    assert_int_equal(rd32(f, PL011_DR), 'x'); /* the mirror consumed nothing */
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -326,6 +356,7 @@ int main(void)
         T(pl011_stores_line_control_registers),
         T(pl011_loopback_returns_output_as_input),
         T(pl011_reset_lowers_the_line_and_empties_fifo),
+        T(pl011_mirror_matches_register_reads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

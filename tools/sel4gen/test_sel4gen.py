@@ -139,6 +139,29 @@ class ConfigTest(unittest.TestCase):
         self.assertIn('.name = "vm-b"', out["sddf_serial_virt_tx.c"])
         self.assertIn(".switch_char = 0x1c", out["sddf_serial_virt_rx.c"])
 
+    def test_uart_mirror_read_only_at_the_guest_pl011(self):
+        s = two_vm_system()
+        s.vm("vm-c", console=s.serial_sys, virtio_console=False)
+        s.vm("vm-d", console=s.serial_sys, uart_mirror=False)
+        out = s.outputs()
+        root = ET.fromstring(out["t.system"])
+        maps = maps_of(root)
+        vms = {vm.get("name"): vm for vm in root.iter("virtual_machine")}
+        for vm, pd in (("vm-a", "vmm_vm_a"), ("vm-b", "vmm_vm_b")):
+            mr = "uart_mirror_" + pd[4:]
+            m = [m for m in vms["linux_" + vm].findall("map") if m.get("mr") == mr]
+            self.assertEqual(len(m), 1)
+            self.assertEqual((m[0].get("vaddr"), m[0].get("perms"), m[0].get("cached")),
+                             ("0x9000000", "r", "false"))
+            vmm = [v for r, v, _ in maps[pd] if r == mr]
+            self.assertEqual(len(vmm), 1)
+            self.assertIn(".uart_mirror = 0x%x," % vmm[0], out[pd + "_config.c"])
+        # Input on the PL011 (no virtio-console) needs trapping DR reads: no mirror.
+        for vm, pd in (("vm-c", "vmm_vm_c"), ("vm-d", "vmm_vm_d")):
+            self.assertFalse([m for m in vms["linux_" + vm].findall("map")
+                              if m.get("mr").startswith("uart_mirror")])
+            self.assertIn(".uart_mirror = 0x0,", out[pd + "_config.c"])
+
     def test_vm_without_console(self):
         s = sel4gen.System("plain")
         s.vm("vm1")

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""Boot-to-/init times of stdvmm on seL4 against QEMU's direct boot
+(bench/sel4_boot.sh builds the images and calls this).
+
+    sel4_boot.py OUT REPS TIMEOUT KERNEL INITRD NAME=LOADER_IMG...
+
+Each repetition boots, for the full boot log and for `quiet`, QEMU directly
+(-kernel KERNEL -initrd INITRD -append the io guest's command line; with
+-smp 4 as the seL4 runs, and with -smp 1, the VM's one CPU) and every
+NAME=LOADER_IMG of that log mode (NAME ends in -full or -quiet), in an order
+that rotates each repetition so a changing machine load falls on all alike.
+A run's time is from starting QEMU to the guest's `SEL4-GUEST: reached
+/init` line on the serial port. Writes OUT/results.json (every sample) and
+OUT/table.md (medians, min-max, ratios to the direct boot) and prints the
+table.
+"""
+import json
+import os
+import select
+import statistics
+import subprocess
+import sys
+import time
+
+MACHINE = ["-machine", "virt,virtualization=on,highmem=off,secure=off", "-cpu", "cortex-a53",
+           "-m", "2G", "-nographic", "-monitor", "none"]
+CMDLINE = "console=ttyAMA0 earlycon rdinit=/init panic=-1 stdvmm.test=shell"
+MARKER = b"SEL4-GUEST: reached /init"
+
+
+def boot(args, timeout, log_path):
+    """Seconds from starting QEMU to MARKER, or None (timeout, QEMU ended)."""
+    t0 = time.monotonic()
+    proc = subprocess.Popen(["qemu-system-aarch64"] + args, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = b""
+    took = None
+    try:
+        while time.monotonic() - t0 < timeout:
+            r, _, _ = select.select([proc.stdout], [], [], 0.02)
+            if not r:
+                continue
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            out += chunk
+            if out.find(MARKER, max(0, len(out) - len(chunk) - len(MARKER))) >= 0:
+                took = time.monotonic() - t0
+                break
+    finally:
+        proc.kill()
+        proc.wait()
+    with open(log_path, "wb") as f:
+        f.write(out)
+    return took
+
+
+def main():
+    out, reps, timeout, kernel, initrd = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), \
+        sys.argv[4], sys.argv[5]
+    images = dict(a.split("=", 1) for a in sys.argv[6:])
+    os.makedirs(out, exist_ok=True)
+    variants = {}
+    for mode, append in (("full", ""), ("quiet", " quiet")):
+        direct = ["-kernel", kernel, "-initrd", initrd, "-append", CMDLINE + append]
+        variants["direct-smp4-" + mode] = MACHINE + ["-smp", "4"] + direct
+        variants["direct-smp1-" + mode] = MACHINE + ["-smp", "1"] + direct
+    for name, img in images.items():
+        variants[name] = MACHINE + ["-smp", "4", "-kernel", img]
+    names = list(variants)
+    samples = {n: [] for n in names}
+    runs = []
+    for rep in range(reps):
+        k = rep % len(names)
+        for name in names[k:] + names[:k]:
+            load = os.getloadavg()[0]
+            t = boot(variants[name], timeout, os.path.join(out, name + ".log"))
+            runs.append({"rep": rep, "variant": name, "seconds": t, "load1": load})
+            if t is not None:
+                samples[name].append(t)
+            print("rep %d %-22s %s  (load %.1f)" % (rep, name, "%.2f s" % t if t else "FAILED",
+                                                    load), flush=True)
+    med = {n: statistics.median(s) for n, s in samples.items() if s}
+    lines = ["| variant | runs | median (s) | min-max (s) | / direct -smp 4 | / direct -smp 1 |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for n in names:
+        s = samples[n]
+        if not s:
+            lines.append("| %s | 0 | FAILED | | | |" % n)
+            continue
+        mode = n.rsplit("-", 1)[1]
+        r4, r1 = med.get("direct-smp4-" + mode), med.get("direct-smp1-" + mode)
+        lines.append("| %s | %d | %.2f | %.2f-%.2f | %s | %s |" % (
+            n, len(s), med[n], min(s), max(s), "%.2fx" % (med[n] / r4) if r4 else "-",
+            "%.2fx" % (med[n] / r1) if r1 else "-"))
+    loads = [r["load1"] for r in runs]
+    lines.append("")
+    lines.append("%d repetitions, 1-minute load average %.1f-%.1f during the runs." %
+                 (reps, min(loads), max(loads)))
+    table = "\n".join(lines) + "\n"
+    with open(os.path.join(out, "table.md"), "w") as f:
+        f.write(table)
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump({"runs": runs, "median": med}, f, indent=1)
+    print(table)
+    return 0 if all(samples[n] for n in names) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
