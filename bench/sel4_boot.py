@@ -12,8 +12,10 @@ NAME=LOADER_IMG of that log mode (NAME ends in -full or -quiet), in an order
 that rotates each repetition so a changing machine load falls on all alike.
 A run's time is from starting QEMU to the guest's `SEL4-GUEST: reached
 /init` line on the serial port. Writes OUT/results.json (every sample) and
-OUT/table.md (medians, min-max, ratios to the direct boot) and prints the
-table.
+OUT/table.md (medians, min-max, and the median and range of the
+per-repetition ratios to the direct boot of the same repetition and log
+mode) and prints the table. `sel4_boot.py --report OUT` rewrites the table
+from OUT/results.json.
 """
 import json
 import os
@@ -56,7 +58,47 @@ def boot(args, timeout, log_path):
     return took
 
 
+def report(out):
+    """Write OUT/table.md from OUT/results.json and print it; 1 if a variant never booted."""
+    with open(os.path.join(out, "results.json")) as f:
+        res = json.load(f)
+    reps, names, runs = res["reps"], res["variants"], res["runs"]
+    samples = {n: [r["seconds"] for r in runs if r["variant"] == n and r["seconds"]]
+               for n in names}
+    med = {n: statistics.median(s) for n, s in samples.items() if s}
+    by_rep = {(r["rep"], r["variant"]): r["seconds"] for r in runs}
+
+    def paired(n, ref):
+        """Median of the per-repetition ratios n / ref (same repetition, same log mode)."""
+        rs = [by_rep[(i, n)] / by_rep[(i, ref)] for i in range(reps)
+              if by_rep.get((i, n)) and by_rep.get((i, ref))]
+        return "%.2fx (%.2f-%.2f)" % (statistics.median(rs), min(rs), max(rs)) if rs else "-"
+
+    lines = ["| variant | runs | median (s) | min-max (s) | / direct -smp 4 | / direct -smp 1 |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for n in names:
+        s = samples[n]
+        if not s:
+            lines.append("| %s | 0 | FAILED | | | |" % n)
+            continue
+        mode = n.rsplit("-", 1)[1]
+        lines.append("| %s | %d | %.2f | %.2f-%.2f | %s | %s |" % (
+            n, len(s), med[n], min(s), max(s), paired(n, "direct-smp4-" + mode),
+            paired(n, "direct-smp1-" + mode)))
+    loads = [r["load1"] for r in runs]
+    lines.append("")
+    lines.append("%d repetitions, 1-minute load average %.1f-%.1f during the runs." %
+                 (reps, min(loads), max(loads)))
+    table = "\n".join(lines) + "\n"
+    with open(os.path.join(out, "table.md"), "w") as f:
+        f.write(table)
+    print(table)
+    return 0 if all(samples[n] for n in names) else 1
+
+
 def main():
+    if sys.argv[1] == "--report":
+        return report(sys.argv[2])
     out, reps, timeout, kernel, initrd = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), \
         sys.argv[4], sys.argv[5]
     images = dict(a.split("=", 1) for a in sys.argv[6:])
@@ -81,30 +123,9 @@ def main():
                 samples[name].append(t)
             print("rep %d %-22s %s  (load %.1f)" % (rep, name, "%.2f s" % t if t else "FAILED",
                                                     load), flush=True)
-    med = {n: statistics.median(s) for n, s in samples.items() if s}
-    lines = ["| variant | runs | median (s) | min-max (s) | / direct -smp 4 | / direct -smp 1 |",
-             "| --- | --- | --- | --- | --- | --- |"]
-    for n in names:
-        s = samples[n]
-        if not s:
-            lines.append("| %s | 0 | FAILED | | | |" % n)
-            continue
-        mode = n.rsplit("-", 1)[1]
-        r4, r1 = med.get("direct-smp4-" + mode), med.get("direct-smp1-" + mode)
-        lines.append("| %s | %d | %.2f | %.2f-%.2f | %s | %s |" % (
-            n, len(s), med[n], min(s), max(s), "%.2fx" % (med[n] / r4) if r4 else "-",
-            "%.2fx" % (med[n] / r1) if r1 else "-"))
-    loads = [r["load1"] for r in runs]
-    lines.append("")
-    lines.append("%d repetitions, 1-minute load average %.1f-%.1f during the runs." %
-                 (reps, min(loads), max(loads)))
-    table = "\n".join(lines) + "\n"
-    with open(os.path.join(out, "table.md"), "w") as f:
-        f.write(table)
     with open(os.path.join(out, "results.json"), "w") as f:
-        json.dump({"runs": runs, "median": med}, f, indent=1)
-    print(table)
-    return 0 if all(samples[n] for n in names) else 1
+        json.dump({"reps": reps, "variants": names, "runs": runs}, f, indent=1)
+    return report(out)
 
 
 if __name__ == "__main__":
