@@ -8,7 +8,10 @@
 Each repetition boots, for the full boot log and for `quiet`, QEMU directly
 (-kernel KERNEL -initrd INITRD -append the io guest's command line; with
 -smp 4 as the seL4 runs, and with -smp 1, the VM's one CPU) and every
-NAME=LOADER_IMG of that log mode (NAME ends in -full or -quiet), in an order
+NAME=LOADER_IMG of that log mode (NAME ends in -full or -quiet; a qemu_args
+file next to LOADER_IMG adds its arguments, gen/qemu_net.args the NIC its
+sDDF net driver expects on a -netdev user, and a system with an sDDF blk
+subsystem gets OUT/disk.img from tests/sel4/mkdisk.sh), in an order
 that rotates each repetition so a changing machine load falls on all alike.
 A run's time is from starting QEMU to the guest's `SEL4-GUEST: reached
 /init` line on the serial port. Writes OUT/results.json (every sample) and
@@ -109,7 +112,23 @@ def main():
         variants["direct-smp4-" + mode] = MACHINE + ["-smp", "4"] + direct
         variants["direct-smp1-" + mode] = MACHINE + ["-smp", "1"] + direct
     for name, img in images.items():
-        variants[name] = MACHINE + ["-smp", "4", "-kernel", img]
+        # QEMU's -device loader arguments for the guest images, if the system has them.
+        extra = []
+        sysdir = os.path.dirname(img)
+        for path, more in (("qemu_args", []), ("gen/qemu_net.args", ["-netdev", "user,id=net0"])):
+            path = os.path.join(sysdir, path)
+            if os.path.exists(path):
+                with open(path) as f:
+                    extra += f.read().split() + more
+        # The disk the system's sDDF virtio-blk driver needs (read-only use at boot).
+        if os.path.exists(os.path.join(sysdir, "gen", "sddf_blk_virt.c")):
+            disk = os.path.join(out, "disk.img")
+            if not os.path.exists(disk):
+                subprocess.run(["tests/sel4/mkdisk.sh", disk], check=True, stdout=subprocess.DEVNULL)
+            extra += ["-global", "virtio-mmio.force-legacy=false",
+                      "-drive", "file=%s,if=none,format=raw,id=hd" % disk,
+                      "-device", "virtio-blk-device,drive=hd"]
+        variants[name] = MACHINE + ["-smp", "4", "-kernel", img] + extra
     names = list(variants)
     samples = {n: [] for n in names}
     runs = []

@@ -43,11 +43,11 @@ steps+=('type:\x1c1\r' sleep:1)
 for i in $(seq 1 "$reps"); do
     while read -r s; do steps+=("$s"); done < <(fetch vm-b 10.0.2.15 "$i")
 done
-# shellcheck disable=SC2046 # the net options are words
+# shellcheck disable=SC2046 # the net options and qemu_args are words
 nice python3 tests/sel4/typein.py "$log" "${SEL4_TIMEOUT:-1800}" "$QEMU" \
     -machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 -smp 4 \
     -m 2G -nographic -monitor none -serial stdio $(sel4_net_qemu_args "$dir") \
-    -kernel "$dir/loader.img" -- "${steps[@]}" || echo "bench: a step failed (log: $log)"
+    -kernel "$dir/loader.img" $(cat "$dir/qemu_args") -- "${steps[@]}" || echo "bench: a step failed (log: $log)"
 python3 - "$log" <<'EOF'
 import re
 import statistics

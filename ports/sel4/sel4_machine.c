@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The machine one VMM runs: the example's machine description, completed
- * with the guest images linked into this program, built by the portable
+ * with the guest images (linked into this program, or put in memory by the
+ * boot loader: sel4_vmm_config.guest_images), built by the portable
  * machine builder (src/machine) through this port's struct vmm_port_ops.
  * The port itself adds only what seL4 leaves to the VMM: a GICv2 whose
  * distributor the vGIC emulates (its CPU interface is the hardware's
@@ -175,6 +176,53 @@ static int sel4_backend_open(void *ctx, struct vmm_machine *m, struct vmm_machin
     return -VMM_ENOTSUP;
 }
 
+/* ------------------------------------------------------------ guest images */
+static bool images_span_ok(uint64_t offset, uint64_t size, uint64_t window)
+{
+    return offset <= window && size <= window - offset;
+}
+
+/* The kernel and initramfs: from the window the boot loader filled
+ * (checked: it is memory the VMM trusts no more than a file), or linked. */
+static int sel4_images(struct vmm_machine_desc *d)
+{
+    const struct sel4_vmm_config *c = &sel4_vmm_config;
+    const struct sel4_guest_images_hdr *h = (const void *)c->guest_images;
+    uint64_t window = c->guest_images_size;
+
+    if (c->guest_images == 0) {
+        if (sel4_guest_kernel == NULL) {
+            vmm_err("no guest images: none linked and no boot loader window configured");
+            return -VMM_EINVAL;
+        }
+        d->kernel = sel4_guest_kernel;
+        d->kernel_size = (size_t)(sel4_guest_kernel_end - sel4_guest_kernel);
+        d->initrd = sel4_guest_initrd;
+        d->initrd_size = (size_t)(sel4_guest_initrd_end - sel4_guest_initrd);
+        return 0;
+    }
+    if (window < sizeof(*h) || memcmp(h->magic, SEL4_GUEST_IMAGES_MAGIC, 8) != 0) {
+        vmm_err("no guest images in the boot loader's window (0x%llx bytes at vaddr 0x%llx): "
+                "start the system with the loader arguments of its <system>.qemu file",
+                (unsigned long long)window, (unsigned long long)c->guest_images);
+        return -VMM_EINVAL;
+    }
+    if (h->kernel_size == 0 || !images_span_ok(h->kernel_offset, h->kernel_size, window) ||
+        !images_span_ok(h->initrd_offset, h->initrd_size, window)) {
+        vmm_err("guest images: kernel (0x%llx+0x%llx) or initramfs (0x%llx+0x%llx) outside "
+                "the 0x%llx-byte window",
+                (unsigned long long)h->kernel_offset, (unsigned long long)h->kernel_size,
+                (unsigned long long)h->initrd_offset, (unsigned long long)h->initrd_size,
+                (unsigned long long)window);
+        return -VMM_EINVAL;
+    }
+    d->kernel = (const uint8_t *)h + h->kernel_offset;
+    d->kernel_size = (size_t)h->kernel_size;
+    d->initrd = h->initrd_size != 0 ? (const uint8_t *)h + h->initrd_offset : NULL;
+    d->initrd_size = (size_t)h->initrd_size;
+    return 0;
+}
+
 /* ---------------------------------------------------------------- building */
 int sel4_machine_start(struct sel4_vmm *s)
 {
@@ -183,10 +231,11 @@ int sel4_machine_start(struct sel4_vmm *s)
     s->desc = sel4_vmm_config.machine;
     s->cfg = &s->desc;
     s->desc.gic_version = 2; /* seL4's QEMU virt platform has a GICv2 */
-    s->desc.kernel = sel4_guest_kernel;
-    s->desc.kernel_size = (size_t)(sel4_guest_kernel_end - sel4_guest_kernel);
-    s->desc.initrd = sel4_guest_initrd;
-    s->desc.initrd_size = (size_t)(sel4_guest_initrd_end - sel4_guest_initrd);
+    ret = sel4_images(&s->desc);
+    if (ret < 0) {
+        sel4_machine_halt(s, "the guest images are missing or malformed");
+        return ret;
+    }
     sel4_snprintf(s->cmdline, sizeof(s->cmdline), "%s stdvmm.boot=1",
                   s->desc.cmdline != NULL ? s->desc.cmdline : "");
     s->desc.cmdline = s->cmdline;

@@ -106,6 +106,24 @@ struct sel4_vmm_config {
      * VMM keeps the registers' values there, so the guest's PL011 reads
      * (FR polls) do not trap; its writes still do. 0: every access traps. */
     uintptr_t uart_mirror;
+    /* Optional: vaddr and size of the window (mapped read-only) where the
+     * boot loader put this VM's images, a struct sel4_guest_images_hdr
+     * first. 0: the images linked into the program (guest_images.S). */
+    uintptr_t guest_images;
+    size_t guest_images_size;
+};
+
+/*
+ * Guest images a boot loader put in memory (systems made by tools/sel4gen:
+ * QEMU's `-device loader` from <system>.qemu, or a board's boot loader):
+ * this header, then the kernel Image and the initramfs at their offsets.
+ * `sel4gen.py pack KERNEL INITRD OUT` writes one.
+ */
+#define SEL4_GUEST_IMAGES_MAGIC "STDVMMGI"
+struct sel4_guest_images_hdr {
+    char magic[8];
+    uint64_t kernel_offset, kernel_size;
+    uint64_t initrd_offset, initrd_size; /* size 0: no initramfs */
 };
 
 /* ports/sel4/sddf: serve the machine's "net" device from the client queues in @net. */
@@ -124,8 +142,11 @@ int sel4_sddf_blk_attach(struct sel4_vmm *s, const struct sel4_blk_config *blk,
 /* The example's configuration (one per VMM program). */
 extern const struct sel4_vmm_config sel4_vmm_config;
 
-/* Guest images linked into the VMM program (guest_images.S). */
-extern const unsigned char sel4_guest_kernel[], sel4_guest_kernel_end[];
-extern const unsigned char sel4_guest_initrd[], sel4_guest_initrd_end[];
+/* Guest images linked into the VMM program (guest_images.S); weak: a
+ * program whose images the boot loader places links none. */
+extern const unsigned char sel4_guest_kernel[] __attribute__((weak));
+extern const unsigned char sel4_guest_kernel_end[] __attribute__((weak));
+extern const unsigned char sel4_guest_initrd[] __attribute__((weak));
+extern const unsigned char sel4_guest_initrd_end[] __attribute__((weak));
 
 #endif

@@ -56,17 +56,19 @@ check() {
 # qemu LOG IMAGE LOADER STEP...: boot LOADER with IMAGE as the virtio-blk disk
 # (and the NIC the system's net driver expects, if it has one: tests/sel4/net.sh).
 qemu() {
-    local log=$1 img=$2 loader=$3 net=()
+    local log=$1 img=$2 loader=$3 net=() images=()
     shift 3
     if [ -f "$(dirname "$loader")/gen/qemu_net.args" ]; then
         read -ra net <"$(dirname "$loader")/gen/qemu_net.args"
         net+=(-netdev user,id=net0)
     fi
+    # the guest images, placed by QEMU's -device loader (examples/sel4/Makefile)
+    read -ra images <"$(dirname "$loader")/qemu_args"
     python3 tests/sel4/typein.py "$log" "$TIMEOUT" nice "$QEMU" "${net[@]}" \
         -machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 -smp 4 \
         -m 2G -nographic -monitor none -serial stdio -global virtio-mmio.force-legacy=false \
         -drive "file=$img,if=none,format=raw,id=hd" -device virtio-blk-device,drive=hd \
-        -kernel "$loader" -- "$@"
+        -kernel "$loader" "${images[@]}" -- "$@"
     echo "sel4 blk: console: $log"
 }
 

@@ -48,12 +48,12 @@ sel4_net_tests() {
     fi
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     md5=$(seq 1 20000 | md5sum | cut -d' ' -f1)
-    # shellcheck disable=SC2046 # the net options are words
+    # shellcheck disable=SC2046 # the net, disk and qemu_args options are words
     nice python3 tests/sel4/typein.py "$log" "$TIMEOUT" "$QEMU" \
         -machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 -smp 4 \
         -m 2G -nographic -monitor none -serial stdio \
         $(sel4_net_qemu_args "$dir" "hostfwd=tcp:127.0.0.1:$port-$a:7000") \
-        $(sel4_blk_disk_args "$dir") -kernel "$dir/loader.img" -- \
+        $(sel4_blk_disk_args "$dir") -kernel "$dir/loader.img" $(cat "$dir/qemu_args") -- \
         "wait:vm-a| SEL4-GUEST: shell ready" "wait:vm-b| SEL4-GUEST: shell ready" \
         "wait:vm-a| SEL4-GUEST: net up" "wait:vm-b| SEL4-GUEST: net up" sleep:2 \
         "type:ping -c 3 $b\\r" "wait:vm-a| 3 packets transmitted, 3 packets received" sleep:1 \

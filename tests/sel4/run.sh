@@ -14,7 +14,8 @@
 #   attack   vm1 booting the attacking guest (tests/attack): its accesses
 #            without a syndrome are emulated, a SIMD load gets an abort
 #   io       (needs SDDF) one VM whose console goes through sDDF serial
-#            (tools/sel4gen system): text typed on QEMU's serial port reaches
+#            (tools/sel4gen system; QEMU loads its guest images with the
+#            arguments in qemu_args): text typed on QEMU's serial port reaches
 #            the guest's shell, whose answer comes back; the same with the
 #            release kernel configuration (no debug console at all)
 #   io_two_vms  (needs SDDF) two VMs sharing the serial port through the
@@ -193,12 +194,12 @@ io_boot() {
         failed=$((failed + 1))
         return
     fi
-    # shellcheck disable=SC2046 # the net and disk options are words
+    # shellcheck disable=SC2046 # the net, disk and qemu_args options are words
     python3 tests/sel4/typein.py "$log" "$TIMEOUT" "$QEMU" \
         -machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 -smp 4 \
         -m 2G -nographic -monitor none -serial stdio $(sel4_net_qemu_args "$out/io") \
         $(io_disk "$out/io/disk.img") \
-        -kernel "$out/io/loader.img" -- \
+        -kernel "$out/io/loader.img" $(cat "$out/io/qemu_args") -- \
         "wait:vm1| SEL4-GUEST: shell ready" sleep:2 'type:echo MARK-$((6*7))\r' \
         "wait:MARK-42" 'type:exit\r' "wait:stdvmm[vm1]: VM vm1 stopped: $off"
     echo "sel4: io ($config) console: $log"
@@ -229,11 +230,11 @@ attack_io() {
         failed=$((failed + 1))
         return
     fi
-    # shellcheck disable=SC2046 # the net and disk options are words
+    # shellcheck disable=SC2046 # the net, disk and qemu_args options are words
     python3 tests/sel4/typein.py "$OUT/$sys/console.log" "$TIMEOUT" "$QEMU" \
         -machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 -smp 4 \
         -m 2G -nographic -monitor none -serial stdio $(sel4_net_qemu_args "$OUT/$sys") \
-        $(io_disk "$OUT/$sys/disk.img") -kernel "$OUT/$sys/loader.img" -- \
+        $(io_disk "$OUT/$sys/disk.img") -kernel "$OUT/$sys/loader.img" $(cat "$OUT/$sys/qemu_args") -- \
         "wait:vm-a| ATTACK: done" "wait:stdvmm[vm-a]: VM vm-a stopped: $off" \
         "wait:vm-b| SEL4-GUEST: shell ready" sleep:2 'type:\x1c1\r' sleep:1 \
         'type:echo MARK-B-$((6*7))\r' "wait:MARK-B-42" 'type:exit\r' \
@@ -255,12 +256,12 @@ else
     io_boot release
     if make -s -C examples/sel4 MICROKIT_SDK="$MICROKIT_SDK" SDDF="$SDDF" io_two_vms \
         >"$OUT.io_two_vms.build.log" 2>&1; then
-        # shellcheck disable=SC2046 # the net and disk options are words
+        # shellcheck disable=SC2046 # the net, disk and qemu_args options are words
         python3 tests/sel4/typein.py "$OUT/io_two_vms/console.log" "$TIMEOUT" "$QEMU" \
             -machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 -smp 4 \
             -m 2G -nographic -monitor none -serial stdio $(sel4_net_qemu_args "$OUT/io_two_vms") \
             $(io_disk "$OUT/io_two_vms/disk.img") \
-            -kernel "$OUT/io_two_vms/loader.img" -- \
+            -kernel "$OUT/io_two_vms/loader.img" $(cat "$OUT/io_two_vms/qemu_args") -- \
             "wait:vm-a| SEL4-GUEST: shell ready" "wait:vm-b| SEL4-GUEST: shell ready" sleep:3 \
             'type:echo MARK-A-$((6*7))\r' "wait:MARK-A-42" 'type:\x1c1\r' sleep:1 \
             'type:echo MARK-B-$((6*7))\r' "wait:MARK-B-42" 'type:exit\r' \

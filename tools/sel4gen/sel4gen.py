@@ -18,6 +18,9 @@ need, which sDDF's own sdfgen would otherwise generate:
   sddf_timer_driver.c           device resources of sDDF's timer driver (System.timer())
   sddf_net_*.c, qemu_net.args   with System.net(): the net subsystem's configs (sddf_net.py)
   vmm_<vm>_config.c             stdvmm's struct sel4_vmm_config for each VMM
+  <name>.qemu                   QEMU's -device loader arguments that put each
+                                VM's guest images (guest_vmm_<vm>.img, made
+                                by `sel4gen.py pack`) where its VMM maps them
 
 The sddf_*.c files are C initialisers of sDDF's own config structs, each in
 the ELF section the component reads it from; the example Makefile compiles
@@ -31,6 +34,7 @@ import os
 import xml.sax.saxutils
 
 PAGE = 0x1000
+LARGE_PAGE = 0x200000
 # Where sDDF regions start in a component PD (its program sits at 0x200000).
 PD_REGION_BASE = 0x2000_0000
 # In a VMM PD guest RAM is mapped at its guest-physical address; the
@@ -41,6 +45,16 @@ VMM_REGION_BASE = 0x6000_0000
 # here down (qemu_virt_aarch64: seL4's memory is 0x60000000..0xc0000000, and
 # the Microkit tool already uses some of its last MiB).
 PHYS_TOP = {"qemu_virt_aarch64": 0xBF00_0000}
+
+# Where the boot loader (QEMU's -device loader) puts the VMs' guest images:
+# one window per VM from here, in physical memory below what the board's seL4
+# kernel uses as RAM (0x60000000: device untyped to seL4, so never cleared),
+# above where QEMU puts loader.img (0x40080000) and its DTB (0x48000000).
+GUEST_IMAGES_BASE = 0x5000_0000
+GUEST_IMAGES_END = 0x6000_0000
+GUEST_IMAGES_WINDOW = 0x400_0000
+GUEST_IMAGES_MAGIC = b"STDVMMGI"
+
 # Where the guest sees its PL011 (VMM_ARM64_UART_BASE, include/stdvmm/arm64.h).
 GUEST_UART = 0x9000000
 
@@ -120,6 +134,10 @@ class Region:
             raise ValueError("region %s: size 0x%x is not a multiple of 0x%x" % (name, size, PAGE))
         self.name, self.size, self.phys_addr = name, size, phys_addr
 
+    def large_pages(self):
+        """2 MiB pages (fewer objects and mappings for the Microkit monitor to make)."""
+        return self.size % LARGE_PAGE == 0 and (self.phys_addr or 0) % LARGE_PAGE == 0
+
 
 class Pd:
     """A protection domain: its maps, irqs and a bump allocator for vaddrs."""
@@ -138,7 +156,9 @@ class Pd:
     def map(self, region, perms="rw", cached=True, vaddr=None, setvar=None):
         if vaddr is None:
             vaddr = self.next_vaddr
-            self.next_vaddr += region.size
+            if region.large_pages():
+                vaddr = (vaddr + LARGE_PAGE - 1) // LARGE_PAGE * LARGE_PAGE
+            self.next_vaddr = vaddr + region.size
         self.maps.append((region, vaddr, perms, cached, setvar))
         return vaddr
 
@@ -342,6 +362,7 @@ class Vm:
         # trap otherwise).
         self.uart_mirror = uart_mirror and virtio_console
         self.mirror_region, self.mirror_vaddr = None, 0
+        self.images_region, self.images_vaddr = None, 0
         prog = "vmm_%s" % name.replace("-", "_")
         self.program = prog
         self.pd = system.pd(prog, prog + ".elf", vmm_priority, stack_size=0x10000,
@@ -395,10 +416,12 @@ class Vm:
             "            .ram_base = 0x%x,\n            .ram_size = 0x%x,\n"
             "            .nr_vcpus = %d,\n            .console = %s,\n"
             "            .cmdline = %s,\n%s        },\n"
-            "    .serial = %s,\n    .console_attach = %s,\n%s    .uart_mirror = 0x%x,\n};\n"
+            "    .serial = %s,\n    .console_attach = %s,\n%s    .uart_mirror = 0x%x,\n"
+            "    .guest_images = 0x%x,\n    .guest_images_size = 0x%x,\n};\n"
             % (_c_string(self.name), self.ram_gpa, self.ram, self.vcpus,
                "VMM_CONSOLE_VIRTIO" if self.virtio_console else "VMM_CONSOLE_SERIAL",
-               _c_string(self.cmdline), devs, serial, attach, timer, self.mirror_vaddr))
+               _c_string(self.cmdline), devs, serial, attach, timer, self.mirror_vaddr,
+               self.images_vaddr, GUEST_IMAGES_WINDOW))
 
 
 class System:
@@ -539,6 +562,13 @@ class System:
             self.timer_sys._wire()
         for sub in self.subsystems:
             sub._wire()
+        if GUEST_IMAGES_BASE + len(self.vms) * GUEST_IMAGES_WINDOW > GUEST_IMAGES_END:
+            raise ValueError("more than %d VMs: no room for their guest image windows"
+                             % ((GUEST_IMAGES_END - GUEST_IMAGES_BASE) // GUEST_IMAGES_WINDOW))
+        for i, v in enumerate(self.vms):
+            v.images_region = self.region("guest_images_%s" % v.program[4:], GUEST_IMAGES_WINDOW,
+                                          phys_addr=GUEST_IMAGES_BASE + i * GUEST_IMAGES_WINDOW)
+            v.images_vaddr = v.pd.map(v.images_region, perms="r")
         for v in self.vms:
             if v.uart_mirror:
                 v.mirror_region = self.region("uart_mirror_%s" % v.program[4:], PAGE)
@@ -556,8 +586,8 @@ class System:
             attrs = 'name=%s size="0x%x"' % (q(r.name), r.size)
             if r.phys_addr is not None:
                 attrs += ' phys_addr="0x%x"' % r.phys_addr
-            elif r.size % 0x200000 == 0:
-                attrs += ' page_size="0x200000"'
+            if r.large_pages():
+                attrs += ' page_size="0x%x"' % LARGE_PAGE
             out.append("    <memory_region %s />" % attrs)
         for p in self.pds:
             attrs = "name=%s priority=\"%d\"" % (q(p.name), p.priority)
@@ -606,10 +636,17 @@ class System:
         out.append("</system>")
         return "\n".join(out) + "\n"
 
+    def render_qemu(self):
+        """QEMU arguments that load each VM's packed images (guest_<program>.img, a
+        path relative to the system's build directory) into its window."""
+        self.finish()
+        return "".join("-device loader,file=guest_%s.img,addr=0x%x,force-raw=on\n"
+                       % (v.program, v.images_region.phys_addr) for v in self.vms)
+
     def outputs(self):
         """{file name: text} of everything write() produces."""
         self.finish()
-        files = {self.name + ".system": self.render_sdf()}
+        files = {self.name + ".system": self.render_sdf(), self.name + ".qemu": self.render_qemu()}
         if self.serial_sys is not None:
             files.update(self.serial_sys.c_sources())
         if self.timer_sys is not None:
@@ -633,3 +670,31 @@ class System:
                 pass
             with open(path, "w") as f:
                 f.write(text)
+
+
+def pack(kernel, initrd, out):
+    """Write OUT: the header of struct sel4_guest_images_hdr (ports/sel4/stdvmm_sel4.h),
+    the kernel at 4 KiB, the initramfs (optional) at the next 4 KiB; must fit a window."""
+    import struct
+    with open(kernel, "rb") as f:
+        k = f.read()
+    r = b""
+    if initrd:
+        with open(initrd, "rb") as f:
+            r = f.read()
+    koff = PAGE
+    roff = (koff + len(k) + PAGE - 1) // PAGE * PAGE
+    total = roff + len(r)
+    if not k or total > GUEST_IMAGES_WINDOW:
+        raise ValueError("pack: %d bytes of images do not fit the 0x%x-byte window"
+                         % (total, GUEST_IMAGES_WINDOW))
+    head = GUEST_IMAGES_MAGIC + struct.pack("<4Q", koff, len(k), roff if r else 0, len(r))
+    with open(out, "wb") as f:
+        f.write(head.ljust(koff, b"\0") + k.ljust(roff - koff, b"\0") + r)
+
+
+if __name__ == "__main__":
+    import sys
+    if len(sys.argv) not in (4, 5) or sys.argv[1] != "pack":
+        sys.exit("usage: sel4gen.py pack KERNEL [INITRD] OUT")
+    pack(sys.argv[2], sys.argv[3] if len(sys.argv) == 5 else None, sys.argv[-1])

@@ -144,7 +144,7 @@ class NetWiringTest(unittest.TestCase):
         s = sel4gen.System("plain")
         s.vm("vm1")
         out = s.outputs()
-        self.assertEqual(set(out), {"plain.system", "vmm_vm1_config.c"})
+        self.assertEqual(set(out), {"plain.system", "plain.qemu", "vmm_vm1_config.c"})
         self.assertNotIn(".devices", out["vmm_vm1_config.c"])
 
 

@@ -140,9 +140,12 @@ class ConfigTest(unittest.TestCase):
         self.assertIn(".switch_char = 0x1c", out["sddf_serial_virt_rx.c"])
 
     def test_uart_mirror_read_only_at_the_guest_pl011(self):
-        s = two_vm_system()
-        s.vm("vm-c", console=s.serial_sys, virtio_console=False)
-        s.vm("vm-d", console=s.serial_sys, uart_mirror=False)
+        s = sel4gen.System("t")
+        serial = s.serial()
+        for vm in ("vm-a", "vm-b"):
+            s.vm(vm, ram=64 << 20, console=serial)
+        s.vm("vm-c", ram=64 << 20, console=serial, virtio_console=False)
+        s.vm("vm-d", ram=64 << 20, console=serial, uart_mirror=False)
         out = s.outputs()
         root = ET.fromstring(out["t.system"])
         maps = maps_of(root)
@@ -162,11 +165,58 @@ class ConfigTest(unittest.TestCase):
                               if m.get("mr").startswith("uart_mirror")])
             self.assertIn(".uart_mirror = 0x0,", out[pd + "_config.c"])
 
+    def test_guest_images_windows(self):
+        s = two_vm_system()
+        out = s.outputs()
+        root = ET.fromstring(out["t.system"])
+        regions = {m.get("name"): m for m in root.iter("memory_region")}
+        maps = maps_of(root)
+        qemu = out["t.qemu"].split()
+        for i, pd in enumerate(("vmm_vm_a", "vmm_vm_b")):
+            mr = "guest_images_" + pd[4:]
+            paddr = sel4gen.GUEST_IMAGES_BASE + i * sel4gen.GUEST_IMAGES_WINDOW
+            self.assertEqual(int(regions[mr].get("phys_addr"), 16), paddr)
+            self.assertLessEqual(paddr + sel4gen.GUEST_IMAGES_WINDOW, sel4gen.GUEST_IMAGES_END)
+            m = [m for m in root.iter("protection_domain") if m.get("name") == pd][0]
+            perms = [x.get("perms") for x in m.findall("map") if x.get("mr") == mr]
+            self.assertEqual(perms, ["r"])
+            vaddr = [v for r, v, _ in maps[pd] if r == mr][0]
+            self.assertIn(".guest_images = 0x%x," % vaddr, out[pd + "_config.c"])
+            self.assertIn("loader,file=guest_%s.img,addr=0x%x,force-raw=on" % (pd, paddr), qemu)
+            for vm in root.iter("virtual_machine"):  # never visible to a guest
+                self.assertFalse([x for x in vm.findall("map") if x.get("mr") == mr])
+
+    def test_pack_layout_and_limit(self):
+        import struct
+        d = tempfile.mkdtemp()
+        try:
+            k, r, o = (os.path.join(d, n) for n in ("k", "r", "o"))
+            with open(k, "wb") as f:
+                f.write(b"K" * 5000)
+            with open(r, "wb") as f:
+                f.write(b"R" * 100)
+            sel4gen.pack(k, r, o)
+            with open(o, "rb") as f:
+                blob = f.read()
+            magic, koff, klen, roff, rlen = struct.unpack("<8s4Q", blob[:40])
+            self.assertEqual(magic, b"STDVMMGI")
+            self.assertEqual(blob[koff:koff + klen], b"K" * 5000)
+            self.assertEqual(blob[roff:roff + rlen], b"R" * 100)
+            self.assertEqual((koff % 4096, roff % 4096), (0, 0))
+            sel4gen.pack(k, None, o)
+            with open(o, "rb") as f:
+                self.assertEqual(struct.unpack("<8s4Q", f.read(40))[3:], (0, 0))
+            with open(k, "wb") as f:
+                f.truncate(sel4gen.GUEST_IMAGES_WINDOW)
+            self.assertRaises(ValueError, sel4gen.pack, k, r, o)
+        finally:
+            shutil.rmtree(d)
+
     def test_vm_without_console(self):
         s = sel4gen.System("plain")
         s.vm("vm1")
         out = s.outputs()
-        self.assertEqual(set(out), {"plain.system", "vmm_vm1_config.c"})
+        self.assertEqual(set(out), {"plain.system", "plain.qemu", "vmm_vm1_config.c"})
         self.assertIn(".serial = NULL", out["vmm_vm1_config.c"])
 
     def test_refuses_bad_descriptions(self):
@@ -191,6 +241,11 @@ class ConfigTest(unittest.TestCase):
         s2.vm("v", console=serial)
         with self.assertRaises(ValueError):  # client tx 0x4000 > driver tx 0x1000
             s2.outputs()
+        s3 = sel4gen.System("many")
+        for i in range(5):
+            s3.vm("v%d" % i, ram=64 << 20)
+        with self.assertRaises(ValueError):  # 5 guest image windows do not fit below seL4's RAM
+            s3.outputs()
 
     def test_write_is_idempotent(self):
         d = tempfile.mkdtemp()
