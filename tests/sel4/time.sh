@@ -45,10 +45,11 @@ run() {
     fi
     rm -f "$log"
     : >"$log"
-    # shellcheck disable=SC2054 # commas are QEMU option syntax
+    # shellcheck disable=SC2054,SC2046 # commas are QEMU option syntax; qemu_args: QEMU
+    # arguments that load the guest images, split into words
     nice "$QEMU" -machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 \
         -smp 4 -m 2G -icount shift=3 -nographic -monitor none \
-        -kernel "$OUT/$sys/loader.img" </dev/null >"$log" 2>&1 &
+        -kernel "$OUT/$sys/loader.img" $(cat "$OUT/$sys/qemu_args") </dev/null >"$log" 2>&1 &
     pid=$!
     start=$SECONDS
     while kill -0 "$pid" 2>/dev/null && [ $((SECONDS - start)) -lt "$TIMEOUT" ]; do
