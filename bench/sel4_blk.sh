@@ -45,7 +45,7 @@ run() { # WHO REP: one boot, one bench line appended to results
     local who=$1 rep=$2 img=$OUT/disk.img log=$OUT/$1-$2.log dev=/dev/vda boot
     tests/sel4/mkdisk.sh "$img" $((2 * mib + 16))
     if [ "$who" = sel4 ]; then
-        read -ra boot <"$SYS/io/qemu_args" # the guest images (-device loader)
+        read -rd '' -a boot <"$SYS/io/qemu_args" # the guest images (-device loader), all lines
         boot=(-kernel "$SYS/io/loader.img" "${boot[@]}")
     else # the whole disk is the guest's: bench its first partition, as seL4's vm1 gets
         boot=(-kernel "$kernel" -initrd "$SYS/initrd.gz"

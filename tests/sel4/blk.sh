@@ -63,7 +63,8 @@ qemu() {
         net+=(-netdev user,id=net0)
     fi
     # the guest images, placed by QEMU's -device loader (examples/sel4/Makefile)
-    read -ra images <"$(dirname "$loader")/qemu_args"
+    # (one line per VM: read them all)
+    read -rd '' -a images <"$(dirname "$loader")/qemu_args"
     python3 tests/sel4/typein.py "$log" "$TIMEOUT" nice "$QEMU" "${net[@]}" \
         -machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 -smp 4 \
         -m 2G -nographic -monitor none -serial stdio -global virtio-mmio.force-legacy=false \
