@@ -9,40 +9,16 @@
  */
 #include "guest.h"
 
-#define FDT_MAGIC 0xd00dfeedu
-#define FDT_MAX (1u << 20)
 #define UART_DR 0x00u
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 bool attack_mode(uint64_t dtb, const char *mode);
 bool attack_mode(uint64_t dtb, const char *mode)
 {
-    static const char key[] = "attack.mode=";
-    const uint8_t *fdt = (const uint8_t *)(uintptr_t)dtb;
-    size_t klen = sizeof(key) - 1, mlen = strlen(mode);
-    uint32_t size;
+    char v[32];
+    size_t n = strlen(mode);
 
-    /* The DTB is in RAM (the boot protocol puts it there); search it whole:
-     * the bootargs string is the only place this text can come from. */
-    if (dtb < GUEST_RAM_BASE || dtb >= GUEST_RAM_END - 40 || be32(fdt) != FDT_MAGIC)
-        return false;
-    size = be32(fdt + 4);
-    if (size > FDT_MAX || dtb + size > GUEST_RAM_END)
-        return false;
-    for (uint32_t i = 0; i + klen + mlen <= size; i++) {
-        char end;
-
-        if (memcmp(fdt + i, key, klen) != 0 || memcmp(fdt + i + klen, mode, mlen) != 0)
-            continue;
-        end = i + klen + mlen < size ? (char)fdt[i + klen + mlen] : '\0';
-        if (end == '\0' || end == ' ')
-            return true;
-    }
-    return false;
+    return attack_arg(dtb, "attack.mode", v, sizeof(v)) && strlen(v) == n &&
+           memcmp(v, mode, n) == 0;
 }
 
 void console_flood_main(struct vdev *devs, unsigned n) __attribute__((noreturn));

@@ -18,9 +18,10 @@
 #define GUEST_VIRTIO_STRIDE 0x200ull
 #define GUEST_VIRTIO_SLOTS 32u
 #define GUEST_RAM_BASE 0x40000000ull
-/* run.sh boots the guest with --mem 64M; RAM ends here. */
-#define GUEST_RAM_SIZE (64ull << 20)
-#define GUEST_RAM_END (GUEST_RAM_BASE + GUEST_RAM_SIZE)
+/* RAM ends at guest_ram_end: the DTB's /memory node (fdt.c), else the
+ * 64 MiB tests/attack/run.sh gives stdvmm (--mem 64M). */
+#define GUEST_RAM_DEFAULT (64ull << 20)
+extern uint64_t guest_ram_end;
 /* 0..1 GiB is mapped again here as normal non-cacheable memory (start.S):
  * unaligned accesses through it reach the hypervisor. */
 #define GUEST_NC_ALIAS 0x80000000ull
@@ -55,6 +56,12 @@ void psci_system_off(void) __attribute__((noreturn));
 /* ---- exceptions (counted and skipped by start.S's vectors) */
 extern volatile unsigned long exceptions_taken;
 extern volatile uint64_t last_esr;
+
+/* ---- the device tree (fdt.c) */
+/* Set guest_ram_end from the DTB's /memory node. */
+void fdt_read_memory(uint64_t dtb);
+/* The value of KEY=VALUE on the command line, at most @max - 1 bytes. */
+bool attack_arg(uint64_t dtb, const char *key, char *out, size_t max);
 
 /* ---- strings */
 void *memset(void *s, int c, size_t n);
@@ -116,6 +123,7 @@ struct vdev {
     uint8_t *buf;       /* area + 0x1000: 12 KiB of buffers */
     uint16_t avail_idx; /* our next avail index */
     uint16_t used_seen; /* used entries consumed */
+    uint32_t blk_size;  /* blk: the request size of the proofs (blk_size) */
 };
 #define VDEV_AREA 0x4000u
 
@@ -133,8 +141,9 @@ bool vdev_init_queue(struct vdev *d, uint32_t num, uint64_t desc, uint64_t avail
 void vdev_submit(struct vdev *d, uint16_t head);
 /* Wait (bounded) for a used entry; true with its length in *@len. */
 bool vdev_wait_used(struct vdev *d, uint32_t *len);
-/* A correct request on the device (rng read, blk read of sector 0,
- * console write of @text): true if it completed. */
+/* A correct request on the device (rng read, blk read of sector 0 in
+ * blk_size bytes, console write of @text, net broadcast frame sent): true
+ * if it completed. */
 bool vdev_request_ok(struct vdev *d, const char *text);
 
 #endif

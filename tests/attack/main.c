@@ -108,15 +108,45 @@ static void platform_attacks(void)
     sweep(0x0b000000u, 0x40, 0, 0x40);
     sweep(GUEST_VIRTIO_BASE + (GUEST_VIRTIO_SLOTS - 1) * GUEST_VIRTIO_STRIDE, 0x40, 0, 0x40);
     for (unsigned i = 0; i < 16; i++) {
-        (void)mmio_read(GUEST_RAM_END + i * 0x100000u, 8);
-        mmio_write(GUEST_RAM_END + i * 0x100000u, 4, 0xdeadbeef);
+        (void)mmio_read(guest_ram_end + i * 0x100000u, 8);
+        mmio_write(guest_ram_end + i * 0x100000u, 4, 0xdeadbeef);
     }
     verdict(true, "unmapped", "accesses-where-no-device-is", "");
 }
 
-static void final_proofs(unsigned n)
+/* Is every device named in @want (comma-separated: net, blk, console, rng,
+ * vsock) among the @n found? */
+static bool devices_present(const char *want, unsigned n)
 {
-    bool have_blk = false, have_rng = false, have_con = false;
+    static const struct {
+        const char *name;
+        uint32_t id;
+    } ids[] = {{"net", 1}, {"blk", 2}, {"console", 3}, {"rng", 4}, {"vsock", 19}};
+
+    while (*want != '\0') {
+        size_t len = 0;
+        uint32_t id = 0;
+        bool found = false;
+
+        while (want[len] != '\0' && want[len] != ',')
+            len++;
+        for (unsigned k = 0; k < sizeof(ids) / sizeof(ids[0]); k++)
+            if (strlen(ids[k].name) == len && memcmp(ids[k].name, want, len) == 0)
+                id = ids[k].id;
+        for (unsigned i = 0; i < n; i++)
+            found |= id != 0 && devs[i].id == id;
+        if (!found)
+            return false;
+        want += len + (want[len] == ',');
+    }
+    return true;
+}
+
+/* The devices the run must have: attack.devices= on the command line
+ * (the seL4 test: console,blk,net), else what tests/attack/run.sh gives. */
+static void final_proofs(uint64_t dtb, unsigned n)
+{
+    char want[64] = "blk,rng,console";
 
     for (unsigned i = 0; i < n; i++) {
         struct vdev *d = &devs[i];
@@ -124,20 +154,24 @@ static void final_proofs(unsigned n)
             vdev_init(d) && vdev_request_ok(d, "ATTACK-CONSOLE: hello from the attacking guest\n");
 
         verdict(ok, d->name, "works-after-all-attacks", "a correct request did not complete");
-        have_blk |= d->id == 2;
-        have_rng |= d->id == 4;
-        have_con |= d->id == 3;
     }
-    verdict(have_blk && have_rng && have_con, "setup", "blk-rng-console-present",
-            "run stdvmm with --disk, --rng and --console virtio");
+    (void)attack_arg(dtb, "attack.devices", want, sizeof(want));
+    out_str("ATTACK: devices wanted: ");
+    out_str(want);
+    out_str("\n");
+    verdict(devices_present(want, n), "setup", "wanted-devices-present",
+            "a device named by attack.devices= (default blk,rng,console) is missing");
 }
 
 void attack_main(uint64_t dtb)
 {
     unsigned n;
 
+    fdt_read_memory(dtb);
     out_str("ATTACK: start, DTB at ");
     out_hex(dtb);
+    out_str(", RAM ends at ");
+    out_hex(guest_ram_end);
     out_str("\n");
     n = vdev_probe(devs, MAX_DEVS, dev_areas);
     for (unsigned i = 0; i < n; i++) {
@@ -158,7 +192,7 @@ void attack_main(uint64_t dtb)
     platform_attacks();
     if (n > 0)
         isv0_attacks(devs[0].base);
-    final_proofs(n);
+    final_proofs(dtb, n);
     out_str("ATTACK: exceptions taken by the guest: ");
     out_dec(exceptions_taken);
     out_str("\nATTACK: summary: ");

@@ -143,7 +143,7 @@ static bool buffer_at_uart(struct vdev *d)
 
 static bool buffer_straddles_ram_end(struct vdev *d)
 {
-    return one_buffer(d, GUEST_RAM_END - 16, 64, VRING_DESC_F_WRITE);
+    return one_buffer(d, guest_ram_end - 16, 64, VRING_DESC_F_WRITE);
 }
 
 static bool buffer_address_wraps(struct vdev *d)
@@ -181,7 +181,7 @@ static bool ring_at_mmio(struct vdev *d)
 
 static bool used_ring_past_ram_end(struct vdev *d)
 {
-    vdev_init_queue(d, VQ_SIZE, (uintptr_t)d->desc, (uintptr_t)d->avail, GUEST_RAM_END - 8);
+    vdev_init_queue(d, VQ_SIZE, (uintptr_t)d->desc, (uintptr_t)d->avail, guest_ram_end - 8);
     return true;
 }
 
@@ -291,7 +291,9 @@ static bool status_games_then_reinit(struct vdev *d)
     return vdev_init(d);
 }
 
-/* blk: requests outside the disk or of unknown type get an error status. */
+/* blk: requests outside the disk or of unknown type get an error status.
+ * One block of the device's size at a sector aligned to it, so that only
+ * the range (or the type) is wrong. */
 static bool blk_request(struct vdev *d, uint32_t type, uint64_t sector, uint8_t want)
 {
     uint8_t *b = d->buf;
@@ -299,11 +301,11 @@ static bool blk_request(struct vdev *d, uint32_t type, uint64_t sector, uint8_t 
 
     *(volatile uint32_t *)(void *)b = type;
     *(volatile uint32_t *)(void *)(b + 4) = 0;
-    *(volatile uint64_t *)(void *)(b + 8) = sector;
+    *(volatile uint64_t *)(void *)(b + 8) = sector & ~(uint64_t)(d->blk_size / 512u - 1u);
     b[0x800] = 0xff;
     desc(d, 0, buf(d, 0), 16, VRING_DESC_F_NEXT, 1);
-    desc(d, 1, buf(d, 0x200), 512, (type == BLK_T_IN ? VRING_DESC_F_WRITE : 0) | VRING_DESC_F_NEXT,
-         2);
+    desc(d, 1, buf(d, 0x1000), d->blk_size,
+         (type == BLK_T_IN ? VRING_DESC_F_WRITE : 0) | VRING_DESC_F_NEXT, 2);
     desc(d, 2, buf(d, 0x800), 1, VRING_DESC_F_WRITE, 0);
     vdev_submit(d, 0);
     return vdev_wait_used(d, &len) && b[0x800] == want;

@@ -8,9 +8,14 @@
 #include "guest.h"
 
 #define F_INDIRECT_DESC (1u << 28) /* in word 0 */
+#define F_BLK_SIZE (1u << 6)       /* virtio-blk, word 0 */
 #define F_VERSION_1 (1u << 0)      /* bit 32: word 1 */
 
 #define BLK_T_IN 0u
+#define BLK_CFG_BLK_SIZE 20u
+#define CONFIG 0x100u   /* device configuration space */
+#define NET_HDR_LEN 12u /* virtio_net_hdr with VERSION_1 (5.1.6) */
+#define NET_FRAME_LEN 60u
 
 static const char *vdev_name(uint32_t id)
 {
@@ -46,7 +51,9 @@ unsigned vdev_probe(struct vdev *devs, unsigned max, uint8_t *areas)
         if (d->id == 0)
             continue;
         d->name = vdev_name(d->id);
-        d->q = d->id == 3 ? 1u : 0u; /* console: transmitq */
+        /* Console and net: the transmitq, which the device reads on a
+         * kick (a receiveq is read only when there is data to put in). */
+        d->q = d->id == 3 || d->id == 1 ? 1u : 0u;
         d->area = areas + (size_t)n * VDEV_AREA;
         d->desc = (struct vdesc *)(void *)d->area;
         d->avail = (uint16_t *)(void *)(d->area + 0x400);
@@ -85,7 +92,7 @@ bool vdev_init(struct vdev *d)
 
 bool vdev_init_queue(struct vdev *d, uint32_t num, uint64_t desc, uint64_t avail, uint64_t used)
 {
-    uint32_t feat1;
+    uint32_t feat0, feat1, bs;
 
     vdev_set(d, R_STATUS, 0);
     memset(d->area, 0, 0x1000);
@@ -99,12 +106,17 @@ bool vdev_init_queue(struct vdev *d, uint32_t num, uint64_t desc, uint64_t avail
     if (!(feat1 & F_VERSION_1))
         return false;
     vdev_set(d, R_DRV_FEATURES_SEL, 0);
-    vdev_set(d, R_DRV_FEATURES, vdev_reg(d, R_DEV_FEATURES) & F_INDIRECT_DESC);
+    feat0 = vdev_reg(d, R_DEV_FEATURES) & (F_INDIRECT_DESC | (d->id == 2 ? F_BLK_SIZE : 0));
+    vdev_set(d, R_DRV_FEATURES, feat0);
     vdev_set(d, R_DRV_FEATURES_SEL, 1);
     vdev_set(d, R_DRV_FEATURES, F_VERSION_1);
     vdev_set(d, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
     if (!(vdev_status(d) & S_FEATURES_OK))
         return false;
+    /* blk: requests in the device's block size (5.2.5: QEMU, too, refuses
+     * requests that are not whole logical blocks); 512 without one. */
+    bs = feat0 & F_BLK_SIZE ? vdev_reg(d, CONFIG + BLK_CFG_BLK_SIZE) : 512u;
+    d->blk_size = bs >= 512u && bs <= 8192u && (bs & (bs - 1)) == 0 ? bs : 512u;
     vdev_set(d, R_QUEUE_SEL, d->q);
     if (vdev_reg(d, R_QUEUE_NUM_MAX) < VQ_SIZE)
         return false;
@@ -182,18 +194,29 @@ bool vdev_request_ok(struct vdev *d, const char *text)
             if (b[i] != 0)
                 return true;
         return false; /* 64 zero bytes from a real entropy source: no */
-    case 2:           /* blk: read sector 0; the image starts with run.sh's marker */
+    case 2:           /* blk: read sector 0 (one block); the disk starts with run.sh's marker */
         *(volatile uint32_t *)(void *)b = BLK_T_IN;
         *(volatile uint32_t *)(void *)(b + 4) = 0;
         *(volatile uint64_t *)(void *)(b + 8) = 0; /* sector */
         b[0x800] = 0xff;                           /* status, must become 0 */
         d->desc[0] = (struct vdesc){(uintptr_t)b, 16, VRING_DESC_F_NEXT, 1};
-        d->desc[1] =
-            (struct vdesc){(uintptr_t)(b + 0x200), 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2};
+        d->desc[1] = (struct vdesc){(uintptr_t)(b + 0x1000), d->blk_size,
+                                    VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2};
         d->desc[2] = (struct vdesc){(uintptr_t)(b + 0x800), 1, VRING_DESC_F_WRITE, 0};
         vdev_submit(d, 0);
         return vdev_wait_used(d, &len) && b[0x800] == 0 &&
-               memcmp(b + 0x200, "STDVMM-ATTACK-DISK", 18) == 0;
+               memcmp(b + 0x1000, "STDVMM-ATTACK-DISK", 18) == 0;
+    case 1: /* net: a broadcast frame of a local experimental type, sent */
+        memset(b, 0xff, NET_HDR_LEN + 6);
+        memset(b, 0, NET_HDR_LEN);
+        for (unsigned i = 0; i < 6; i++)
+            b[NET_HDR_LEN + 6 + i] = (uint8_t)mmio_read(d->base + CONFIG + i, 1);
+        b[NET_HDR_LEN + 12] = 0x88;
+        b[NET_HDR_LEN + 13] = 0xb5;
+        memcpy(b + NET_HDR_LEN + 14, "ATTACK-NET", 10);
+        d->desc[0] = (struct vdesc){(uintptr_t)b, NET_HDR_LEN + NET_FRAME_LEN, 0, 0};
+        vdev_submit(d, 0);
+        return vdev_wait_used(d, &len);
     case 3: /* console: transmit @text */
         n = strlen(text);
         memcpy(b, text, n);
@@ -201,6 +224,6 @@ bool vdev_request_ok(struct vdev *d, const char *text)
         vdev_submit(d, 0);
         return vdev_wait_used(d, &len);
     default:
-        return true; /* net, vsock: reaching DRIVER_OK is all we check */
+        return true; /* vsock: reaching DRIVER_OK is all we check */
     }
 }

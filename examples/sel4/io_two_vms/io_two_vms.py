@@ -9,7 +9,11 @@ Enter to switch. vm-a is 10.0.2.15, vm-b 10.0.2.16 on QEMU's user network. Both 
 through sDDF's blk virtualiser: vm-a gets partition 0, vm-b partition 1,
 and neither can reach the other's sectors.
 
-    python3 io_two_vms.py OUTDIR
+    python3 io_two_vms.py OUTDIR [ARGS]
+
+ARGS (the Makefile's GUEST_CMDLINE_APPEND) are added to vm-a's command line:
+tests/sel4/run.sh's attack_io boots the attacking guest there and tells it
+which devices to expect (attack.devices=console,blk,net).
 """
 import os
 import sys
@@ -18,13 +22,14 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../
 from sel4gen import System  # noqa: E402
 
 CMDLINE = "console=ttyAMA0 earlycon rdinit=/init panic=-1 stdvmm.test=shell stdvmm.ip="
+APPEND = " ".join(a for a in sys.argv[2:] if not a.startswith("--"))
 
 system = System("io_two_vms")
 serial = system.serial(switch_char="\x1c", terminate_char="\r")
 timer = system.timer()  # idle vCPUs sleep in WFI instead of taking the core
 net = system.net()
 vm_a = system.vm("vm-a", vcpus=1, ram=256 << 20, priority=100, console=serial, timer=timer,
-                 net=net, mac="02:00:00:00:00:0a", cmdline=CMDLINE + "10.0.2.15")
+                 net=net, mac="02:00:00:00:00:0a", cmdline=(CMDLINE + "10.0.2.15 " + APPEND).strip())
 vm_b = system.vm("vm-b", vcpus=1, ram=256 << 20, priority=100, console=serial, timer=timer,
                  net=net, mac="02:00:00:00:00:0b", cmdline=CMDLINE + "10.0.2.16")
 blk = system.blk()
