@@ -117,8 +117,10 @@ FUZZ_TIME ?= 600
 # (include/stdvmm/compiler.h) or written with explicit casts.
 FUZZ_SAN := -fsanitize=address,undefined,pointer-overflow,integer -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-FUZZ_CFLAGS := $(CSTD) $(WARN) $(INC) -Itests/fuzz -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
-	-D_GNU_SOURCE
+# tests/unit: the mirror of sDDF's queue layout (tests/unit/sddf) for the
+# targets that build an sDDF backend in (fuzz_sddf_*.c).
+FUZZ_CFLAGS := $(CSTD) $(WARN) $(INC) -Itests/fuzz -Itests/unit -g -O1 $(FUZZ_SAN) \
+	-fsanitize=fuzzer-no-link -D_GNU_SOURCE
 FUZZ_SRCS := $(sort $(filter-out tests/fuzz/fuzz_support.c,$(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRCS))
 FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(CORE_SRCS) tests/fuzz/fuzz_support.c)
@@ -135,6 +137,9 @@ $(FUZZ_DIR)/libstdvmm_fuzz.a: $(FUZZ_LIB_OBJS)
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_DIR)/libstdvmm_fuzz.a $(FUZZ_HDRS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_DIR)/libstdvmm_fuzz.a -lfdt -o $@
+# The sDDF backends are built into their targets (#include of the .c file).
+$(FUZZ_DIR)/fuzz_sddf_blk: src/backends/sddf/blk.c
+$(FUZZ_DIR)/fuzz_sddf_net: src/backends/sddf/net.c
 
 # The seed generator writes tests/fuzz/corpus/<target>/ (committed).
 $(FUZZ_DIR)/gen_seeds: tests/fuzz/gen_seeds.c $(FUZZ_HDRS)

@@ -373,6 +373,101 @@ static void seeds_blk(void)
     save("fuzz_virtio_blk", "discard", &s);
 }
 
+/* fuzz_sddf_blk.c: a request of one 4 KiB block at block @blk (type index
+ * 0 IN, 1 OUT, 2 FLUSH), kicked; OUT data from @fill. */
+static void sddf_blk_req(struct seed *s, unsigned type_idx, unsigned blk, const char *fill)
+{
+    u8(s, 0x0a);
+    u8(s, type_idx);
+    u8(s, blk);
+    if (type_idx != 2)
+        u8(s, 0); /* one 4 KiB buffer */
+    if (type_idx == 1)
+        for (unsigned i = 0; i < 64; i++)
+            u8(s, (uint8_t)fill[i % strlen(fill)]);
+}
+
+/* fuzz_sddf_blk.c: the virtualiser takes what is queued and answers @n. */
+static void sddf_blk_serve(struct seed *s, unsigned n, bool fail)
+{
+    u8(s, 0x1a);
+    u8(s, 15);
+    u8(s, 0x2a | (fail ? 0x80 : 0));
+    u8(s, n - 1);
+    for (unsigned i = 0; i < n; i++)
+        u8(s, 0);
+}
+
+static void seeds_sddf_blk(void)
+{
+    struct seed s = {0};
+    uint32_t features = (1u << VIRTIO_BLK_F_FLUSH) | (1u << VIRTIO_BLK_F_BLK_SIZE);
+
+    u8(&s, 0x77); /* 8-entry queues, 8 KiB slots, 4 slots */
+    u8(&s, 0x28); /* 8 blocks, published at once */
+    bringup(&s, false, true, features, 3);
+    sddf_blk_req(&s, 1, 1, "data");
+    sddf_blk_serve(&s, 1, false);
+    sddf_blk_req(&s, 0, 1, NULL);
+    sddf_blk_serve(&s, 1, false);
+    sddf_blk_req(&s, 2, 0, NULL);
+    sddf_blk_serve(&s, 1, false);
+    save("fuzz_sddf_blk", "write-read-flush", &s);
+
+    s.n = 0;
+    u8(&s, 0x13); /* 4-entry queues, 8 KiB slots, 1 slot */
+    u8(&s, 0x04); /* 4 blocks, not yet published */
+    bringup(&s, false, false, features, 2);
+    sddf_blk_req(&s, 0, 0, NULL); /* refused: not ready */
+    u8(&s, 0x5a);                 /* publish: 4 blocks, read-only */
+    u8(&s, 0x64);
+    sddf_blk_req(&s, 0, 2, NULL);
+    sddf_blk_req(&s, 1, 2, "ro"); /* refused: read-only */
+    u8(&s, 0x1a);                 /* take */
+    u8(&s, 3);
+    u8(&s, 0xba); /* a response for an id not in flight */
+    u8(&s, 5);
+    u8(&s, 3);
+    u8(&s, 0x4a); /* response tail far ahead */
+    u8(&s, 0x7f);
+    reg_write(&s, VIRTIO_MMIO_STATUS, 0); /* reset with a read in flight */
+    u8(&s, 0x6a);                         /* indices back to the truth */
+    sddf_blk_serve(&s, 1, true);
+    save("fuzz_sddf_blk", "hostile-virtualiser", &s);
+}
+
+static void seeds_sddf_net(void)
+{
+    struct seed s = {0};
+    const uint16_t rx[1] = {1526}, tx[1] = {12 + 60};
+    uint32_t features = (1u << VIRTIO_NET_F_MAC) | (1u << VIRTIO_NET_F_MTU);
+
+    u8(&s, 2); /* 4-entry queues */
+    bringup(&s, false, false, features, 3);
+    chain(&s, VIRTIO_NET_RXQ, 1, 1, rx, false, NULL);
+    chain(&s, VIRTIO_NET_TXQ, 1, 0, tx, false, "\xff\xff\xff\xff\xff\xff\x02");
+    u8(&s, 0x2a); /* the switch takes the frame */
+    u8(&s, 7);
+    u8(&s, 0x0a); /* the copier brings one, to our MAC */
+    u16(&s, 60);
+    for (unsigned i = 0; i < 64; i++)
+        u8(&s, i < 6 ? 0xff : 0x40 + i);
+    u8(&s, 1);
+    save("fuzz_sddf_net", "tx-then-rx", &s);
+
+    /* An rx descriptor of whole buffers far outside the region: the
+     * backend formed its address before checking it (UBSan). */
+    s.n = 0;
+    u8(&s, 0);
+    bringup(&s, false, false, features, 2);
+    chain(&s, VIRTIO_NET_RXQ, 1, 1, rx, false, NULL);
+    u8(&s, 0x1a);
+    u8(&s, 1);
+    u64(&s, 0xffffffffffff0000ull);
+    u16(&s, 60);
+    save("fuzz_sddf_net", "rx-offset-overflow", &s);
+}
+
 /* fuzz_virtio_net.c gen_hdr(), structured form: flags (NEEDS_CSUM = 1),
  * gso_type index (0 none, 1 TCPv4, 2 TCPv6, 3 UDP, 4/5 TCPv4/v6 + ECN,
  * 6 ECN alone), then narrow fields. */
@@ -984,6 +1079,8 @@ int main(int argc, char **argv)
     seeds_console();
     seeds_rng();
     seeds_blk();
+    seeds_sddf_blk();
+    seeds_sddf_net();
     seeds_net();
     seeds_vsock();
     seeds_esr_psci();

@@ -244,6 +244,12 @@ static void test_rx_drops_bad_descriptors(void)
     net_enqueue_active(&f.rx_h, (net_buff_desc_t){0, 10});                     /* too short */
     CHECK(vmm_sddf_net_rx(&f.n) == 4);
     CHECK(f.delivered == 0 && f.n.stats.rx_bad_desc == 4);
+    /* an offset of whole buffers far outside the region: dropped (that no
+     * address is formed from it, clang's pointer-overflow check in
+     * tests/fuzz/fuzz_sddf_net.c checks: seed rx-offset-overflow) */
+    CHECK(net_enqueue_active(&f.rx_h, (net_buff_desc_t){0xffffffffffff0000ull, 60}) == 0);
+    CHECK(vmm_sddf_net_rx(&f.n) == 1);
+    CHECK(f.delivered == 0 && f.n.stats.rx_bad_desc == 5);
     CHECK(net_queue_length(f.rxf) == 0); /* not ours: not given back */
     /* bogus indices: everything there is dropped, nothing delivered */
     copier_puts(&f, 0, 0x0b, 60);

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sddf/blk/queue.h>
 #include <sddf/blk/storage_info.h>
+#include "stdvmm/compiler.h"
 #include "stdvmm/err.h"
 #include "stdvmm/sddf_blk.h"
 
@@ -92,8 +93,9 @@ bool vmm_sddf_blk_ready(struct vmm_sddf_blk *b)
     return true;
 }
 
-/* Free room in the request queue; 0 when the virtualiser's head is bogus. */
-static uint32_t req_room(struct vmm_sddf_blk *b)
+/* Free room in the request queue; 0 when the virtualiser's head is bogus.
+ * The queue indices are free-running: their difference wraps on purpose. */
+VMM_WRAPS static uint32_t req_room(struct vmm_sddf_blk *b)
 {
     uint32_t used = b->req_tail - load_acquire(&req_q(b)->head);
 
@@ -282,7 +284,8 @@ static void response(struct vmm_sddf_blk *b, uint32_t id, blk_resp_status_t stat
         finish(b, idx);
 }
 
-void vmm_sddf_blk_notified(struct vmm_sddf_blk *b)
+/* Free-running indices, compared by difference (wraps on purpose). */
+VMM_WRAPS void vmm_sddf_blk_notified(struct vmm_sddf_blk *b)
 {
     blk_resp_queue_t *q = resp_q(b);
     uint32_t n = load_acquire(&q->tail) - b->resp_head;

@@ -25,6 +25,12 @@ static void handle_of(net_queue_handle_t *h, const struct vmm_sddf_net_queue *q)
     net_queue_init(h, q->free, q->active, q->capacity);
 }
 
+/* sDDF's indices are free-running 16-bit counters: one step, wrapping. */
+static void consume(net_queue_t *q)
+{
+    q->head = (uint16_t)(q->head + 1u);
+}
+
 /* Entries in @q, or 0 when its indices make no sense (more than capacity). */
 static uint16_t queue_len(net_queue_handle_t *h, net_queue_t *q)
 {
@@ -141,16 +147,19 @@ unsigned vmm_sddf_net_rx(struct vmm_sddf_net *n)
     for (int pass = 0; pass < 2; pass++) {
         while (taken < h.capacity && queue_len(&h, h.active) > 0) {
             net_buff_desc_t d = h.active->buffers[h.active->head % h.capacity];
-            const uint8_t *frame = n->rx.data + d.io_or_offset;
+            const uint8_t *frame;
             int ret;
 
             if (vmm_sddf_net_desc_check(d.io_or_offset, d.len, h.capacity, true) < 0) {
                 /* Not one of our buffers, or a bad length: drop the entry. */
                 n->stats.rx_bad_desc++;
-                h.active->head++;
+                consume(h.active);
                 taken++;
                 continue;
             }
+            /* Only now: an address formed from an unchecked offset may
+             * overflow (undefined behaviour even if never dereferenced). */
+            frame = n->rx.data + d.io_or_offset;
             if (vmm_sddf_net_from(frame, d.len, n->mac)) {
                 ret = -VMM_EINVAL; /* our own broadcast, reflected: a NIC never sees it */
             } else {
@@ -168,7 +177,7 @@ unsigned vmm_sddf_net_rx(struct vmm_sddf_net *n)
                 n->stats.rx_frames++;
             else
                 n->stats.rx_dropped++;
-            h.active->head++;
+            consume(h.active);
             taken++;
             rx_return(n, &h, d);
         }
