@@ -19,13 +19,22 @@
 #define SEL4INIT_MAX_VCPUS 8
 #define SEL4INIT_MAX_CHANNELS 16
 #define SEL4INIT_MAX_PRIO 254 /* the root task runs at 255 */
-#define SEL4INIT_DEFAULT_PERIOD_US 1000u
+/* MCS period of a full-budget scheduling context (round-robin among equal
+ * priorities): each period is a timer interrupt on a busy core. */
+#define SEL4INIT_DEFAULT_PERIOD_US 10000u
+/* vmm_core: the core of the VM's first vCPU (the default). */
+#define SEL4INIT_CORE_AUTO (~0u)
+/* A VMM has a thread on each core that runs one of its vCPUs, and one on
+ * vmm_core (at most one more than the vCPUs). */
+#define SEL4INIT_MAX_VMM_THREADS (SEL4INIT_MAX_VCPUS + 1)
 #define SEL4INIT_PAGE_LARGE (2ull << 20) /* guest RAM is mapped in 2 MiB pages */
 
-/* A VMM PD's address space: its program below SEL4INIT_VMM_PROG_TOP, its IPC
- * buffer at SEL4INIT_VMM_IPCBUF, guest RAM at its guest-physical address. */
+/* A VMM PD's address space: its program below SEL4INIT_VMM_PROG_TOP, the IPC
+ * buffer of its thread t at SEL4INIT_VMM_IPCBUF + t * 4 KiB, guest RAM at its
+ * guest-physical address. */
 #define SEL4INIT_VMM_PROG_TOP 0x20000000ull
 #define SEL4INIT_VMM_IPCBUF 0x20000000ull
+#define SEL4INIT_VMM_IPCBUF_END (SEL4INIT_VMM_IPCBUF + SEL4INIT_MAX_VMM_THREADS * 0x1000ull)
 /* The guest's device window (GIC, PL011, virtio-mmio; include/stdvmm/machine.h
  * layout): guest RAM may not overlap it. */
 #define SEL4INIT_GUEST_MMIO_BASE 0x08000000ull
@@ -46,7 +55,10 @@ struct sel4init_vm {
     uint64_t ram_gpa, ram_size; /* 2 MiB aligned, mapped in the VM and its VMM */
     unsigned nr_vcpus;
     struct sel4init_vcpu vcpus[SEL4INIT_MAX_VCPUS];
-    /* The VMM thread: handles every exit of the VM's vCPUs. */
+    /* The VMM's threads: thread 0 on vmm_core (SEL4INIT_CORE_AUTO: vCPU 0's
+     * core) takes the VM's notifications; the exits of a vCPU are handled
+     * by the VMM thread on the vCPU's own core (sel4init_vmm_threads), so no
+     * exit crosses cores. All share vmm_priority/budget/period. */
     unsigned vmm_core, vmm_priority;
     uint64_t vmm_budget_us, vmm_period_us;
 };
@@ -78,7 +90,7 @@ struct sel4init_limits {
 void sel4init_describe(struct sel4init_system *sys);
 
 /* Add a VM running the VMM program [elf, elf_end) with @ram_size bytes of RAM
- * at 0x40000000 and its VMM on core 0 at priority 254; NULL when full. */
+ * at 0x40000000 and its VMM at priority 254 on its vCPUs' cores; NULL when full. */
 struct sel4init_vm *sel4init_add_vm(struct sel4init_system *sys, const char *name,
                                     const unsigned char *elf, const unsigned char *elf_end,
                                     uint64_t ram_size);
@@ -93,6 +105,13 @@ int sel4init_add_channel(struct sel4init_system *sys, unsigned a, unsigned b, un
  * names the VM, vCPU or channel in @msg (always terminated). */
 int sel4init_check(const struct sel4init_system *sys, const struct sel4init_limits *lim, char *msg,
                    size_t len);
+
+/* The core of @vm's VMM thread 0 (vmm_core, or vCPU 0's for SEL4INIT_CORE_AUTO). */
+unsigned sel4init_vmm_core(const struct sel4init_vm *vm);
+/* @vm's VMM threads: @core[t] is thread t's core, @thread_of_vcpu[i] the
+ * thread that handles vCPU i's exits; returns the number of threads. */
+unsigned sel4init_vmm_threads(const struct sel4init_vm *vm, unsigned core[SEL4INIT_MAX_VMM_THREADS],
+                              unsigned thread_of_vcpu[SEL4INIT_MAX_VCPUS]);
 
 /* Bytes of untyped memory the description needs at least: guest RAM, the
  * VMM programs and a per-VM allowance for kernel objects. */

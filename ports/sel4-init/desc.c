@@ -37,7 +37,33 @@ struct sel4init_vm *sel4init_add_vm(struct sel4init_system *sys, const char *nam
     vm->ram_gpa = SEL4INIT_GUEST_RAM_GPA;
     vm->ram_size = ram_size;
     vm->vmm_priority = SEL4INIT_VMM_PRIO;
+    vm->vmm_core = SEL4INIT_CORE_AUTO;
     return vm;
+}
+
+unsigned sel4init_vmm_core(const struct sel4init_vm *vm)
+{
+    if (vm->vmm_core != SEL4INIT_CORE_AUTO)
+        return vm->vmm_core;
+    return vm->nr_vcpus > 0 ? vm->vcpus[0].core : 0;
+}
+
+unsigned sel4init_vmm_threads(const struct sel4init_vm *vm, unsigned core[SEL4INIT_MAX_VMM_THREADS],
+                              unsigned thread_of_vcpu[SEL4INIT_MAX_VCPUS])
+{
+    unsigned n = 1;
+
+    core[0] = sel4init_vmm_core(vm);
+    for (unsigned i = 0; i < vm->nr_vcpus && i < SEL4INIT_MAX_VCPUS; i++) {
+        unsigned t = 0;
+
+        while (t < n && core[t] != vm->vcpus[i].core)
+            t++;
+        if (t == n)
+            core[n++] = vm->vcpus[i].core;
+        thread_of_vcpu[i] = t;
+    }
+    return n;
 }
 
 int sel4init_add_vcpu(struct sel4init_system *sys, struct sel4init_vm *vm, unsigned core,
@@ -155,16 +181,12 @@ static int check_vm(const struct sel4init_system *sys, unsigned i,
             "%s: guest RAM 0x%llx+0x%llx overlaps the guest's devices at 0x%llx-0x%llx", n,
             (unsigned long long)vm->ram_gpa, (unsigned long long)vm->ram_size,
             SEL4INIT_GUEST_MMIO_BASE, SEL4INIT_GUEST_MMIO_END - 1);
-    if (overlap(vm->ram_gpa, vm->ram_size, 0, SEL4INIT_VMM_IPCBUF + 0x1000))
+    if (overlap(vm->ram_gpa, vm->ram_size, 0, SEL4INIT_VMM_IPCBUF_END))
         return desc_fail(msg, len, -VMM_EINVAL,
                          "%s: guest RAM 0x%llx+0x%llx overlaps the VMM program and IPC buffer "
                          "(below 0x%llx in the VMM PD)",
                          n, (unsigned long long)vm->ram_gpa, (unsigned long long)vm->ram_size,
-                         SEL4INIT_VMM_IPCBUF + 0x1000);
-    ret = check_sched(n, "VMM thread", 0, vm->vmm_core, vm->vmm_priority, vm->vmm_budget_us,
-                      vm->vmm_period_us, lim, msg, len);
-    if (ret < 0)
-        return ret;
+                         SEL4INIT_VMM_IPCBUF_END);
     for (unsigned c = 0; c < vm->nr_vcpus; c++) {
         const struct sel4init_vcpu *v = &vm->vcpus[c];
 
@@ -172,12 +194,18 @@ static int check_vm(const struct sel4init_system *sys, unsigned i,
                           len);
         if (ret < 0)
             return ret;
+        /* its core's VMM thread (checked as thread 0's settings on that core) */
+        ret = check_sched(n, "VMM thread on the core of vCPU", c, v->core, vm->vmm_priority,
+                          vm->vmm_budget_us, vm->vmm_period_us, lim, msg, len);
+        if (ret < 0)
+            return ret;
         if (v->priority >= vm->vmm_priority)
             return desc_fail(msg, len, -VMM_EINVAL,
                              "%s: vCPU %u has priority %u, not below its VMM's %u", n, c,
                              v->priority, vm->vmm_priority);
     }
-    return 0;
+    return check_sched(n, "VMM thread", 0, sel4init_vmm_core(vm), vm->vmm_priority,
+                       vm->vmm_budget_us, vm->vmm_period_us, lim, msg, len);
 }
 
 static int check_channels(const struct sel4init_system *sys, char *msg, size_t len)

@@ -11,16 +11,26 @@
 #define SEL4INIT_PD_CNODE_BITS 8
 #define SEL4INIT_SLOT_CNODE 1     /* the PD's own CNode */
 #define SEL4INIT_SLOT_VSPACE 2    /* the PD's VSpace */
-#define SEL4INIT_SLOT_TCB 3       /* the VMM thread */
-#define SEL4INIT_SLOT_EP 4        /* vCPU faults arrive here (badge: SEL4INIT_BADGE_FAULT | vCPU) */
-#define SEL4INIT_SLOT_REPLY 5     /* MCS reply object of the VMM thread */
-#define SEL4INIT_SLOT_NTFN 6      /* bound to the VMM thread: channel n is badge bit n */
+#define SEL4INIT_SLOT_TCB 3       /* VMM thread 0 */
+#define SEL4INIT_SLOT_EP 4        /* its endpoint: faults of the vCPUs on its core */
+#define SEL4INIT_SLOT_REPLY 5     /* MCS reply object of VMM thread 0 */
+#define SEL4INIT_SLOT_NTFN 6      /* bound to VMM thread 0: channel n is badge bit n */
 #define SEL4INIT_SLOT_VCPU_TCB 16 /* + vCPU: its TCB */
 #define SEL4INIT_SLOT_VCPU 32     /* + vCPU: its VCPU object */
 #define SEL4INIT_SLOT_CHANNEL 64  /* + channel: the peer's notification, badged */
-#define SEL4INIT_BADGE_FAULT (1ull << 63)
+/* VMM thread t >= 1 (one per other core with vCPUs of this VM): its TCB,
+ * the endpoint of the vCPUs on its core, its reply object. */
+#define SEL4INIT_SLOT_THREAD_TCB 128
+#define SEL4INIT_SLOT_THREAD_EP 144
+#define SEL4INIT_SLOT_THREAD_REPLY 160
+#define SEL4INIT_SLOT_VMM_TCB(t) ((t) == 0 ? SEL4INIT_SLOT_TCB : SEL4INIT_SLOT_THREAD_TCB + (t))
+#define SEL4INIT_SLOT_VMM_EP(t) ((t) == 0 ? SEL4INIT_SLOT_EP : SEL4INIT_SLOT_THREAD_EP + (t))
+#define SEL4INIT_SLOT_VMM_REPLY(t)                                                                 \
+    ((t) == 0 ? SEL4INIT_SLOT_REPLY : SEL4INIT_SLOT_THREAD_REPLY + (t))
+#define SEL4INIT_BADGE_FAULT (1ull << 63) /* | vCPU: a fault of that vCPU */
 
-/* The VMM thread starts at its ELF entry with x0 = guest RAM's address in
- * the PD (its guest-physical address), x1 = the number of vCPUs. */
+/* Every VMM thread starts at the program's ELF entry with x0 = guest RAM's
+ * address in the PD (its guest-physical address), x1 = the number of vCPUs,
+ * x2 = the thread's number t, x3 = the number of VMM threads. */
 
 #endif

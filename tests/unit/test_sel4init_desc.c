@@ -64,6 +64,55 @@ static void desc_refuses_a_core_out_of_range(void **state)
     expect(&s, -VMM_ERANGE, "vm-a: VMM thread 0 is on core 9");
 }
 
+/* One VMM thread per core with vCPUs, thread 0 on vmm_core (default: vCPU
+ * 0's core), and every vCPU's exits on the thread of its own core. */
+static void desc_places_a_vmm_thread_on_each_vcpu_core(void **state)
+{
+    struct sel4init_system s;
+    unsigned core[SEL4INIT_MAX_VMM_THREADS], of[SEL4INIT_MAX_VCPUS];
+    struct sel4init_vm *vm;
+
+    (void)state;
+    good(&s);
+    assert_int_equal(s.vms[0].vmm_core, SEL4INIT_CORE_AUTO);
+    assert_int_equal(sel4init_vmm_threads(&s.vms[0], core, of), 2);
+    assert_int_equal(core[0], 0);
+    assert_int_equal(core[1], 1);
+    assert_int_equal(of[0], 0);
+    assert_int_equal(of[1], 1);
+    assert_int_equal(sel4init_vmm_threads(&s.vms[1], core, of), 1);
+    assert_int_equal(core[0], 2);
+    assert_int_equal(of[0], 0);
+
+    /* vCPUs on cores 3, 1, 3, 0 with thread 0 on core 2: four threads */
+    memset(&s, 0, sizeof(s));
+    vm = sel4init_add_vm(&s, "vm", elf, elf + sizeof(elf), 128ull << 20);
+    assert_int_equal(sel4init_add_vcpu(&s, vm, 3, 100, 0, 0), 0);
+    assert_int_equal(sel4init_add_vcpu(&s, vm, 1, 100, 0, 0), 0);
+    assert_int_equal(sel4init_add_vcpu(&s, vm, 3, 100, 0, 0), 0);
+    assert_int_equal(sel4init_add_vcpu(&s, vm, 0, 100, 0, 0), 0);
+    assert_int_equal(sel4init_vmm_core(vm), 3);
+    vm->vmm_core = 2;
+    assert_int_equal(sel4init_vmm_threads(vm, core, of), 4);
+    assert_int_equal(core[0], 2);
+    assert_int_equal(core[1], 3);
+    assert_int_equal(core[2], 1);
+    assert_int_equal(core[3], 0);
+    assert_int_equal(of[0], 1);
+    assert_int_equal(of[1], 2);
+    assert_int_equal(of[2], 1);
+    assert_int_equal(of[3], 3);
+
+    /* a full VM: 8 vCPUs on 8 cores and thread 0 on a ninth */
+    memset(&s, 0, sizeof(s));
+    vm = sel4init_add_vm(&s, "vm", elf, elf + sizeof(elf), 128ull << 20);
+    for (unsigned i = 0; i < SEL4INIT_MAX_VCPUS; i++)
+        assert_int_equal(sel4init_add_vcpu(&s, vm, i, 100, 0, 0), 0);
+    vm->vmm_core = SEL4INIT_MAX_VCPUS;
+    assert_int_equal(sel4init_vmm_threads(vm, core, of), SEL4INIT_MAX_VMM_THREADS);
+    assert_int_equal(of[SEL4INIT_MAX_VCPUS - 1], SEL4INIT_MAX_VCPUS);
+}
+
 static void desc_refuses_budget_above_period(void **state)
 {
     struct sel4init_system s;
@@ -164,6 +213,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(desc_accepts_a_good_description),
         cmocka_unit_test(desc_refuses_a_core_out_of_range),
+        cmocka_unit_test(desc_places_a_vmm_thread_on_each_vcpu_core),
         cmocka_unit_test(desc_refuses_budget_above_period),
         cmocka_unit_test(desc_refuses_not_enough_memory),
         cmocka_unit_test(desc_refuses_overlapping_regions),

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pinned2: two single-vCPU VMs, vm-a's vCPU pinned to core 1 and vm-b's to
- * core 2, each with the whole of its core; both VMMs on core 0. Built with
+ * core 2, each with the whole of its core and its VMM on the same core. Built with
  * -DPINNED2_ONE_CORE the same two VMs share core 1 (the comparison of
  * tests/sel4-init/run.sh).
  */

@@ -43,8 +43,13 @@ int init_with_frame(struct init *in, seL4_CPtr frame, unsigned bits,
 /* vm.c: create everything of one VM, then start its VMM thread. */
 struct init_vm {
     const struct sel4init_vm *desc;
-    seL4_CPtr cnode, vspace, guest_vspace, ep, ntfn, tcb;
+    seL4_CPtr cnode, vspace, guest_vspace, ep, ntfn, tcb; /* ep, tcb: VMM thread 0's */
     seL4_CPtr vcpu_tcb[SEL4INIT_MAX_VCPUS];
+    /* The VMM's threads (sel4init_vmm_threads): TCB, endpoint and core of
+     * each, and which one takes each vCPU's faults. */
+    unsigned nr_threads;
+    seL4_CPtr thread_tcb[SEL4INIT_MAX_VMM_THREADS], thread_ep[SEL4INIT_MAX_VMM_THREADS];
+    unsigned thread_core[SEL4INIT_MAX_VMM_THREADS], thread_of_vcpu[SEL4INIT_MAX_VCPUS];
     uint64_t entry;
 };
 int init_vm_build(struct init *in, struct init_vm *vm, const struct sel4init_vm *desc);

@@ -4,8 +4,9 @@
  * CNode with the layout of ../layout.h, its VSpace with the VMM program
  * loaded in 2 MiB pages, an IPC buffer, guest RAM at its guest-physical
  * address), the guest's stage-2 VSpace with the same RAM and the GIC's
- * virtual CPU interface, and the threads: the VMM's and one TCB + VCPU per
- * vCPU, each with a scheduling context configured on its core.
+ * virtual CPU interface, and the threads: the VMM's (one on each core with
+ * a vCPU of the VM) and one TCB + VCPU per vCPU, each with a scheduling
+ * context configured on its core.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -166,6 +167,7 @@ static int sched_context(struct init *in, struct init_vm *vm, unsigned core, uin
 static int make_vcpu(struct init *in, struct init_vm *vm, unsigned i)
 {
     const struct sel4init_vcpu *v = &vm->desc->vcpus[i];
+    unsigned t = vm->thread_of_vcpu[i];
     seL4_CPtr tcb, vcpu, sc, fault_ep;
     char name[32];
     int ret = init_obj(in, seL4_TCBObject, 0, &tcb, NULL);
@@ -178,8 +180,10 @@ static int make_vcpu(struct init *in, struct init_vm *vm, unsigned i)
         ret = init_slot(in, &fault_ep);
     if (ret < 0)
         return ret;
+    /* Its faults go to the VMM thread on its own core. */
     CHECK(seL4_CNode_Mint(seL4_CapInitThreadCNode, fault_ep, seL4_WordBits, seL4_CapInitThreadCNode,
-                          vm->ep, seL4_WordBits, seL4_AllRights, SEL4INIT_BADGE_FAULT | i),
+                          vm->thread_ep[t], seL4_WordBits, seL4_AllRights,
+                          SEL4INIT_BADGE_FAULT | i),
           "minting the fault endpoint");
     CHECK(seL4_ARM_VCPU_SetTCB(vcpu, tcb), "VCPU_SetTCB");
     CHECK(seL4_TCB_Configure(
@@ -194,52 +198,66 @@ static int make_vcpu(struct init *in, struct init_vm *vm, unsigned i)
     seL4_DebugNameThread(tcb, name);
     vm->vcpu_tcb[i] = tcb;
     init_log(
-        "%s: vCPU %u on core %u, priority %u, budget %llu us per %llu us", vm->desc->name, i,
-        v->core, v->priority,
+        "%s: vCPU %u on core %u, priority %u, budget %llu us per %llu us, exits to VMM thread %u",
+        vm->desc->name, i, v->core, v->priority,
         (unsigned long long)(v->budget_us != 0
                                  ? v->budget_us
                                  : (v->period_us != 0 ? v->period_us : SEL4INIT_DEFAULT_PERIOD_US)),
-        (unsigned long long)(v->period_us != 0 ? v->period_us : SEL4INIT_DEFAULT_PERIOD_US));
+        (unsigned long long)(v->period_us != 0 ? v->period_us : SEL4INIT_DEFAULT_PERIOD_US), t);
     if (give(vm, tcb, SEL4INIT_SLOT_VCPU_TCB + i, 0) < 0 ||
         give(vm, vcpu, SEL4INIT_SLOT_VCPU + i, 0) < 0)
         return -VMM_EIO;
     return 0;
 }
 
-static int make_vmm_thread(struct init *in, struct init_vm *vm)
+/* VMM thread @t on vm->thread_core[t]: its IPC buffer, TCB, reply object,
+ * scheduling context and endpoint (thread 0's is vm->ep, and it is bound to
+ * the VM's notification). */
+static int make_vmm_thread(struct init *in, struct init_vm *vm, unsigned t)
 {
     const struct sel4init_vm *d = vm->desc;
-    seL4_CPtr ipcbuf, sc, reply;
+    uint64_t ipcbuf_va = SEL4INIT_VMM_IPCBUF + t * 0x1000ull;
+    seL4_CPtr ipcbuf, sc, reply, tcb, ep = vm->ep;
     char name[32];
     int ret = init_obj(in, seL4_ARM_SmallPageObject, 0, &ipcbuf, NULL);
 
     if (ret == 0)
-        ret = init_map(in, ipcbuf, vm->vspace, SEL4INIT_VMM_IPCBUF, seL4_ReadWrite,
+        ret = init_map(in, ipcbuf, vm->vspace, ipcbuf_va, seL4_ReadWrite,
                        seL4_ARM_Default_VMAttributes);
     if (ret == 0)
-        ret = init_obj(in, seL4_TCBObject, 0, &vm->tcb, NULL);
+        ret = init_obj(in, seL4_TCBObject, 0, &tcb, NULL);
     if (ret == 0)
         ret = init_obj(in, seL4_ReplyObject, 0, &reply, NULL);
+    if (ret == 0 && t > 0)
+        ret = init_obj(in, seL4_EndpointObject, 0, &ep, NULL);
     if (ret == 0)
-        ret = sched_context(in, vm, d->vmm_core, d->vmm_budget_us, d->vmm_period_us, &sc);
+        ret = sched_context(in, vm, vm->thread_core[t], d->vmm_budget_us, d->vmm_period_us, &sc);
     if (ret < 0)
         return ret;
     CHECK(seL4_TCB_Configure(
-              vm->tcb, vm->cnode,
+              tcb, vm->cnode,
               seL4_CNode_CapData_new(0, seL4_WordBits - SEL4INIT_PD_CNODE_BITS).words[0],
-              vm->vspace, 0, SEL4INIT_VMM_IPCBUF, ipcbuf),
+              vm->vspace, 0, ipcbuf_va, ipcbuf),
           "TCB_Configure (VMM)");
-    CHECK(seL4_TCB_SetSchedParams(vm->tcb, seL4_CapInitThreadTCB, d->vmm_priority, d->vmm_priority,
-                                  sc, seL4_CapNull),
+    CHECK(seL4_TCB_SetSchedParams(tcb, seL4_CapInitThreadTCB, d->vmm_priority, d->vmm_priority, sc,
+                                  seL4_CapNull),
           "TCB_SetSchedParams (VMM)");
-    CHECK(seL4_TCB_BindNotification(vm->tcb, vm->ntfn), "TCB_BindNotification");
-    sel4_snprintf(name, sizeof(name), "%s:vmm", d->name);
-    seL4_DebugNameThread(vm->tcb, name);
-    if (give(vm, vm->cnode, SEL4INIT_SLOT_CNODE, 0) < 0 ||
-        give(vm, vm->vspace, SEL4INIT_SLOT_VSPACE, 0) < 0 ||
-        give(vm, vm->tcb, SEL4INIT_SLOT_TCB, 0) < 0 || give(vm, vm->ep, SEL4INIT_SLOT_EP, 0) < 0 ||
-        give(vm, reply, SEL4INIT_SLOT_REPLY, 0) < 0 ||
-        give(vm, vm->ntfn, SEL4INIT_SLOT_NTFN, 0) < 0)
+    if (t == 0)
+        CHECK(seL4_TCB_BindNotification(tcb, vm->ntfn), "TCB_BindNotification");
+    sel4_snprintf(name, sizeof(name), t == 0 ? "%s:vmm" : "%s:vmm%u", d->name, t);
+    seL4_DebugNameThread(tcb, name);
+    vm->thread_tcb[t] = tcb;
+    vm->thread_ep[t] = ep;
+    if (t == 0)
+        vm->tcb = tcb;
+    init_log("%s: VMM thread %u on core %u", d->name, t, vm->thread_core[t]);
+    if (give(vm, tcb, SEL4INIT_SLOT_VMM_TCB(t), 0) < 0 ||
+        give(vm, ep, SEL4INIT_SLOT_VMM_EP(t), 0) < 0 ||
+        give(vm, reply, SEL4INIT_SLOT_VMM_REPLY(t), 0) < 0)
+        return -VMM_EIO;
+    if (t == 0 && (give(vm, vm->cnode, SEL4INIT_SLOT_CNODE, 0) < 0 ||
+                   give(vm, vm->vspace, SEL4INIT_SLOT_VSPACE, 0) < 0 ||
+                   give(vm, vm->ntfn, SEL4INIT_SLOT_NTFN, 0) < 0))
         return -VMM_EIO;
     return 0;
 }
@@ -263,8 +281,9 @@ int init_vm_build(struct init *in, struct init_vm *vm, const struct sel4init_vm 
         ret = load_program(in, vm);
     if (ret == 0)
         ret = map_ram(in, vm);
-    if (ret == 0)
-        ret = make_vmm_thread(in, vm);
+    vm->nr_threads = sel4init_vmm_threads(desc, vm->thread_core, vm->thread_of_vcpu);
+    for (unsigned t = 0; ret == 0 && t < vm->nr_threads; t++)
+        ret = make_vmm_thread(in, vm, t);
     for (unsigned i = 0; ret == 0 && i < desc->nr_vcpus; i++)
         ret = make_vcpu(in, vm, i);
     return ret;
@@ -288,7 +307,12 @@ int init_vm_start(struct init *in, struct init_vm *vm)
     regs.pc = vm->entry;
     regs.x0 = vm->desc->ram_gpa;
     regs.x1 = vm->desc->nr_vcpus;
-    CHECK(seL4_TCB_WriteRegisters(vm->tcb, seL4_True, 0, sizeof(regs) / sizeof(seL4_Word), &regs),
-          "starting the VMM thread");
+    regs.x3 = vm->nr_threads;
+    for (unsigned t = 0; t < vm->nr_threads; t++) {
+        regs.x2 = t;
+        CHECK(seL4_TCB_WriteRegisters(vm->thread_tcb[t], seL4_True, 0,
+                                      sizeof(regs) / sizeof(seL4_Word), &regs),
+              "starting a VMM thread");
+    }
     return 0;
 }
