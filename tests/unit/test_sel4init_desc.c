@@ -122,8 +122,8 @@ static void desc_refuses_budget_above_period(void **state)
     s.vms[0].vcpus[1].budget_us = 1001;
     expect(&s, -VMM_EINVAL, "vm-a: vCPU 1 has a budget of 1001 us, more than its period of 1000");
     good(&s);
-    s.vms[0].vcpus[0].budget_us = 2000; /* period 0: the default 1000 us */
-    expect(&s, -VMM_EINVAL, "vm-a: vCPU 0 has a budget of 2000 us");
+    s.vms[0].vcpus[0].budget_us = SEL4INIT_DEFAULT_PERIOD_US + 1; /* period 0: the default */
+    expect(&s, -VMM_EINVAL, "vm-a: vCPU 0 has a budget of 10001 us");
     good(&s);
     s.vms[1].vcpus[0].budget_us = 10;
     expect(&s, -VMM_EINVAL, "below the kernel's minimum of 50 us");
