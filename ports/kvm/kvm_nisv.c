@@ -16,6 +16,7 @@
 #include "stdvmm/aarch64_emul.h"
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
+#include "stdvmm/posix/defer.h"
 
 #define CORE_REG(field)                                                                            \
     (KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(field))
@@ -92,8 +93,10 @@ int kvm_nisv_emulate(struct vmm_kvm_vcpu *vcpu, uint64_t fault_ipa, uint32_t *in
     *insn = op.insn;
     if (ret < 0)
         return ret;
+    vmm_posix_defer_open();
     pthread_mutex_lock(&kvm->lock);
     vmm_a64_mmio_run(kvm->vm, &op);
     pthread_mutex_unlock(&kvm->lock);
+    vmm_posix_defer_run();
     return vmm_a64_mmio_complete(&nisv_regs_ops, vcpu, &op);
 }

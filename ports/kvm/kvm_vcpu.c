@@ -14,6 +14,7 @@
 #include "stdvmm/arm64.h"
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
+#include "stdvmm/posix/defer.h"
 
 /* ONE_REG id of a core register (api.rst 4.68, arm64 core registers). */
 #define KVM_CORE_REG_ID(field)                                                                     \
@@ -162,9 +163,11 @@ static void kvm_vcpu_mmio(struct vmm_kvm_vcpu *vcpu)
         for (uint32_t i = 0; i < len; i++)
             acc.value |= (uint64_t)run->mmio.data[i] << (8 * i); /* little endian */
 
+    vmm_posix_defer_open();
     pthread_mutex_lock(&vcpu->kvm->lock);
     vmm_vm_mmio(vcpu->kvm->vm, &acc); /* errors are logged by the bus; reads give 0 */
     pthread_mutex_unlock(&vcpu->kvm->lock);
+    vmm_posix_defer_run(); /* e.g. disk reads from the page cache, before the guest resumes */
 
     if (!acc.write)
         for (uint32_t i = 0; i < len; i++)

@@ -21,6 +21,20 @@
  * (up to the next FLUSH) served in between, so one DISCARD or WRITE_ZEROES
  * of up to 32 MiB cannot hold the disk's other requests back.
  *
+ * Page-cache fast path (blk_file_nowait.c): a READ submitted by a thread
+ * with an open defer window (a vCPU in a trapped access: posix/defer.h)
+ * while no other kind of request is queued or at the worker is not queued:
+ * right after the thread drops the VM lock it tries preadv2(RWF_NOWAIT),
+ * which copies what the page cache holds and never waits for the disk, and
+ * completes the request at once (taking the lock again) when the whole read
+ * succeeded. Anything else (EAGAIN, a short read, a file system without
+ * RWF_NOWAIT, which is remembered) puts the read back into the worker's
+ * queue ahead of any FLUSH. The worker starts no other kind of request
+ * while such reads are out, so writes, flushes and the reads after them
+ * keep their order; only reads overtake reads. At most
+ * BLK_FILE_INLINE_BYTES per read and VMM_POSIX_DEFER_MAX reads per access.
+ * An image opened with O_DIRECT never takes it.
+ *
  * The image is a regular file or a block device whose size is a multiple of
  * 512 bytes (anything else is refused: rounding down would silently hide
  * data). It is locked with flock() (shared for ,ro, else exclusive) so two
@@ -37,8 +51,19 @@
 #include "stdvmm/posix/syscalls.h"
 
 #define BLK_FILE_PATH_MAX 4096
-#define BLK_FILE_QUEUE 128                /* queued requests per image: a virtqueue's worth */
-#define BLK_FILE_ZERO_STEP (1024u * 1024) /* zeroes written by hand per worker step */
+#define BLK_FILE_QUEUE 128                   /* queued requests per image: a virtqueue's worth */
+#define BLK_FILE_ZERO_STEP (1024u * 1024)    /* zeroes written by hand per worker step */
+#define BLK_FILE_INLINE 8                    /* reads out on the fast path at once */
+#define BLK_FILE_INLINE_BYTES (1024u * 1024) /* largest read the fast path tries */
+
+struct blk_file;
+struct iovec;
+
+/* A READ out on the fast path: queued to run after the VM lock is dropped. */
+struct blk_file_inline {
+    struct blk_file *file;
+    struct vmm_blk_req *req; /* NULL: slot free */
+};
 
 /* A queued request and how far the worker got with it. */
 struct blk_file_job {
@@ -53,6 +78,7 @@ struct blk_file {
     char path[BLK_FILE_PATH_MAX];
     bool no_punch_hole; /* fallocate mode found unsupported */
     bool no_zero_range;
+    bool no_nowait; /* RWF_NOWAIT refused by the file system, or O_DIRECT */
     unsigned long reads, writes, flushes, discards, write_zeroes; /* completed ops */
     unsigned long errors;
 
@@ -68,6 +94,15 @@ struct blk_file {
     bool stopping, running;
     pthread_t thread;
     unsigned long queued_max; /* most requests queued at once */
+    /* The fast path (qlock): reads out on it, and the non-READ requests
+     * queued or at the worker (while any is, reads are queued). */
+    struct blk_file_inline inl[BLK_FILE_INLINE];
+    unsigned inline_pending, nonread_pending;
+    unsigned long inline_reads;     /* completed on it (VM lock) */
+    unsigned long inline_fallbacks; /* sent on to the worker (qlock) */
+    /* Test hook: stands in for preadv2(fd, iov, n, off, RWF_NOWAIT) (a
+     * result and errno), NULL normally. */
+    long (*nowait_hook)(int fd, const struct iovec *iov, int n, long long off);
     /* Test hook: called before each step of a request, by the worker
      * without any lock, or inside submit() without a worker (e.g. to make
      * the disk slow). NULL normally. */

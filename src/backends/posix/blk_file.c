@@ -244,7 +244,7 @@ static int blk_file_submit(void *ctx, struct vmm_blk_req *req)
     if (f->fd < 0 || !request_ok(f, req))
         return -VMM_EINVAL;
     if (f->running)
-        return vmm_blk_file_queue(f, req);
+        return vmm_blk_file_try_inline(f, req) ? 0 : vmm_blk_file_queue(f, req);
     do { /* no worker: all of it now, on the caller's thread */
         ret = vmm_blk_file_step(f, &job, UINT64_MAX, &more);
     } while (ret == 0 && more);
@@ -278,6 +278,7 @@ static int check_image(struct blk_file *f, bool ro, char *err, size_t errlen)
 {
     struct stat st;
     off_t size;
+    int flags;
 
     if (fstat(f->fd, &st) < 0)
         return open_error(err, errlen, f->path, -errno, "%s", strerror(errno));
@@ -295,6 +296,8 @@ static int check_image(struct blk_file *f, bool ro, char *err, size_t errlen)
     if (size % SECTOR != 0)
         return open_error(err, errlen, f->path, -VMM_EINVAL,
                           "size %lld bytes is not a multiple of 512", (long long)size);
+    flags = fcntl(f->fd, F_GETFL);
+    f->no_nowait = flags < 0 || (flags & O_DIRECT) != 0; /* the fast path copies from the cache */
     f->backend = (struct vmm_blk_backend){
         .nr_sectors = (uint64_t)size / SECTOR,
         .read_only = ro,

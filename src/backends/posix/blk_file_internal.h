@@ -17,4 +17,13 @@ void vmm_blk_file_account(struct blk_file *f, const struct vmm_blk_req *req, int
  * queue is full (complete() is then not called). */
 int vmm_blk_file_queue(struct blk_file *f, struct vmm_blk_req *req);
 
+/* Put @job into the queue (qlock held) before the first FLUSH, or with
+ * @before_any_write before the first request that is not a READ; false if
+ * the queue (with the fast path's reads counted) is full. */
+bool vmm_blk_file_insert(struct blk_file *f, const struct blk_file_job *job, bool before_any_write);
+
+/* The fast path (blk_file_nowait.c): take READ @req (VM lock held, worker
+ * running) to be read after the lock is dropped; false: queue it. */
+bool vmm_blk_file_try_inline(struct blk_file *f, struct vmm_blk_req *req);
+
 #endif

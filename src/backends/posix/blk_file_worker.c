@@ -23,11 +23,13 @@ static struct blk_file_job *job_at(struct blk_file *f, unsigned i)
 int vmm_blk_file_queue(struct blk_file *f, struct vmm_blk_req *req)
 {
     pthread_mutex_lock(&f->qlock);
-    if (f->q_len == BLK_FILE_QUEUE) {
+    if (f->q_len + f->inline_pending >= BLK_FILE_QUEUE) { /* room kept for their fallback */
         pthread_mutex_unlock(&f->qlock);
         return -VMM_EBUSY;
     }
     *job_at(f, f->q_len++) = (struct blk_file_job){.req = req};
+    if (req->op != VMM_BLK_READ)
+        f->nonread_pending++;
     if (f->q_len > f->queued_max)
         f->queued_max = f->q_len;
     pthread_cond_signal(&f->work);
@@ -35,16 +37,14 @@ int vmm_blk_file_queue(struct blk_file *f, struct vmm_blk_req *req)
     return 0;
 }
 
-/* Put the unfinished @job back so other requests get a turn: before the
- * first queued FLUSH (which must wait for it), else at the end. False if
- * the queue is full (qlock held). */
-static bool requeue(struct blk_file *f, const struct blk_file_job *job)
+bool vmm_blk_file_insert(struct blk_file *f, const struct blk_file_job *job, bool before_any_write)
 {
     unsigned at = 0;
 
-    if (f->q_len == BLK_FILE_QUEUE)
+    if (f->q_len + f->inline_pending >= BLK_FILE_QUEUE)
         return false;
-    while (at < f->q_len && job_at(f, at)->req->op != VMM_BLK_FLUSH)
+    while (at < f->q_len && job_at(f, at)->req->op != VMM_BLK_FLUSH &&
+           !(before_any_write && job_at(f, at)->req->op != VMM_BLK_READ))
         at++;
     for (unsigned i = f->q_len; i > at; i--)
         *job_at(f, i) = *job_at(f, i - 1);
@@ -68,6 +68,7 @@ static void complete(struct blk_file *f, struct vmm_blk_req *req, int status)
 static void worker_step(struct blk_file *f)
 {
     struct blk_file_job job = *job_at(f, 0);
+    enum vmm_blk_op op = job.req->op; /* a completion may reuse the request */
     bool more;
     int ret;
 
@@ -81,7 +82,8 @@ static void worker_step(struct blk_file *f)
             bool requeued;
 
             pthread_mutex_lock(&f->qlock);
-            requeued = f->q_len > 0 && requeue(f, &job); /* nobody waits: go on */
+            requeued =
+                f->q_len > 0 && vmm_blk_file_insert(f, &job, false); /* nobody waits: go on */
             pthread_mutex_unlock(&f->qlock);
             if (requeued)
                 break;
@@ -90,8 +92,10 @@ static void worker_step(struct blk_file *f)
     if (ret < 0 || !more)
         complete(f, job.req, ret);
     pthread_mutex_lock(&f->qlock);
+    if ((ret < 0 || !more) && op != VMM_BLK_READ)
+        f->nonread_pending--;
     f->busy = false;
-    if (f->q_len == 0)
+    if (f->q_len == 0 && f->inline_pending == 0)
         pthread_cond_broadcast(&f->idle);
 }
 
@@ -101,11 +105,14 @@ static void *worker(void *arg)
 
     pthread_mutex_lock(&f->qlock);
     for (;;) {
-        while (f->q_len == 0 && !f->stopping)
+        /* Only a READ may start while fast-path reads are out: what was
+         * submitted after them waits, and a fallback goes in before it. */
+        if (f->q_len > 0 && (f->inline_pending == 0 || job_at(f, 0)->req->op == VMM_BLK_READ))
+            worker_step(f);
+        else if (f->q_len == 0 && f->inline_pending == 0 && f->stopping)
+            break; /* everything queued is done, no fallback can come */
+        else
             pthread_cond_wait(&f->work, &f->qlock);
-        if (f->q_len == 0)
-            break; /* stopping, and everything queued is done */
-        worker_step(f);
     }
     pthread_mutex_unlock(&f->qlock);
     return NULL;
@@ -121,6 +128,8 @@ int vmm_blk_file_start(struct blk_file *f, pthread_mutex_t *vm_lock)
         return -VMM_EINVAL;
     f->vm_lock = vm_lock;
     f->q_head = f->q_len = 0;
+    f->inline_pending = f->nonread_pending = 0;
+    memset(f->inl, 0, sizeof(f->inl));
     f->busy = f->stopping = false;
     ret = pthread_mutex_init(&f->qlock, NULL);
     if (ret == 0 && (ret = pthread_cond_init(&f->work, NULL)) != 0)
@@ -148,7 +157,7 @@ void vmm_blk_file_drain(struct blk_file *f)
     if (!f->running)
         return;
     pthread_mutex_lock(&f->qlock);
-    while (f->q_len > 0 || f->busy)
+    while (f->q_len > 0 || f->busy || f->inline_pending > 0)
         pthread_cond_wait(&f->idle, &f->qlock);
     pthread_mutex_unlock(&f->qlock);
 }
