@@ -24,7 +24,8 @@
 # two swapping places from one repetition to the next.
 # Every measurement is a line "BENCH vmm=... rep=... kind=... key=value".
 # Settings from the kernel command line: bench.reps= bench.seq= bench.rand=
-# bench.net= bench.disk= (MiB), bench.vmms= (comma list; only these VMMs run).
+# bench.net= bench.disk= (MiB), bench.vmms= (comma list; only these VMMs run),
+# bench.diskfs= (ext2: the disk image on ext2 on a loop device, else tmpfs).
 reps=$(e2e_arg bench.reps)
 seq_mib=$(e2e_arg bench.seq)
 rand_s=$(e2e_arg bench.rand)
@@ -45,7 +46,22 @@ ip addr add 10.0.2.1/24 dev tap0
 ip link set tap0 up
 benchtool tcp-serve 5001 5002 &
 serve_pid=$!
-dd if=/dev/zero of=/tmp/disk.img bs=1M count="$disk_mib" 2>/dev/null
+# bench.diskfs=ext2: the disk image on an ext2 file system (the ext4
+# driver) on a loop device, instead of on tmpfs, which on this 6.1 kernel
+# has no RWF_NOWAIT (stdvmm's page-cache read path, bench/README.md).
+disk=/tmp/disk.img
+if [ "$(e2e_arg bench.diskfs)" = ext2 ]; then
+    dd if=/dev/zero of=/tmp/fs.img bs=1M count=$((disk_mib + 64)) 2>/dev/null
+    mkdir -p /mnt/disk
+    if losetup /dev/loop0 /tmp/fs.img && mke2fs -q /dev/loop0 &&
+        mount -t ext4 /dev/loop0 /mnt/disk; then
+        disk=/mnt/disk/disk.img
+        echo "BENCH-NOTE disk image on ext2 (loop device)"
+    else
+        echo "BENCH-ERROR outer: no ext2 file system for bench.diskfs=ext2"
+    fi
+fi
+dd if=/dev/zero of="$disk" bs=1M count="$disk_mib" 2>/dev/null
 
 echo "BENCH-NOTE versions: outer $(uname -r), $(nproc) cpus; $(stdvmm --version 2>&1 | head -n1);" \
     "$(qemu-system-aarch64 --version 2>&1 | head -n1)"
@@ -63,14 +79,14 @@ stdvmm_cmd() {
     bt=--boot-timer
     [ "${1:-stdvmm}" = stdvmm-b ] && bt=$boot_timer_opt_b
     echo "${1:-stdvmm}" run --kernel /guest/Image --initrd /guest/initrd.gz --mem ${mem}M \
-        --log-level info --disk /tmp/disk.img --net tap=tap0 $bt
+        --log-level info --disk $disk --net tap=tap0 $bt
 }
 
 qemu_cmd() {
     echo qemu-system-aarch64 -enable-kvm -machine virt,gic-version=3 -cpu host -smp 1 \
         -m $mem -nographic -nodefaults -serial stdio -kernel /guest/Image \
         -initrd /guest/initrd.gz \
-        -drive file=/tmp/disk.img,format=raw,if=none,id=d0 -device virtio-blk-device,drive=d0 \
+        -drive file=$disk,format=raw,if=none,id=d0 -device virtio-blk-device,drive=d0 \
         -netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-device,netdev=n0
 }
 
@@ -79,7 +95,7 @@ qemu_cmd() {
 # the pipe, the command line exactly as given (--nodefaults).
 kvmtool_cmd() {
     echo lkvm run -k /guest/Image -i /guest/initrd.gz -m $mem -c 1 --console serial \
-        --nodefaults --virtio-transport mmio -d /tmp/disk.img -n mode=tap,tapif=tap0
+        --nodefaults --virtio-transport mmio -d $disk -n mode=tap,tapif=tap0
 }
 
 # run VMM KIND REP: one measured launch.

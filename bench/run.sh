@@ -139,7 +139,7 @@ while IFS= read -r m; do
     e2e_mod_cat "$m" >"$out/stage/mods/$base.ko"
     echo "$base" >>"$out/stage/mods/order"
     mods+=("$out/stage/mods/$base.ko:/lib/modules/bench/$base.ko")
-done < <(e2e_modules tun)
+done < <(e2e_modules tun ${BENCH_DISKFS:+loop})
 mods+=("$out/stage/mods/order:/lib/modules/bench/order")
 outer=$out/outer.cpio
 e2e_outer_initramfs "$outer" bench/outer.sh "$guest_initrd:/guest/initrd.gz" \
@@ -153,7 +153,7 @@ machine_log=$out/bench.log
 log "running $reps repetition(s) in the emulated machine (limit $limit s, log $machine_log)"
 t=$SECONDS
 e2e_run_outer "$machine_log" "$limit" "$outer" \
-    "bench.reps=$reps bench.seq=$seq bench.rand=$rand bench.net=$net bench.disk=$disk bench.kinds=$kinds bench.vmms=${BENCH_VMMS:-}"
+    "bench.reps=$reps bench.seq=$seq bench.rand=$rand bench.net=$net bench.disk=$disk bench.kinds=$kinds bench.vmms=${BENCH_VMMS:-} bench.diskfs=${BENCH_DISKFS:-}"
 rc=$?
 log "emulated machine: status $rc after $((SECONDS - t)) s"
 
