@@ -76,6 +76,12 @@ struct vmm_blk_backend {
      * still arrive in 512-byte sectors: a backend refuses what it cannot do. */
     uint32_t block_size;
     int (*submit)(void *ctx, struct vmm_blk_req *req); /* <0: refused, complete() not called */
+    /* Optional, VM lock held: the device was reset. Complete every request
+     * not yet started with -VMM_ECANCELED (inside cancel()), and see that
+     * none already under way writes guest memory once the access that
+     * reset the device is over (the caller's thread may wait for it after
+     * the VM lock is dropped). NULL: requests run on and land. */
+    void (*cancel)(void *ctx);
     void *ctx;
 };
 

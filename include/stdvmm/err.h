@@ -28,6 +28,7 @@
 #define VMM_EPROTO 71
 #define VMM_ENOTSUP 95
 #define VMM_ETIMEDOUT 110
+#define VMM_ECANCELED 125
 
 /* Short text for a VMM_E* code (positive or negative); never NULL. */
 const char *vmm_strerror(int err);

@@ -48,6 +48,8 @@ const char *vmm_strerror(int err)
         return "protocol violation";
     case VMM_ETIMEDOUT:
         return "timed out";
+    case VMM_ECANCELED:
+        return "cancelled";
     default:
         return "unknown error";
     }

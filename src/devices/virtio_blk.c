@@ -204,7 +204,7 @@ static void finish(struct virtio_blk *blk, struct virtio_blk_slot *s, uint8_t st
 {
     struct virtq *vq = vmm_virtio_mmio_queue(&blk->vdev, BLK_REQUESTQ);
 
-    if (status != VIRTIO_BLK_S_OK)
+    if (status != VIRTIO_BLK_S_OK && s->generation == blk->generation)
         blk->errors++;
     if (vq != NULL && s->generation == blk->generation) {
         uint32_t len = 1 + (status == VIRTIO_BLK_S_OK ? s->data_len : 0);
@@ -234,7 +234,7 @@ static void blk_complete(struct vmm_blk_req *req, int status)
     struct virtio_blk_slot *s = req->cookie;
     struct virtio_blk *blk = s->blk;
 
-    if (status < 0 && vmm_ratelimit_first(&blk->rl_backend))
+    if (status < 0 && status != -VMM_ECANCELED && vmm_ratelimit_first(&blk->rl_backend))
         vmm_warn("%s: I/O error at sector %llu: %s (further errors counted)", blk->vdev.dev.name,
                  (unsigned long long)req->sector, vmm_strerror(status));
     if (status >= 0 && s->flush_after) {
@@ -323,9 +323,13 @@ static void blk_reset(struct virtio_mmio *vdev)
 {
     struct virtio_blk *blk = to_blk(vdev);
 
-    /* Requests still at the backend complete into the void. */
+    /* Requests still at the backend complete into the void; those it has
+     * not started it drops, so no read lands in a buffer the driver has
+     * taken back. */
     blk->generation++;
     blk->stalled = false;
+    if (blk->backend->cancel != NULL)
+        blk->backend->cancel(blk->backend->ctx);
 }
 
 /* The one queue was disabled: requests in flight complete into the void,

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 #include "stdvmm/err.h"
 #include "stdvmm/posix/blk.h"
+#include "stdvmm/posix/defer.h"
 #include "stdvmm/virtio_blk.h"
 #include "support/test_driver.h"
 #include "support/test_guest.h"
@@ -320,6 +321,53 @@ static void blk_reset_with_request_at_the_worker(void **state)
     pthread_mutex_unlock(&f->vm_lock);
 }
 
+/* A reset while the worker reads one request and has another queued: the
+ * queued one is never read, and the resetting vCPU's access returns only
+ * once the one under way has landed, so nothing writes the driver's
+ * buffers after the reset (the old code let both land later). */
+static void blk_reset_leaves_no_read_landing_after_it(void **state)
+{
+    struct wfx *f = *state;
+    struct kicker k = {.f = f};
+    uint64_t data0, st0, data1, st1;
+    uint8_t at_reset0[4096], at_reset1[4096], later[4096], zero[4096] = {0}, want[4096];
+    pthread_t vcpu0;
+
+    start_devices(f);
+    queue_read(f, 0, &data0, &st0);
+    queue_read(f, 8, &data1, &st1);
+    f->slow_steps = 1;
+    f->gate_ms = 300;
+    assert_int_equal(pthread_create(&vcpu0, NULL, kick_vda, &k), 0);
+    wait_slow_step(f); /* the first read is at the worker, the second queued */
+    pthread_join(vcpu0, NULL);
+    vmm_posix_defer_open(); /* this thread is the resetting vCPU, as in the KVM port */
+    pthread_mutex_lock(&f->vm_lock);
+    test_vmmio_write(&f->g, BASE_A, VIRTIO_MMIO_STATUS, 0);
+    pthread_mutex_unlock(&f->vm_lock);
+    vmm_posix_defer_run();
+    test_guest_read(&f->g, data0, at_reset0, sizeof(at_reset0));
+    test_guest_read(&f->g, data1, at_reset1, sizeof(at_reset1));
+    vmm_blk_file_drain(&f->file);
+    sleep_ms(50);
+    for (unsigned i = 0; i < 4096; i++)
+        want[i] = (uint8_t)(i / 512 + 1);
+    assert_memory_equal(at_reset0, want, sizeof(want)); /* landed before the access returned */
+    test_guest_read(&f->g, data0, later, sizeof(later));
+    assert_memory_equal(later, want, sizeof(want));
+    assert_memory_equal(at_reset1, zero, sizeof(zero)); /* never read */
+    test_guest_read(&f->g, data1, later, sizeof(later));
+    assert_memory_equal(later, zero, sizeof(zero));
+    pthread_mutex_lock(&f->vm_lock);
+    assert_int_equal(f->vda.inflight, 0);
+    assert_int_equal(guest_byte(f, st0), 0xaa);
+    assert_int_equal(guest_byte(f, st1), 0xaa);
+    assert_int_equal(f->file.reads, 1);
+    assert_int_equal(f->file.errors, 0);
+    assert_int_equal(f->vda.errors, 0);
+    pthread_mutex_unlock(&f->vm_lock);
+}
+
 /* ---------------------------------------------------------------- backend level */
 
 static void record(struct vmm_blk_req *req, int status)
@@ -463,6 +511,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(blk_io_never_stalls_mmio_on_another_device),
         T(blk_reset_with_request_at_the_worker),
+        T(blk_reset_leaves_no_read_landing_after_it),
         T(blk_worker_flush_is_a_barrier),
         T(blk_worker_zeroes_by_hand_in_steps),
         T(blk_worker_queue_is_bounded_and_stop_completes_it),

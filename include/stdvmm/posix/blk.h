@@ -35,6 +35,14 @@
  * BLK_FILE_INLINE_BYTES per read and VMM_POSIX_DEFER_MAX reads per access.
  * An image opened with O_DIRECT never takes it.
  *
+ * A device reset (backend cancel()) completes every request not yet
+ * started with -VMM_ECANCELED and does not read it; the resetting thread
+ * then waits, after it dropped the VM lock (posix/defer.h), until a READ
+ * the worker or a fast path had under way is done, so no read lands in a
+ * buffer once the reset access is over. Without a defer window it cannot
+ * wait (that would hold the VM lock over disk I/O) and such a read may
+ * still land.
+ *
  * The image is a regular file or a block device whose size is a multiple of
  * 512 bytes (anything else is refused: rounding down would silently hide
  * data). It is locked with flock() (shared for ,ro, else exclusive) so two
@@ -63,6 +71,8 @@ struct iovec;
 struct blk_file_inline {
     struct blk_file *file;
     struct vmm_blk_req *req; /* NULL: slot free */
+    bool reading;            /* in preadv2 now */
+    bool cancelled;          /* the device was reset: not read, or not sent on */
 };
 
 /* A queued request and how far the worker got with it. */
@@ -90,7 +100,10 @@ struct blk_file {
     pthread_cond_t idle; /* the queue emptied */
     struct blk_file_job queue[BLK_FILE_QUEUE];
     unsigned q_head, q_len;
-    bool busy; /* the worker has a job out of the queue */
+    bool busy;               /* the worker has a job out of the queue */
+    bool busy_read;          /* ... and it is a READ */
+    unsigned long step_seq;  /* steps the worker has finished */
+    unsigned long reset_seq; /* step_seq at the last cancel() */
     bool stopping, running;
     pthread_t thread;
     unsigned long queued_max; /* most requests queued at once */

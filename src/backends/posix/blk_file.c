@@ -303,6 +303,7 @@ static int check_image(struct blk_file *f, bool ro, char *err, size_t errlen)
         .read_only = ro,
         .can_discard = !ro,
         .submit = blk_file_submit,
+        .cancel = vmm_blk_file_cancel,
         .ctx = f,
     };
     return 0;

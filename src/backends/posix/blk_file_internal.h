@@ -22,6 +22,9 @@ int vmm_blk_file_queue(struct blk_file *f, struct vmm_blk_req *req);
  * the queue (with the fast path's reads counted) is full. */
 bool vmm_blk_file_insert(struct blk_file *f, const struct blk_file_job *job, bool before_any_write);
 
+/* Backend cancel(): the device was reset (VM lock held). */
+void vmm_blk_file_cancel(void *ctx);
+
 /* The fast path (blk_file_nowait.c): take READ @req (VM lock held, worker
  * running) to be read after the lock is dropped; false: queue it. */
 bool vmm_blk_file_try_inline(struct blk_file *f, struct vmm_blk_req *req);

@@ -63,10 +63,29 @@ static void inline_read(void *arg)
     struct blk_file_inline *slot = arg;
     struct blk_file *f = slot->file;
     struct vmm_blk_req *req = slot->req;
-    bool unsupported;
-    int ret = nowait_read(f, req, &unsupported);
+    bool unsupported = false, cancelled;
+    int ret = -VMM_ECANCELED;
 
-    if (ret == 0) {
+    pthread_mutex_lock(&f->qlock);
+    cancelled = slot->cancelled;
+    slot->reading = !cancelled;
+    pthread_mutex_unlock(&f->qlock);
+    if (!cancelled)
+        ret = nowait_read(f, req, &unsupported);
+    pthread_mutex_lock(&f->qlock);
+    slot->reading = false;
+    cancelled = slot->cancelled; /* a reset during the read: not sent on */
+    if (cancelled)
+        pthread_cond_broadcast(&f->idle); /* the reset may wait for this read */
+    pthread_mutex_unlock(&f->qlock);
+    if (cancelled && ret != 0) {
+        if (f->vm_lock != NULL)
+            pthread_mutex_lock(f->vm_lock);
+        req->complete(req, -VMM_ECANCELED);
+        if (f->vm_lock != NULL)
+            pthread_mutex_unlock(f->vm_lock);
+        ret = 0; /* done with: nothing to send on */
+    } else if (ret == 0) {
         if (f->vm_lock != NULL)
             pthread_mutex_lock(f->vm_lock);
         vmm_blk_file_account(f, req, 0);
@@ -76,7 +95,7 @@ static void inline_read(void *arg)
             pthread_mutex_unlock(f->vm_lock);
     }
     pthread_mutex_lock(&f->qlock);
-    slot->req = NULL;
+    *slot = (struct blk_file_inline){0};
     f->inline_pending--;
     if (ret != 0) {
         struct blk_file_job job = {.req = req};
@@ -110,7 +129,7 @@ bool vmm_blk_file_try_inline(struct blk_file *f, struct vmm_blk_req *req)
             if (f->inl[i].req == NULL)
                 slot = &f->inl[i];
     }
-    if (slot != NULL && vmm_posix_defer(inline_read, slot)) {
+    if (slot != NULL && vmm_posix_defer(inline_read, slot)) { /* clears cancelled too */
         *slot = (struct blk_file_inline){.file = f, .req = req};
         f->inline_pending++;
     } else {

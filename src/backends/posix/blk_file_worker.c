@@ -13,6 +13,7 @@
 #include "blk_file_internal.h"
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
+#include "stdvmm/posix/defer.h"
 #include "stdvmm/posix/thread.h"
 
 static struct blk_file_job *job_at(struct blk_file *f, unsigned i)
@@ -75,19 +76,22 @@ static void worker_step(struct blk_file *f)
     f->q_head = (f->q_head + 1) % BLK_FILE_QUEUE;
     f->q_len--;
     f->busy = true;
+    f->busy_read = op == VMM_BLK_READ;
     pthread_mutex_unlock(&f->qlock);
     do {
-        ret = vmm_blk_file_step(f, &job, BLK_FILE_ZERO_STEP, &more);
-        if (ret == 0 && more) {
-            bool requeued;
+        bool requeued;
 
-            pthread_mutex_lock(&f->qlock);
-            requeued =
-                f->q_len > 0 && vmm_blk_file_insert(f, &job, false); /* nobody waits: go on */
-            pthread_mutex_unlock(&f->qlock);
-            if (requeued)
-                break;
-        }
+        ret = vmm_blk_file_step(f, &job, BLK_FILE_ZERO_STEP, &more);
+        pthread_mutex_lock(&f->qlock);
+        f->step_seq++;
+        if (f->busy_read)
+            pthread_cond_broadcast(&f->idle); /* a reset may wait for this read */
+        f->busy_read = false;
+        requeued = ret == 0 && more && f->q_len > 0 &&
+                   vmm_blk_file_insert(f, &job, false); /* nobody waits: go on */
+        pthread_mutex_unlock(&f->qlock);
+        if (requeued)
+            break;
     } while (ret == 0 && more);
     if (ret < 0 || !more)
         complete(f, job.req, ret);
@@ -150,6 +154,61 @@ int vmm_blk_file_start(struct blk_file *f, pthread_mutex_t *vm_lock)
         return -ret;
     }
     return 0;
+}
+
+/* After a reset, on the resetting thread with the VM lock dropped: wait
+ * for the READ the worker had under way then (step_seq moves on from
+ * reset_seq) and for fast-path reads in preadv2. Neither needs the VM
+ * lock to finish. */
+static void wait_reads_done(void *arg)
+{
+    struct blk_file *f = arg;
+    bool reading;
+
+    pthread_mutex_lock(&f->qlock);
+    do {
+        reading = f->busy_read && f->step_seq == f->reset_seq;
+        for (unsigned i = 0; i < BLK_FILE_INLINE; i++)
+            reading = reading || (f->inl[i].req != NULL && f->inl[i].reading);
+        if (reading)
+            pthread_cond_wait(&f->idle, &f->qlock);
+    } while (reading);
+    pthread_mutex_unlock(&f->qlock);
+}
+
+void vmm_blk_file_cancel(void *ctx)
+{
+    struct blk_file *f = ctx;
+    struct vmm_blk_req *dropped[BLK_FILE_QUEUE];
+    unsigned n = 0;
+    bool reading;
+
+    if (!f->running)
+        return; /* everything completed inside submit() */
+    pthread_mutex_lock(&f->qlock);
+    for (; f->q_len > 0; f->q_len--) {
+        struct vmm_blk_req *req = job_at(f, 0)->req;
+
+        f->q_head = (f->q_head + 1) % BLK_FILE_QUEUE;
+        if (req->op != VMM_BLK_READ)
+            f->nonread_pending--;
+        dropped[n++] = req;
+    }
+    reading = f->busy_read;
+    f->reset_seq = f->step_seq;
+    for (unsigned i = 0; i < BLK_FILE_INLINE; i++) {
+        if (f->inl[i].req != NULL) {
+            f->inl[i].cancelled = true; /* not read, or not sent on to the worker */
+            reading = reading || f->inl[i].reading;
+        }
+    }
+    if (!f->busy && f->inline_pending == 0)
+        pthread_cond_broadcast(&f->idle);
+    pthread_mutex_unlock(&f->qlock);
+    if (reading)
+        (void)vmm_posix_defer(wait_reads_done, f); /* no window: it may still land */
+    for (unsigned i = 0; i < n; i++)
+        dropped[i]->complete(dropped[i], -VMM_ECANCELED);
 }
 
 void vmm_blk_file_drain(struct blk_file *f)
