@@ -486,6 +486,33 @@ static void fast_path_is_bounded_per_access(void **state)
     assert_int_equal(f->worker_steps, 6 - VMM_POSIX_DEFER_MAX);
 }
 
+/* A reset (backend cancel()) between the submit and the window: the read
+ * is not done and not sent on to the worker; a queued one is dropped too. */
+static void cancel_drops_fast_path_and_queued_reads(void **state)
+{
+    struct nfx *f = *state;
+
+    f->hook_mode = HOOK_EAGAIN;
+    vmm_posix_defer_open();
+    assert_int_equal(submit(f, 0, VMM_BLK_READ, 0), 0);
+    assert_int_equal(submit(f, 1, VMM_BLK_WRITE, 8), 0); /* queued, held by the read */
+    pthread_mutex_lock(&f->vm_lock);
+    f->file.backend.cancel(f->file.backend.ctx);
+    assert_int_equal(f->status[1], -VMM_ECANCELED);
+    pthread_mutex_unlock(&f->vm_lock);
+    vmm_posix_defer_run();
+    vmm_blk_file_drain(&f->file);
+    assert_int_equal(f->status[0], -VMM_ECANCELED);
+    assert_int_equal(f->hook_calls, 0);
+    assert_int_equal(f->worker_steps, 0);
+    assert_int_equal(f->buf[0][0], 0xee); /* untouched */
+    assert_int_equal(f->file.errors, 0);
+    assert_int_equal(vcpu_read(f, 2, 8), 0); /* and the disk goes on */
+    vmm_blk_file_drain(&f->file);
+    assert_int_equal(f->status[2], 0);
+    assert_read_data(f, 2, 8);
+}
+
 /* A vCPU thread that submits a read and runs its window late. */
 static void *late_vcpu(void *arg)
 {
@@ -536,6 +563,7 @@ int main(void)
         T(flush_waits_for_a_fast_path_read_before_it),
         T(fallback_goes_ahead_of_a_later_write),
         T(fast_path_is_bounded_per_access),
+        T(cancel_drops_fast_path_and_queued_reads),
         T(stop_waits_for_a_fast_path_read),
     };
 
