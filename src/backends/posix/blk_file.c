@@ -340,7 +340,8 @@ void vmm_blk_file_close(struct blk_file *f)
 
 /* preadv/pwritev for READ/WRITE (glibc may use the v2 calls), pwrite for
  * zeroes written by hand, fdatasync for FLUSH, fallocate for DISCARD and
- * WRITE_ZEROES; on the I/O worker thread. */
+ * WRITE_ZEROES, on the I/O worker thread; preadv2(RWF_NOWAIT) for the
+ * page-cache reads, on the vCPU threads (blk_file_nowait.c). */
 static const int blk_file_allow[] = {
     __NR_preadv,   __NR_pwritev, __NR_preadv2,   __NR_pwritev2,
     __NR_pwrite64, __NR_pread64, __NR_fdatasync, __NR_fallocate,
