@@ -137,3 +137,28 @@ bool attack_arg(uint64_t dtb, const char *key, char *out, size_t max)
     }
     return false;
 }
+
+uint32_t attack_ipv4(uint64_t dtb, const char *key)
+{
+    char v[20];
+    uint32_t ip = 0, part = 0;
+    unsigned dots = 0, digits = 0;
+
+    if (!attack_arg(dtb, key, v, sizeof(v)))
+        return 0;
+    for (const char *p = v;; p++) {
+        if (*p >= '0' && *p <= '9' && digits < 3) {
+            part = part * 10u + (uint32_t)(*p - '0');
+            digits++;
+        } else if ((*p == '.' || *p == '\0') && digits > 0 && part <= 255) {
+            ip = ip << 8 | part;
+            part = 0;
+            digits = 0;
+            if (*p == '\0')
+                return dots == 3 ? ip : 0;
+            dots++;
+        } else {
+            return 0;
+        }
+    }
+}

@@ -62,6 +62,8 @@ extern volatile uint64_t last_esr;
 void fdt_read_memory(uint64_t dtb);
 /* The value of KEY=VALUE on the command line, at most @max - 1 bytes. */
 bool attack_arg(uint64_t dtb, const char *key, char *out, size_t max);
+/* KEY=A.B.C.D on the command line as a host-order number; 0 if absent. */
+uint32_t attack_ipv4(uint64_t dtb, const char *key);
 
 /* ---- strings */
 void *memset(void *s, int c, size_t n);
@@ -137,6 +139,13 @@ uint32_t vdev_status(const struct vdev *d);
 bool vdev_init(struct vdev *d);
 /* The same with the queue's size and ring addresses chosen by the caller. */
 bool vdev_init_queue(struct vdev *d, uint32_t num, uint64_t desc, uint64_t avail, uint64_t used);
+/* Reset, negotiate and set up two queues of one device: @d's (d->q, in its
+ * area) and @o's (o->q, in o's area; @o is another view of the same
+ * device, e.g. net's receiveq next to its transmitq), then DRIVER_OK. */
+bool vdev_init_pair(struct vdev *d, struct vdev *o);
+/* The virtual counter and its frequency. */
+uint64_t vdev_now(void);
+uint64_t vdev_hz(void);
 /* Publish chain @head and kick. */
 void vdev_submit(struct vdev *d, uint16_t head);
 /* Wait (bounded) for a used entry; true with its length in *@len. */
@@ -145,5 +154,10 @@ bool vdev_wait_used(struct vdev *d, uint32_t *len);
  * blk_size bytes, console write of @text, net broadcast frame sent): true
  * if it completed. */
 bool vdev_request_ok(struct vdev *d, const char *text);
+
+/* ---- attacks shared between files */
+/* Run the @i-th malformed-chain attack of queue_attacks.c on @d's live
+ * queue d->q and return its name; NULL past the last one. */
+const char *queue_chain_attack(unsigned i, struct vdev *d);
 
 #endif

@@ -13,8 +13,10 @@
 #define PSCI_CPU_ON64 0xc4000003u
 #define PSCI_AFFINITY_INFO64 0xc4000004u
 #define PSCI_VERSION 0x84000000u
+#define DEFAULT_GW 0x0a000202u /* 10.0.2.2: QEMU's user network */
 
 void queue_attacks_run(struct vdev *devs, unsigned n, unsigned victim);
+void net_rx_attacks_run(struct vdev *devs, unsigned n, unsigned victim, uint32_t ip, uint32_t gw);
 /* Other modes, chosen with attack.mode=NAME on the command line. */
 bool attack_mode(uint64_t dtb, const char *mode);
 void console_flood_main(struct vdev *devs, unsigned n) __attribute__((noreturn));
@@ -165,6 +167,7 @@ static void final_proofs(uint64_t dtb, unsigned n)
 
 void attack_main(uint64_t dtb)
 {
+    uint32_t ip = attack_ipv4(dtb, "attack.ip"), gw = attack_ipv4(dtb, "attack.gw");
     unsigned n;
 
     fdt_read_memory(dtb);
@@ -185,9 +188,13 @@ void attack_main(uint64_t dtb)
         console_flood_main(devs, n);
     if (attack_mode(dtb, "vsock"))
         vsock_attacks_main(devs, n);
-    /* Before anything else: the walker's chain bound (the first attack). */
-    for (unsigned i = 0; i < n; i++)
+    /* Before anything else: the walker's chain bound (the first attack).
+     * net: its receiveq too, with frames from the gateway (net_attacks.c). */
+    for (unsigned i = 0; i < n; i++) {
         queue_attacks_run(devs, n, i);
+        if (devs[i].id == 1)
+            net_rx_attacks_run(devs, n, i, ip, gw != 0 ? gw : DEFAULT_GW);
+    }
     smccc_attacks();
     platform_attacks();
     if (n > 0)

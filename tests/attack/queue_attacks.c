@@ -328,40 +328,56 @@ struct queue_attack {
     bool (*run)(struct vdev *d);
     bool needs_reset; /* the device must end in DEVICE_NEEDS_RESET */
     uint32_t only_id; /* 0: every device */
+    bool chain;       /* a malformed chain on a live queue (net_attacks.c: receiveq too) */
 };
 
 static const struct queue_attack attacks[] = {
-    {"descriptor-cycle", cycle_zero_len, true, 0},
-    {"chain-longer-than-queue", chain_longer_than_queue, true, 0},
-    {"indirect-loop", indirect_loop, true, 0},
-    {"indirect-table-too-long", indirect_too_long, true, 0},
-    {"indirect-nested", indirect_nested, true, 0},
-    {"indirect-with-next", indirect_with_next, true, 0},
-    {"indirect-bad-length", indirect_bad_length, true, 0},
-    {"head-out-of-range", head_out_of_range, true, 0},
-    {"next-out-of-range", next_out_of_range, true, 0},
-    {"avail-index-jump", avail_index_jump, true, 0},
-    {"buffer-outside-ram", buffer_outside_ram, true, 0},
-    {"buffer-at-own-mmio", buffer_at_own_mmio, true, 0},
-    {"buffer-at-uart", buffer_at_uart, true, 0},
-    {"buffer-straddles-ram-end", buffer_straddles_ram_end, true, 0},
-    {"buffer-address-wraps", buffer_address_wraps, true, 0},
-    {"readable-after-writable", readable_after_writable, true, 0},
-    {"blk-no-status-byte", blk_no_status_byte, true, 2},
-    {"ring-outside-ram", ring_outside_ram, true, 0},
-    {"ring-at-mmio", ring_at_mmio, true, 0},
-    {"used-ring-past-ram-end", used_ring_past_ram_end, true, 0},
-    {"ring-misaligned", ring_misaligned, true, 0},
-    {"queue-size-not-power-of-two", queue_size_not_power_of_two, true, 0},
-    {"queue-size-over-max", queue_size_over_max, true, 0},
-    {"read-only-register-writes", read_only_register_writes, false, 0},
-    {"every-size-and-alignment", every_size_and_alignment, false, 0},
-    {"queue-reconfigured-while-live", queue_reconfigured_while_live, false, 0},
-    {"notification-flood", notification_flood, false, 0},
-    {"status-and-selector-games", status_games_then_reinit, false, 0},
-    {"blk-outside-the-disk", blk_outside_the_disk, false, 2},
-    {"blk-unknown-request-type", blk_unknown_request_type, false, 2},
+    {"descriptor-cycle", cycle_zero_len, true, 0, true},
+    {"chain-longer-than-queue", chain_longer_than_queue, true, 0, true},
+    {"indirect-loop", indirect_loop, true, 0, true},
+    {"indirect-table-too-long", indirect_too_long, true, 0, true},
+    {"indirect-nested", indirect_nested, true, 0, true},
+    {"indirect-with-next", indirect_with_next, true, 0, true},
+    {"indirect-bad-length", indirect_bad_length, true, 0, true},
+    {"head-out-of-range", head_out_of_range, true, 0, true},
+    {"next-out-of-range", next_out_of_range, true, 0, true},
+    {"avail-index-jump", avail_index_jump, true, 0, true},
+    {"buffer-outside-ram", buffer_outside_ram, true, 0, true},
+    {"buffer-at-own-mmio", buffer_at_own_mmio, true, 0, true},
+    {"buffer-at-uart", buffer_at_uart, true, 0, true},
+    {"buffer-straddles-ram-end", buffer_straddles_ram_end, true, 0, true},
+    {"buffer-address-wraps", buffer_address_wraps, true, 0, true},
+    {"readable-after-writable", readable_after_writable, true, 0, true},
+    {"blk-no-status-byte", blk_no_status_byte, true, 2, false},
+    {"ring-outside-ram", ring_outside_ram, true, 0, false},
+    {"ring-at-mmio", ring_at_mmio, true, 0, false},
+    {"used-ring-past-ram-end", used_ring_past_ram_end, true, 0, false},
+    {"ring-misaligned", ring_misaligned, true, 0, false},
+    {"queue-size-not-power-of-two", queue_size_not_power_of_two, true, 0, false},
+    {"queue-size-over-max", queue_size_over_max, true, 0, false},
+    {"read-only-register-writes", read_only_register_writes, false, 0, false},
+    {"every-size-and-alignment", every_size_and_alignment, false, 0, false},
+    {"queue-reconfigured-while-live", queue_reconfigured_while_live, false, 0, false},
+    {"notification-flood", notification_flood, false, 0, false},
+    {"status-and-selector-games", status_games_then_reinit, false, 0, false},
+    {"blk-outside-the-disk", blk_outside_the_disk, false, 2, false},
+    {"blk-unknown-request-type", blk_unknown_request_type, false, 2, false},
 };
+
+const char *queue_chain_attack(unsigned i, struct vdev *d)
+{
+    unsigned k = 0;
+
+    for (unsigned a = 0; a < sizeof(attacks) / sizeof(attacks[0]); a++) {
+        if (!attacks[a].chain)
+            continue;
+        if (k++ == i) {
+            (void)attacks[a].run(d);
+            return attacks[a].name;
+        }
+    }
+    return NULL;
+}
 
 static const char console_text[] = "ATTACK-CONSOLE: virtio-console still works\n";
 

@@ -90,7 +90,9 @@ bool vdev_init(struct vdev *d)
     return vdev_init_queue(d, VQ_SIZE, (uintptr_t)d->desc, (uintptr_t)d->avail, (uintptr_t)d->used);
 }
 
-bool vdev_init_queue(struct vdev *d, uint32_t num, uint64_t desc, uint64_t avail, uint64_t used)
+/* Reset, clear the ring area, negotiate VERSION_1 + INDIRECT_DESC (+ blk's
+ * BLK_SIZE); false if the device refuses. */
+static bool negotiate(struct vdev *d)
 {
     uint32_t feat0, feat1, bs;
 
@@ -117,6 +119,12 @@ bool vdev_init_queue(struct vdev *d, uint32_t num, uint64_t desc, uint64_t avail
      * requests that are not whole logical blocks); 512 without one. */
     bs = feat0 & F_BLK_SIZE ? vdev_reg(d, CONFIG + BLK_CFG_BLK_SIZE) : 512u;
     d->blk_size = bs >= 512u && bs <= 8192u && (bs & (bs - 1)) == 0 ? bs : 512u;
+    return true;
+}
+
+/* Queue d->q with @num entries at the given rings, enabled. */
+static bool queue_setup(struct vdev *d, uint32_t num, uint64_t desc, uint64_t avail, uint64_t used)
+{
     vdev_set(d, R_QUEUE_SEL, d->q);
     if (vdev_reg(d, R_QUEUE_NUM_MAX) < VQ_SIZE)
         return false;
@@ -126,9 +134,36 @@ bool vdev_init_queue(struct vdev *d, uint32_t num, uint64_t desc, uint64_t avail
     set_addr(d, R_QUEUE_DEVICE, used);
     barrier_full();
     vdev_set(d, R_QUEUE_READY, 1);
+    return true;
+}
+
+static bool driver_ok(struct vdev *d)
+{
     vdev_set(d, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
-    return (vdev_status(d) & 0xffu) == (S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK) &&
-           vdev_reg(d, R_QUEUE_READY) == 1;
+    return (vdev_status(d) & 0xffu) == (S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+}
+
+static bool queue_ready(struct vdev *d)
+{
+    vdev_set(d, R_QUEUE_SEL, d->q);
+    return vdev_reg(d, R_QUEUE_READY) == 1;
+}
+
+bool vdev_init_queue(struct vdev *d, uint32_t num, uint64_t desc, uint64_t avail, uint64_t used)
+{
+    return negotiate(d) && queue_setup(d, num, desc, avail, used) && driver_ok(d) && queue_ready(d);
+}
+
+bool vdev_init_pair(struct vdev *d, struct vdev *o)
+{
+    if (!negotiate(d))
+        return false;
+    memset(o->area, 0, 0x1000);
+    o->avail_idx = 0;
+    o->used_seen = 0;
+    return queue_setup(d, VQ_SIZE, (uintptr_t)d->desc, (uintptr_t)d->avail, (uintptr_t)d->used) &&
+           queue_setup(o, VQ_SIZE, (uintptr_t)o->desc, (uintptr_t)o->avail, (uintptr_t)o->used) &&
+           driver_ok(d) && queue_ready(d) && queue_ready(o);
 }
 
 void vdev_submit(struct vdev *d, uint16_t head)
@@ -143,7 +178,7 @@ void vdev_submit(struct vdev *d, uint16_t head)
     vdev_set(d, R_QUEUE_NOTIFY, d->q);
 }
 
-static uint64_t vdrv_counter(void)
+uint64_t vdev_now(void)
 {
     uint64_t v;
 
@@ -151,7 +186,7 @@ static uint64_t vdrv_counter(void)
     return v;
 }
 
-static uint64_t vdrv_counter_hz(void)
+uint64_t vdev_hz(void)
 {
     uint64_t v;
 
@@ -162,7 +197,7 @@ static uint64_t vdrv_counter_hz(void)
 bool vdev_wait_used(struct vdev *d, uint32_t *len)
 {
     volatile uint16_t *used_idx = (volatile uint16_t *)(void *)(d->used + 2);
-    uint64_t end = vdrv_counter() + 2 * vdrv_counter_hz();
+    uint64_t end = vdev_now() + 2 * vdev_hz();
 
     do {
         if (*used_idx != d->used_seen) {
@@ -173,7 +208,7 @@ bool vdev_wait_used(struct vdev *d, uint32_t *len)
             d->used_seen++;
             return true;
         }
-    } while (vdrv_counter() < end);
+    } while (vdev_now() < end);
     return false;
 }
 

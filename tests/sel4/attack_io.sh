@@ -15,8 +15,11 @@
 #               virtqueue puts the device in DEVICE_NEEDS_RESET, abuse that
 #               must be ignored is, and afterwards a correct request works
 #               on each device (console write, blk read of the marker, net
-#               frame sent); its VMM answers to the end (the guest's own
-#               power-off is reported)
+#               frame sent); the same broken chains on net's receiveq put it
+#               in DEVICE_NEEDS_RESET once a frame arrives (the answer to
+#               an ARP request for slirp's gateway, attack.ip=10.0.2.15,
+#               which also proves frames come back); its VMM answers to the
+#               end (the guest's own power-off is reported)
 #   PDs         no protection domain faulted (the monitor's MON|ERROR)
 #   vm-b        after the attack: its shell answers typed input (serial
 #               virtualisers and driver), 4 MiB written to its disk with
@@ -68,12 +71,16 @@ finish() {
 }
 
 mkdir -p "$OUT"
+# The generated files depend on the system's .py, not on the appended
+# command line: generate them afresh.
+rm -rf "$dir/gen"
 echo "sel4 attack_io: building io_two_vms with the attacking guest in vm-a"
 if ! make -s attack-guest >"$OUT.build.log" 2>&1 ||
     ! make -s -C examples/sel4 MICROKIT_SDK="$MICROKIT_SDK" SDDF="$SDDF" BUILD="$PWD/$OUT" \
         DEPS="$PWD/build/deps" FS_DIR="$PWD/build/freestanding" \
         GUEST_KERNEL_vmm_vm_a="$PWD/build/attack/Image" \
-        GUEST_CMDLINE_APPEND="attack.devices=console,blk,net" io_two_vms >>"$OUT.build.log" 2>&1; then
+        GUEST_CMDLINE_APPEND="attack.devices=console,blk,net attack.ip=10.0.2.15" io_two_vms \
+        >>"$OUT.build.log" 2>&1; then
     tail -n 30 "$OUT.build.log"
     fail "build (log: $OUT.build.log)"
     finish
@@ -120,6 +127,10 @@ for dev in console blk net; do
         "vm-a| ATTACK-PASS: virtio-$dev: works-after-all-attacks" 1
 done
 expect "vm-a has console, blk and net" "vm-a| ATTACK-PASS: setup: wanted-devices-present" 1
+expect "virtio-net receiveq: frames come back through the sDDF net path" \
+    "vm-a| ATTACK-PASS: virtio-net: rx-a-frame-arrives" 1
+expect "virtio-net receiveq: a broken chain ends in DEVICE_NEEDS_RESET when a frame arrives" \
+    "vm-a| ATTACK-PASS: virtio-net: rx-descriptor-cycle" 1
 expect "vm-a's VMM answers to the guest's power-off" "stdvmm[vm-a]: VM vm-a stopped: $off" 1
 expect "no protection domain faulted" "MON|ERROR" 0
 expect "vm-b reaches /init" "vm-b| SEL4-GUEST: reached /init (boot 1)"
