@@ -199,5 +199,31 @@ class NetBackendTest(unittest.TestCase):
             shutil.rmtree(d)
 
 
+@unittest.skipUnless(shutil.which("gcc"), "SKIPPED: needs gcc")
+class NetBackendMirrorTest(unittest.TestCase):
+    """The same test on tests/unit/sddf/network/queue.h, the mirror of sDDF's
+    queue header that tests/fuzz/fuzz_sddf_net.c builds on: no SDDF needed,
+    and the mirror behaves as net.c expects sDDF's queues to."""
+
+    def test_backend_on_mirror(self):
+        d = tempfile.mkdtemp()
+        try:
+            exe = os.path.join(d, "test_sddf_net")
+            r = subprocess.run(["gcc", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-g",
+                                "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+                                "-I", os.path.join(REPO, "include"),
+                                "-I", os.path.join(REPO, "tests/sddf/stub"),
+                                "-I", os.path.join(REPO, "tests/unit"),
+                                os.path.join(REPO, "tests/sddf/test_sddf_net.c"),
+                                os.path.join(REPO, "src/backends/sddf/net.c"),
+                                os.path.join(REPO, "src/backends/sddf/net_frame.c"), "-o", exe],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+            r = subprocess.run([exe], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr[-2000:])
+        finally:
+            shutil.rmtree(d)
+
+
 if __name__ == "__main__":
     unittest.main()

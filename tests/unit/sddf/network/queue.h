@@ -5,8 +5,9 @@
  * src/backends/sddf/net.c calls, written here from their documented
  * behaviour (free-running 16-bit head and tail, an entry at index % capacity,
  * consumer_signalled 0 when the consumer wants a notification), so that
- * tests/unit/test_sddf_net.c and tests/fuzz/fuzz_sddf_net.c build without
- * an sDDF checkout. The index arithmetic is written with explicit casts
+ * tests/fuzz/fuzz_sddf_net.c builds without an sDDF checkout;
+ * tools/sel4gen/test_sddf_net.py runs tests/sddf/test_sddf_net.c on both
+ * this mirror and sDDF's header. The index arithmetic is written with explicit casts
  * (the fuzzers' integer sanitizer), the memory barriers of sDDF's SMP build
  * are left out (single-threaded tests).
  */
