@@ -284,7 +284,7 @@ static void nowait_real_preadv2_on_a_cached_file(void **state)
     assert_int_equal(f->status[0], 0);
     assert_read_data(f, 0, 40);
     if (f->file.inline_reads == 0) {
-        assert_true(f->file.no_nowait); /* e.g. tmpfs before Linux 6.6 */
+        assert_true(f->file.no_nowait); /* e.g. tmpfs */
         print_message("note: RWF_NOWAIT not supported on /tmp here; worker path checked\n");
     } else {
         assert_int_equal(f->worker_steps, 0);

@@ -49,8 +49,8 @@ static int nowait_read(struct blk_file *f, const struct vmm_blk_req *req, bool *
     if (r < 0) {
         int e = errno;
 
-        /* EOPNOTSUPP: no RWF_NOWAIT on this file system (tmpfs before
-         * Linux 6.6, for one); EINVAL/ENOSYS: a kernel without it. */
+        /* EOPNOTSUPP: no RWF_NOWAIT on this file system (tmpfs, for
+         * one, on 6.1 and 6.18); EINVAL/ENOSYS: a kernel without it. */
         *unsupported = e == EOPNOTSUPP || e == EINVAL || e == ENOSYS;
         return e == EAGAIN ? -VMM_EAGAIN : -e;
     }
