@@ -41,10 +41,15 @@ PD_REGION_BASE = 0x2000_0000
 # serial regions go after the highest guest RAM of any configuration here.
 VMM_REGION_BASE = 0x6000_0000
 
-# Regions that need a physical address (DMA buffers) are allocated from
-# here down (qemu_virt_aarch64: seL4's memory is 0x60000000..0xc0000000, and
-# the Microkit tool already uses some of its last MiB).
+# Regions that need a physical address (DMA buffers of sDDF's drivers) are
+# allocated from here down (qemu_virt_aarch64: seL4's memory is
+# 0x60000000..0xc0000000, and the Microkit tool already uses some of its last
+# MiB). seL4 zeroes a whole untyped the first time anything is retyped from
+# it, so every fixed region goes into the one below PHYS_TOP, 16 MiB from
+# 0xbe000000 (DMA_UNTYPED): fixed regions at the start of the 256 MiB one at
+# 0xa0000000 made seL4 clear all of it at every boot.
 PHYS_TOP = {"qemu_virt_aarch64": 0xBF00_0000}
+DMA_UNTYPED = {"qemu_virt_aarch64": (0xBE00_0000, 0xBF00_0000)}
 
 # Where the boot loader (QEMU's -device loader) puts the VMs' guest images:
 # one window per VM from here, in physical memory below what the board's seL4
@@ -75,13 +80,6 @@ MICROKIT_BUDGET_US = 1000
 MICROKIT_MAX_PRIORITY = 254
 # sDDF 5febd61c's ARM timer driver keeps one timeout per channel 0..5.
 SDDF_TIMER_MAX_CLIENTS = 6
-# Where memory regions with a fixed physical address in RAM start (sDDF
-# drivers give devices physical addresses, e.g. for virtio DMA). seL4 hands
-# QEMU virt's RAM (0x60000000..0xc0000000) to Microkit in untypeds of at
-# most 512 MiB; fixed regions go at the start of the last one (nothing is
-# padded away below them), so the one at 0x80000000 stays whole for guest
-# RAM, which Microkit allocates in one piece (two VMs of 256 MiB need it all).
-DMA_BASE = {"qemu_virt_aarch64": 0xA000_0000}
 
 
 def _pow2(n):
@@ -440,8 +438,7 @@ class System:
         # Device subsystems in their own modules (sddf_net.py): each has
         # _wire(), c_sources() and vmm_c(pd).
         self.subsystems = []
-        self.phys_next = PHYS_TOP[board]
-        self.next_dma = DMA_BASE[board]  # fixed-address regions, bottom up (sddf_blk)
+        self.phys_next = PHYS_TOP[board]  # fixed-address regions, top down
         self.device_pages = {}  # physical page -> Region (devices sharing a page)
         self.finished = False
 
@@ -464,10 +461,8 @@ class System:
         return self.phys_next
 
     def dma_region(self, name, size):
-        """A region at a fixed physical address in RAM (for device DMA)."""
-        r = self.region(name, size, phys_addr=self.next_dma)
-        self.next_dma += size
-        return r
+        """A region at a fixed physical address in RAM (for device DMA; phys_alloc)."""
+        return self.region(name, size, phys_addr=self.phys_alloc(size))
 
     def device_region(self, name, paddr):
         """(the region of the device page holding @paddr, offset of @paddr in it);
