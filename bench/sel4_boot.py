@@ -14,7 +14,10 @@ sDDF net driver expects on a -netdev user, and a system with an sDDF blk
 subsystem gets OUT/disk.img from tests/sel4/mkdisk.sh), in an order
 that rotates each repetition so a changing machine load falls on all alike.
 A run's time is from starting QEMU to the guest's `SEL4-GUEST: reached
-/init` line on the serial port. Writes OUT/results.json (every sample) and
+/init` line on the serial port; beside it the QEMU process's CPU time (user +
+system, all threads) at that line, which a loaded host inflates less than
+the wall time (it still counts TLB and cache misses the load causes). Writes
+OUT/results.json (every sample) and
 OUT/table.md (medians, min-max, and the median and range of the
 per-repetition ratios to the direct boot of the same repetition and log
 mode) and prints the table. `sel4_boot.py --report OUT` rewrites the table
@@ -34,13 +37,21 @@ CMDLINE = "console=ttyAMA0 earlycon rdinit=/init panic=-1 stdvmm.test=shell"
 MARKER = b"SEL4-GUEST: reached /init"
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of process @pid so far (all its threads)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def boot(args, timeout, log_path):
-    """Seconds from starting QEMU to MARKER, or None (timeout, QEMU ended)."""
+    """(seconds from starting QEMU to MARKER, QEMU's CPU seconds by then), or
+    (None, None) (timeout, QEMU ended)."""
     t0 = time.monotonic()
     proc = subprocess.Popen(["qemu-system-aarch64"] + args, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = b""
-    took = None
+    took = cpu = None
     try:
         while time.monotonic() - t0 < timeout:
             r, _, _ = select.select([proc.stdout], [], [], 0.02)
@@ -52,13 +63,14 @@ def boot(args, timeout, log_path):
             out += chunk
             if out.find(MARKER, max(0, len(out) - len(chunk) - len(MARKER))) >= 0:
                 took = time.monotonic() - t0
+                cpu = cpu_seconds(proc.pid)
                 break
     finally:
         proc.kill()
         proc.wait()
     with open(log_path, "wb") as f:
         f.write(out)
-    return took
+    return took, cpu
 
 
 def report(out):
@@ -70,24 +82,29 @@ def report(out):
                for n in names}
     med = {n: statistics.median(s) for n, s in samples.items() if s}
     by_rep = {(r["rep"], r["variant"]): r["seconds"] for r in runs}
+    cpu_rep = {(r["rep"], r["variant"]): r.get("cpu") for r in runs}
 
-    def paired(n, ref):
+    def paired(n, ref, table=by_rep):
         """Median of the per-repetition ratios n / ref (same repetition, same log mode)."""
-        rs = [by_rep[(i, n)] / by_rep[(i, ref)] for i in range(reps)
-              if by_rep.get((i, n)) and by_rep.get((i, ref))]
+        rs = [table[(i, n)] / table[(i, ref)] for i in range(reps)
+              if table.get((i, n)) and table.get((i, ref))]
         return "%.2fx (%.2f-%.2f)" % (statistics.median(rs), min(rs), max(rs)) if rs else "-"
 
-    lines = ["| variant | runs | median (s) | min-max (s) | / direct -smp 4 | / direct -smp 1 |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = ["| variant | runs | median (s) | min-max (s) | / direct -smp 4 | / direct -smp 1 "
+             "| QEMU CPU median (s) | CPU / direct -smp 4 | CPU / direct -smp 1 |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for n in names:
         s = samples[n]
         if not s:
-            lines.append("| %s | 0 | FAILED | | | |" % n)
+            lines.append("| %s | 0 | FAILED | | | | | | |" % n)
             continue
         mode = n.rsplit("-", 1)[1]
-        lines.append("| %s | %d | %.2f | %.2f-%.2f | %s | %s |" % (
+        cpus = [cpu_rep[(i, n)] for i in range(reps) if cpu_rep.get((i, n))]
+        lines.append("| %s | %d | %.2f | %.2f-%.2f | %s | %s | %s | %s | %s |" % (
             n, len(s), med[n], min(s), max(s), paired(n, "direct-smp4-" + mode),
-            paired(n, "direct-smp1-" + mode)))
+            paired(n, "direct-smp1-" + mode),
+            "%.2f" % statistics.median(cpus) if cpus else "-",
+            paired(n, "direct-smp4-" + mode, cpu_rep), paired(n, "direct-smp1-" + mode, cpu_rep)))
     loads = [r["load1"] for r in runs]
     lines.append("")
     lines.append("%d repetitions, 1-minute load average %.1f-%.1f during the runs." %
@@ -136,12 +153,13 @@ def main():
         k = rep % len(names)
         for name in names[k:] + names[:k]:
             load = os.getloadavg()[0]
-            t = boot(variants[name], timeout, os.path.join(out, name + ".log"))
-            runs.append({"rep": rep, "variant": name, "seconds": t, "load1": load})
+            t, cpu = boot(variants[name], timeout, os.path.join(out, name + ".log"))
+            runs.append({"rep": rep, "variant": name, "seconds": t, "cpu": cpu, "load1": load})
             if t is not None:
                 samples[name].append(t)
-            print("rep %d %-22s %s  (load %.1f)" % (rep, name, "%.2f s" % t if t else "FAILED",
-                                                    load), flush=True)
+            print("rep %d %-22s %s  (load %.1f)" % (
+                rep, name, "%.2f s, QEMU CPU %.2f s" % (t, cpu) if t else "FAILED", load),
+                flush=True)
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump({"reps": reps, "variants": names, "runs": runs}, f, indent=1)
     return report(out)
