@@ -90,6 +90,7 @@ static bool fault_mmio(struct sel4_vmm *s, unsigned vcpu)
     struct vmm_dabt d;
     seL4_Word *xt;
     uint64_t value;
+    unsigned nregs;
     int ret;
 
     if (prefetch) {
@@ -106,23 +107,31 @@ static bool fault_mmio(struct sel4_vmm *s, unsigned vcpu)
     ret = vmm_esr_decode_dabt(esr, &d);
     if (ret == -VMM_ENOTSUP)
         return fault_nisv(s, vcpu, ipa, esr);
-    if (sel4_regs_read(vcpu, &regs) < 0)
-        return false;
     if (ret < 0) {
+        if (sel4_regs_read(vcpu, &regs) < 0)
+            return false;
         if (vmm_ratelimit_first(&s->rl_abort))
             vmm_warn("vCPU %u: data abort at IPA 0x%llx (ESR 0x%llx) cannot be emulated (%s): "
                      "injecting an external data abort (further ones counted)",
                      vcpu, (unsigned long long)ipa, (unsigned long long)esr, vmm_strerror(ret));
         return fault_inject(s, vcpu, &regs, &in);
     }
+    /* The common exit (a guest console byte is one): copy only pc up to xt
+     * in and out, and only pc back after a write. */
+    nregs = ret == VMM_DABT_CACHE_MAINT ? 1u : sel4_regs_words_x(d.rt);
+    if (sel4_regs_read_n(vcpu, &regs, nregs) < 0)
+        return false;
+    regs.pc += d.insn_len;
     if (ret == VMM_DABT_CACHE_MAINT)
-        return fault_advance(vcpu, &regs, d.insn_len);
+        return sel4_regs_write_n(vcpu, &regs, 1) == 0;
     xt = sel4_regs_x(&regs, d.rt);
     vmm_dabt_to_access(&d, ipa, vcpu, xt != NULL ? *xt : 0, &acc);
     vmm_vm_mmio(&s->machine.vm, &acc); /* errors are logged by the bus and read as 0 */
-    if (!acc.write && vmm_dabt_read_result(&d, acc.value, &value) && xt != NULL)
+    if (!acc.write && vmm_dabt_read_result(&d, acc.value, &value) && xt != NULL) {
         *xt = value;
-    return fault_advance(vcpu, &regs, d.insn_len);
+        return sel4_regs_write_n(vcpu, &regs, nregs) == 0;
+    }
+    return sel4_regs_write_n(vcpu, &regs, 1) == 0;
 }
 
 /* An undefined-instruction exception for a trap stdvmm does not handle. */

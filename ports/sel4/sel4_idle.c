@@ -129,13 +129,18 @@ bool sel4_idle_wfi(struct sel4_vmm *s, unsigned vcpu, unsigned kind, uint64_t wf
 void sel4_idle_poll(struct sel4_vmm *s)
 {
     uint64_t now, slack;
+    unsigned i;
 
     if (!s->idle.enabled || s->halted)
         return;
+    for (i = 0; i < s->cfg->nr_vcpus && !s->idle.asleep[i]; i++)
+        ;
+    if (i == s->cfg->nr_vcpus)
+        return; /* nobody asleep, nothing to arm: most exits (no counter read) */
     now = idle_now();
     /* The driver converts through nanoseconds and may fire a tick early. */
     slack = s->idle.freq / 1000000u + 1u;
-    for (unsigned i = 0; i < s->cfg->nr_vcpus; i++) {
+    for (i = 0; i < s->cfg->nr_vcpus; i++) {
         if (!s->idle.asleep[i])
             continue;
         if (vmm_vgic_vcpu_has_irq(&s->gic, i)) {

@@ -17,10 +17,11 @@
 
 static int vcpu_reg_write(unsigned vcpu, seL4_Word reg, uint64_t value);
 
-int sel4_regs_read(unsigned vcpu, seL4_UserContext *regs)
+#define SEL4_REGS_WORDS (sizeof(seL4_UserContext) / sizeof(seL4_Word))
+
+int sel4_regs_read_n(unsigned vcpu, seL4_UserContext *regs, unsigned n)
 {
-    seL4_Error err = seL4_TCB_ReadRegisters(sel4_rt_vcpu_tcb(vcpu), seL4_False, 0,
-                                            sizeof(*regs) / sizeof(seL4_Word), regs);
+    seL4_Error err = seL4_TCB_ReadRegisters(sel4_rt_vcpu_tcb(vcpu), seL4_False, 0, n, regs);
 
     if (err != seL4_NoError) {
         vmm_err("vCPU %u: seL4_TCB_ReadRegisters failed (%d)", vcpu, (int)err);
@@ -29,17 +30,39 @@ int sel4_regs_read(unsigned vcpu, seL4_UserContext *regs)
     return 0;
 }
 
-int sel4_regs_write(unsigned vcpu, seL4_UserContext *regs, bool resume)
+int sel4_regs_read(unsigned vcpu, seL4_UserContext *regs)
 {
-    seL4_Error err =
-        seL4_TCB_WriteRegisters(sel4_rt_vcpu_tcb(vcpu), resume ? seL4_True : seL4_False, 0,
-                                sizeof(*regs) / sizeof(seL4_Word), regs);
+    return sel4_regs_read_n(vcpu, regs, SEL4_REGS_WORDS);
+}
+
+static int regs_write(unsigned vcpu, seL4_UserContext *regs, bool resume, unsigned n)
+{
+    seL4_Error err = seL4_TCB_WriteRegisters(sel4_rt_vcpu_tcb(vcpu),
+                                             resume ? seL4_True : seL4_False, 0, n, regs);
 
     if (err != seL4_NoError) {
         vmm_err("vCPU %u: seL4_TCB_WriteRegisters failed (%d)", vcpu, (int)err);
         return -1;
     }
     return 0;
+}
+
+int sel4_regs_write(unsigned vcpu, seL4_UserContext *regs, bool resume)
+{
+    return regs_write(vcpu, regs, resume, SEL4_REGS_WORDS);
+}
+
+int sel4_regs_write_n(unsigned vcpu, seL4_UserContext *regs, unsigned n)
+{
+    return regs_write(vcpu, regs, false, n);
+}
+
+unsigned sel4_regs_words_x(unsigned n)
+{
+    seL4_UserContext r;
+    seL4_Word *x = sel4_regs_x(&r, n);
+
+    return x == NULL ? 1u : (unsigned)(((uintptr_t)x - (uintptr_t)&r) / sizeof(seL4_Word)) + 1u;
 }
 
 /* seL4_UserContext does not keep x0..x30 in order. */

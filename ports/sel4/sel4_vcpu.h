@@ -14,6 +14,14 @@
 int sel4_regs_read(unsigned vcpu, seL4_UserContext *regs);
 int sel4_regs_write(unsigned vcpu, seL4_UserContext *regs, bool resume);
 
+/* The same for the first @n words of the user context only (pc is word 0):
+ * an exit that needs one register copies less (sel4_regs_words_x). */
+int sel4_regs_read_n(unsigned vcpu, seL4_UserContext *regs, unsigned n);
+int sel4_regs_write_n(unsigned vcpu, seL4_UserContext *regs, unsigned n);
+
+/* How many leading words of the user context hold pc and xN (1 for 31, XZR). */
+unsigned sel4_regs_words_x(unsigned n);
+
 /* Pointer to xN (0..30) inside @r, or NULL for 31 (XZR). */
 seL4_Word *sel4_regs_x(seL4_UserContext *r, unsigned n);
 
