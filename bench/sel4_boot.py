@@ -8,7 +8,8 @@
 Each repetition boots, for the full boot log and for `quiet`, QEMU directly
 (-kernel KERNEL -initrd INITRD -append the io guest's command line; with
 -smp 4 as the seL4 runs, and with -smp 1, the VM's one CPU) and every
-NAME=LOADER_IMG of that log mode (NAME ends in -full or -quiet; a qemu_args
+NAME=LOADER_IMG of that log mode (with -smp 4, and with each -smp N of
+BENCH_SEL4_SMP, default "4", as NAME-smpN; NAME ends in -full or -quiet; a qemu_args
 file next to LOADER_IMG adds its arguments, gen/qemu_net.args the NIC its
 sDDF net driver expects on a -netdev user, and a system with an sDDF blk
 subsystem gets OUT/disk.img from tests/sel4/mkdisk.sh), in an order
@@ -145,7 +146,12 @@ def main():
             extra += ["-global", "virtio-mmio.force-legacy=false",
                       "-drive", "file=%s,if=none,format=raw,id=hd" % disk,
                       "-device", "virtio-blk-device,drive=hd"]
-        variants[name] = MACHINE + ["-smp", "4", "-kernel", img] + extra
+        # -smp 4 as the runs; BENCH_SEL4_SMP="4 1" adds each image on a
+        # one-CPU machine too (Microkit's kernel uses core 0 only), as NAME-smp1-MODE.
+        for smp in os.environ.get("BENCH_SEL4_SMP", "4").split():
+            base, mode = name.rsplit("-", 1)
+            vname = name if smp == "4" else "%s-smp%s-%s" % (base, smp, mode)
+            variants[vname] = MACHINE + ["-smp", smp, "-kernel", img] + extra
     names = list(variants)
     samples = {n: [] for n in names}
     runs = []

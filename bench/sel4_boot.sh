@@ -12,6 +12,8 @@
 #   MICROKIT_SDK=... SDDF=... bench/sel4_boot.sh
 #
 # Environment: BENCH_REPS (default 5), BENCH_OUT (default build/bench/sel4_boot),
+# BENCH_SEL4_SMP (default "4": QEMU's -smp for the seL4 runs; "4 1" adds every
+# seL4 image on a one-CPU machine, named NAME-smp1-MODE),
 # BENCH_TIMEOUT (s per boot, default 180), BENCH_SEL4_EXTRA (optional, space-
 # separated NAME-full=IMG or NAME-quiet=IMG: more loader images to time, e.g.
 # an A/B of two builds). Without MICROKIT_SDK or SDDF it prints one SKIPPED line.
