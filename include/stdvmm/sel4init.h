@@ -28,6 +28,7 @@
  * vmm_core (at most one more than the vCPUs). */
 #define SEL4INIT_MAX_VMM_THREADS (SEL4INIT_MAX_VCPUS + 1)
 #define SEL4INIT_PAGE_LARGE (2ull << 20) /* guest RAM is mapped in 2 MiB pages */
+#define SEL4INIT_MAX_COLOURS 64         /* cache colours of one last-level cache */
 
 /* A VMM PD's address space: its program below SEL4INIT_VMM_PROG_TOP, the IPC
  * buffer of its thread t at SEL4INIT_VMM_IPCBUF + t * 4 KiB, guest RAM at its
@@ -61,6 +62,10 @@ struct sel4init_vm {
      * exit crosses cores. All share vmm_priority/budget/period. */
     unsigned vmm_core, vmm_priority;
     uint64_t vmm_budget_us, vmm_period_us;
+    /* Cache colours (bit c: colour c of the system's llc, sel4init_set_colours):
+     * guest RAM, the VMM program and its IPC buffer get only frames of these
+     * colours, in 4 KiB pages. 0: uncoloured, guest RAM in 2 MiB pages. */
+    uint64_t colours;
 };
 
 /* A notification channel: VM a's VMM signals b's with channel ch_a, b's
@@ -70,8 +75,16 @@ struct sel4init_channel {
     unsigned ch_a, ch_b; /* 0..62 */
 };
 
+/* The last-level cache the colours refer to: a 4 KiB frame's colour is
+ * (physical address / 4 KiB) mod (size / ways / 4 KiB), the way size in pages. */
+struct sel4init_llc {
+    uint64_t size; /* bytes */
+    unsigned ways, line; /* associativity, line size in bytes */
+};
+
 struct sel4init_system {
     const char *name;
+    struct sel4init_llc llc; /* needed when a VM has colours */
     unsigned nr_vms;
     struct sel4init_vm vms[SEL4INIT_MAX_VMS];
     unsigned nr_channels;
@@ -100,6 +113,11 @@ int sel4init_add_vcpu(struct sel4init_system *sys, struct sel4init_vm *vm, unsig
 /* Connect the VMMs of VMs @a and @b: a signals b on channel @ch_a, b signals a on @ch_b. */
 int sel4init_add_channel(struct sel4init_system *sys, unsigned a, unsigned b, unsigned ch_a,
                          unsigned ch_b);
+
+/* Give @vm the cache colours @first..@first+@count-1 of @sys's llc (set
+ * sys->llc first); checked with the rest of the description. */
+int sel4init_set_colours(struct sel4init_system *sys, struct sel4init_vm *vm, unsigned first,
+                         unsigned count);
 
 /* Check @sys against @lim; 0, or a negative VMM_E* code with a message that
  * names the VM, vCPU or channel in @msg (always terminated). */

@@ -12,6 +12,10 @@
 #            1.6x the progress of the same VMs sharing core 1 (pinned2_one)
 #   budget   two CPU-bound VMs on core 1 with 3 ms / 7 ms per 10 ms: the
 #            first makes 30% +- 5 points of their total progress
+#   colour   two VMs with disjoint cache colours (0-7, 8-15 of 16): both
+#            reach /init; stdvmm-init's audit of every mapped frame shows
+#            each VM's frames only in its own colours
+#   colour_bad  512 MiB in 1 colour of 64: refused before anything runs
 # Progress: the guests' `SEL4-GUEST: spin <n> loops=<total> ms=<guest ms>`
 # lines (tests/sel4/guest/spin.c), as loops per second over the last
 # SPIN_WINDOW seconds of guest time.
@@ -27,7 +31,7 @@ fi
 QEMU=${QEMU:-qemu-system-aarch64}
 TIMEOUT=${SEL4_TIMEOUT:-900}
 WINDOW=${SPIN_WINDOW:-10}
-TESTS=${SEL4_INIT_TESTS:-bad smp4 pinned2 budget}
+TESTS=${SEL4_INIT_TESTS:-bad smp4 pinned2 budget colour colour_bad}
 OUT=build/sel4-init
 passed=0
 failed=0
@@ -94,6 +98,23 @@ spin_at() {
     tr -d '\r' <"$OUT/$1/console.log" | grep -c "^$2| SEL4-GUEST: spin "
 }
 
+# colour_audit SYSTEM VM FIRST LAST: stdvmm-init's audit of VM says every
+# frame is in colours FIRST-LAST, and its per-colour counts (from the
+# kernel's addresses) name no colour outside them.
+colour_audit() {
+    local log=$OUT/$1/console.log counts bad
+    if tr -d '\r' <"$log" | grep -qE "^stdvmm-init: $2: colour audit: [0-9]+ guest RAM \+ [0-9]+ VMM program \+ 1 IPC buffer frames .*every one in cache colours $3-$4 of 16\$"; then
+        pass "$1: $2's audit: every frame in colours $3-$4"
+    else
+        fail "$1: $2's audit line missing or wrong"
+    fi
+    counts=$(tr -d '\r' <"$log" | sed -n "s/^stdvmm-init: $2: colour audit: frames per colour: //p" | head -n1)
+    bad=$(echo "$counts" | tr ' ' '\n' | awk -F: -v lo="$3" -v hi="$4" \
+        'NF == 2 && ($1 < lo || $1 > hi) { n++ } NF == 2 { c++ } END { print (c > 0 ? n + 0 : -1) }')
+    if [ "$bad" = 0 ]; then pass "$1: $2's frames per colour only in $3-$4 ($counts)"
+    else fail "$1: $2's frames per colour: '$counts' (want only colours $3-$4)"; fi
+}
+
 for t in $TESTS; do
     case $t in
     bad)
@@ -145,6 +166,27 @@ for t in $TESTS; do
         else
             fail "budget: vm-30 makes $a/s of $((a + b))/s (want 30% +- 5 points)"
         fi
+        ;;
+    colour)
+        boot colour "vm-a\| SEL4-GUEST: reached /init" "vm-b\| SEL4-GUEST: reached /init"
+        colour_audit colour vm-a 0 7
+        colour_audit colour vm-b 8 15
+        expect colour "vm-a reaches /init" "vm-a| SEL4-GUEST: reached /init (boot 1)"
+        expect colour "vm-b reaches /init" "vm-b| SEL4-GUEST: reached /init (boot 1)"
+        if [ "$(seen colour "stdvmm-init: error")" -eq 0 ] && [ "$(seen colour "error:")" -eq 0 ]; then
+            pass "colour: no errors"
+        else
+            fail "colour: errors in the log"
+        fi
+        ;;
+    colour_bad)
+        boot colour_bad "nothing was started"
+        expect colour_bad "refused with a message naming VM and colours" \
+            'stdvmm-init: error: impossible system description "colour_bad": vm-a needs'
+        expect colour_bad "message names the colours" "in cache colours 5 of 64, the free memory has"
+        expect colour_bad "nothing started" "stdvmm-init: stopped; nothing was started"
+        if [ "$(seen colour_bad "stdvmm[vm-a]")" -eq 0 ]; then pass "colour_bad: no VMM ran"
+        else fail "colour_bad: a VMM ran"; fi
         ;;
     *) fail "unknown system $t" ;;
     esac

@@ -51,10 +51,21 @@ struct init_vm {
     seL4_CPtr thread_tcb[SEL4INIT_MAX_VMM_THREADS], thread_ep[SEL4INIT_MAX_VMM_THREADS];
     unsigned thread_core[SEL4INIT_MAX_VMM_THREADS], thread_of_vcpu[SEL4INIT_MAX_VCPUS];
     uint64_t entry;
+    struct init_colour_vm *colour; /* colour_vm.c's state; NULL: uncoloured */
 };
 int init_vm_build(struct init *in, struct init_vm *vm, const struct sel4init_vm *desc);
 int init_vm_connect(struct init *in, struct init_vm *a, unsigned ch_a, struct init_vm *b,
                     unsigned ch_b);
 int init_vm_start(struct init *in, struct init_vm *vm);
+
+/* colour_vm.c: cache colouring (../colour.h). Check the description's
+ * colours against the free memory (before anything is created); load the
+ * VMM program, map guest RAM, make the IPC buffer of a coloured VM from its
+ * colours only; print its audit (every frame's kernel address in its set). */
+int init_colour_check(struct init *in, const struct sel4init_system *sys, char *msg, size_t len);
+int init_colour_load_program(struct init *in, struct init_vm *vm);
+int init_colour_map_ram(struct init *in, struct init_vm *vm);
+int init_colour_frame(struct init *in, struct init_vm *vm, seL4_CPtr *frame);
+int init_colour_audit(struct init *in, struct init_vm *vm);
 
 #endif

@@ -120,6 +120,8 @@ void init_main(seL4_BootInfo *bi)
              (unsigned long)(in->end_slot - in->next_slot));
     sel4init_describe(&init_sys);
     ret = sel4init_check(&init_sys, &lim, msg, sizeof(msg));
+    if (ret == 0)
+        ret = init_colour_check(in, &init_sys, msg, sizeof(msg));
     if (ret < 0) {
         init_log("error: impossible system description \"%s\": %s",
                  init_sys.name != NULL ? init_sys.name : "", msg);

@@ -101,7 +101,13 @@ static int map_ram(struct init *in, struct init_vm *vm)
 {
     const struct sel4init_vm *d = vm->desc;
 
-    for (uint64_t off = 0; off < d->ram_size; off += LARGE) {
+    if (d->colours != 0) {
+        int ret = init_colour_map_ram(in, vm);
+
+        if (ret < 0)
+            return ret;
+    }
+    for (uint64_t off = 0; d->colours == 0 && off < d->ram_size; off += LARGE) {
         seL4_CPtr frame, copy;
         int ret = init_obj(in, seL4_ARM_LargePageObject, 0, &frame, NULL);
 
@@ -219,7 +225,8 @@ static int make_vmm_thread(struct init *in, struct init_vm *vm, unsigned t)
     uint64_t ipcbuf_va = SEL4INIT_VMM_IPCBUF + t * 0x1000ull;
     seL4_CPtr ipcbuf, sc, reply, tcb, ep = vm->ep;
     char name[32];
-    int ret = init_obj(in, seL4_ARM_SmallPageObject, 0, &ipcbuf, NULL);
+    int ret = d->colours != 0 ? init_colour_frame(in, vm, &ipcbuf)
+                              : init_obj(in, seL4_ARM_SmallPageObject, 0, &ipcbuf, NULL);
 
     if (ret == 0)
         ret = init_map(in, ipcbuf, vm->vspace, ipcbuf_va, seL4_ReadWrite,
@@ -278,7 +285,7 @@ int init_vm_build(struct init *in, struct init_vm *vm, const struct sel4init_vm 
     if (ret == 0)
         ret = init_obj(in, seL4_NotificationObject, 0, &vm->ntfn, NULL);
     if (ret == 0)
-        ret = load_program(in, vm);
+        ret = desc->colours != 0 ? init_colour_load_program(in, vm) : load_program(in, vm);
     if (ret == 0)
         ret = map_ram(in, vm);
     vm->nr_threads = sel4init_vmm_threads(desc, vm->thread_core, vm->thread_of_vcpu);
@@ -286,6 +293,8 @@ int init_vm_build(struct init *in, struct init_vm *vm, const struct sel4init_vm 
         ret = make_vmm_thread(in, vm, t);
     for (unsigned i = 0; ret == 0 && i < desc->nr_vcpus; i++)
         ret = make_vcpu(in, vm, i);
+    if (ret == 0 && desc->colours != 0)
+        ret = init_colour_audit(in, vm);
     return ret;
 }
 
