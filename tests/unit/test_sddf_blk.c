@@ -317,6 +317,49 @@ static void slots_limit_requests_in_flight(void **state)
     assert_int_equal(f->status[0], 0);
 }
 
+/* A device reset (backend.h cancel()): what was not sent completes at
+ * once, cancelled; what is at the virtualiser sends no more pieces, writes
+ * nothing into the guest when it is answered, and completes then; the
+ * backend works on. */
+static void reset_cancels_and_keeps_late_reads_out_of_the_guest(void **state)
+{
+    struct fx *f = *state;
+    struct vmm_iov big = {f->guest, 6 * SLOT}, one = {f->guest + 60000, 4096};
+    blk_req_t r[4];
+
+    publish(f, DISK_BLOCKS, false);
+    assert_non_null(f->b.backend.cancel);
+    assert_int_equal(submit(f, 0, VMM_BLK_READ, 0, &big, 1), 0);  /* 4 of 6 pieces out */
+    assert_int_equal(submit(f, 1, VMM_BLK_FLUSH, 0, NULL, 0), 0); /* waits for 0 */
+    for (unsigned i = 0; i < 4; i++) {
+        r[i] = take(f);
+        memset(f->data + r[i].io_or_offset, 0xa5, SLOT);
+    }
+    memset(f->guest, 0x11, 6 * SLOT);
+    f->b.backend.cancel(f->b.backend.ctx);
+    assert_int_equal(f->completed[0], 0); /* pieces at the virtualiser */
+    assert_int_equal(f->completed[1], 1);
+    assert_int_equal(f->status[1], -VMM_ECANCELED);
+    for (unsigned i = 0; i < 4; i++)
+        respond(f, r[i].id, BLK_RESP_OK);
+    vmm_sddf_blk_notified(&f->b);
+    assert_int_equal(queued(f), 0); /* no more pieces */
+    assert_int_equal(f->completed[0], 1);
+    assert_int_equal(f->status[0], -VMM_ECANCELED);
+    for (unsigned i = 0; i < 6 * SLOT; i++)
+        assert_int_equal(f->guest[i], 0x11);
+    assert_int_equal(f->b.errors, 0);
+    /* a new request after the reset is served as usual */
+    assert_int_equal(submit(f, 2, VMM_BLK_READ, 8, &one, 1), 0);
+    r[0] = take(f);
+    memset(f->data + r[0].io_or_offset, 0x5a, 4096);
+    respond(f, r[0].id, BLK_RESP_OK);
+    vmm_sddf_blk_notified(&f->b);
+    assert_int_equal(f->completed[2], 1);
+    assert_int_equal(f->status[2], 0);
+    assert_int_equal(f->guest[60000], 0x5a);
+}
+
 static void error_fails_the_request_and_stops_its_pieces(void **state)
 {
     struct fx *f = *state;
@@ -439,6 +482,7 @@ int main(void)
         T(flush_waits_for_older_and_blocks_newer),
         T(slots_limit_requests_in_flight),
         T(error_fails_the_request_and_stops_its_pieces),
+        T(reset_cancels_and_keeps_late_reads_out_of_the_guest),
         T(bogus_virtualiser_values_are_ignored),
         T(capacity_overflow_is_refused),
         T(too_many_requests_are_refused),

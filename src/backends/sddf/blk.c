@@ -10,7 +10,8 @@
  * never more than the response queue holds (the virtualiser asserts that).
  * A FLUSH is queued only once every older request has completed, and nothing
  * newer is queued until it completes (backend.h's rule). Nothing waits: what
- * does not fit now is sent after the next response.
+ * does not fit now is sent after the next response. A device reset cancels
+ * (blk_cancel()): nothing more is sent and no late read reaches the guest.
  *
  * Everything the virtualiser writes is checked before use: queue indices
  * (a head or tail more than a queue apart is ignored), response ids (one
@@ -255,11 +256,42 @@ static void finish(struct vmm_sddf_blk *b, unsigned idx)
         b->order[k] = b->order[k + 1];
     b->nr_order--;
     b->ops[idx].req = NULL;
-    if (status < 0)
+    if (status < 0 && status != -VMM_ECANCELED)
         b->errors++;
     else if (req->op == VMM_BLK_FLUSH && ++b->flushes == 1)
         vmm_info("sDDF blk: first FLUSH completed by the driver (further ones counted)");
     req->complete(req, status);
+}
+
+/*
+ * The device was reset (backend.h): what the virtualiser has not been sent
+ * completes now with -VMM_ECANCELED; a request with pieces at the
+ * virtualiser sends no more, copies nothing into guest memory when their
+ * responses come (the driver owns its buffers again) and completes then.
+ * Only the requests there are now: complete() may submit new ones.
+ */
+static void blk_cancel(void *ctx)
+{
+    struct vmm_sddf_blk *b = ctx;
+    uint8_t idx[VMM_SDDF_BLK_MAX_OPS];
+    unsigned n = b->nr_order;
+    bool was = b->in_handler;
+
+    memcpy(idx, b->order, n);
+    b->in_handler = true; /* submit() from complete() only queues */
+    for (unsigned k = 0; k < n; k++) {
+        struct vmm_sddf_blk_op *op = &b->ops[idx[k]];
+
+        if (op->req == NULL)
+            continue;
+        if (op->status == 0)
+            op->status = -VMM_ECANCELED;
+        if (op->outstanding == 0)
+            finish(b, idx[k]);
+    }
+    b->in_handler = was;
+    if (!was)
+        pump(b);
 }
 
 static void response(struct vmm_sddf_blk *b, uint32_t id, blk_resp_status_t status)
@@ -276,10 +308,14 @@ static void response(struct vmm_sddf_blk *b, uint32_t id, blk_resp_status_t stat
     b->slot_op[id] = 0;
     b->slots_used--;
     op->outstanding--;
-    if (status != BLK_RESP_OK)
-        op->status = -VMM_EIO;
-    else if (op->req->op == VMM_BLK_READ)
+    if (status != BLK_RESP_OK) {
+        if (op->status == 0)
+            op->status = -VMM_EIO;
+    } else if (op->status == 0 && op->req->op == VMM_BLK_READ) {
+        /* (Not for a failed or cancelled request: its buffers may be the
+         * driver's again.) */
         iov_copy(op->req, b->slot_off[id], slot_data(b, id), b->slot_len[id], true);
+    }
     if (op->outstanding == 0 && (op->status < 0 || op->issued == op->bytes))
         finish(b, idx);
 }
@@ -342,6 +378,7 @@ int vmm_sddf_blk_init(struct vmm_sddf_blk *b, const struct vmm_sddf_blk_conn *co
         .read_only = conn->read_only,
         .block_size = VMM_SDDF_BLK_BLOCK,
         .submit = blk_submit,
+        .cancel = blk_cancel,
         .ctx = b,
     };
     vmm_sddf_blk_ready(b);
