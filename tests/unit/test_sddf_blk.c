@@ -349,6 +349,7 @@ static void reset_cancels_and_keeps_late_reads_out_of_the_guest(void **state)
     for (unsigned i = 0; i < 6 * SLOT; i++)
         assert_int_equal(f->guest[i], 0x11);
     assert_int_equal(f->b.errors, 0);
+    assert_int_equal(f->b.flushes, 0); /* the cancelled FLUSH is not one */
     /* a new request after the reset is served as usual */
     assert_int_equal(submit(f, 2, VMM_BLK_READ, 8, &one, 1), 0);
     r[0] = take(f);

@@ -256,10 +256,12 @@ static void finish(struct vmm_sddf_blk *b, unsigned idx)
         b->order[k] = b->order[k + 1];
     b->nr_order--;
     b->ops[idx].req = NULL;
-    if (status < 0 && status != -VMM_ECANCELED)
-        b->errors++;
-    else if (req->op == VMM_BLK_FLUSH && ++b->flushes == 1)
+    if (status < 0) {
+        if (status != -VMM_ECANCELED)
+            b->errors++;
+    } else if (req->op == VMM_BLK_FLUSH && ++b->flushes == 1) {
         vmm_info("sDDF blk: first FLUSH completed by the driver (further ones counted)");
+    }
     req->complete(req, status);
 }
 
