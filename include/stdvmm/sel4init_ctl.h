@@ -114,7 +114,9 @@ const char *sel4init_ctl_state_name(unsigned state);
 const char *sel4init_ctl_op_name(unsigned op);
 
 /* ---- client calls (ports/sel4-init/ctl_client.c, libsel4): @ep is the
- * endpoint capability; each returns 0 or a negative VMM_E* code. */
+ * endpoint capability; each returns 0 or a negative VMM_E* code: -VMM_EPERM
+ * when stdvmm-init refused for the badge's rights, -VMM_EACCES when the
+ * kernel refused the call itself (no capability in slot @ep). */
 int sel4init_ctl_get_info(uint64_t ep, struct sel4init_ctl_info *out);
 /* The VM in table entry @index (-VMM_ENOENT: entry free). */
 int sel4init_ctl_list(uint64_t ep, unsigned index, struct sel4init_ctl_vm_info *out);
@@ -122,6 +124,11 @@ int sel4init_ctl_list(uint64_t ep, unsigned index, struct sel4init_ctl_vm_info *
 int sel4init_ctl_create(uint64_t ep, const struct sel4init_ctl_create *c, uint32_t *id);
 /* START, STOP, RESTART, DESTROY or CAPS on VM @id (CAPS: *@n capabilities). */
 int sel4init_ctl_call(uint64_t ep, unsigned op, uint32_t id, uint64_t *n);
+
+/* In a client PD: print a line on the kernel's debug console (debug
+ * kernels), and wait @ms milliseconds of the system counter (yielding). */
+void sel4init_ctl_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void sel4init_ctl_sleep_ms(uint64_t ms);
 
 /* ---- the description of a control system (optional, weak in stdvmm-init):
  * an example that defines sel4init_describe_ctl gets the control interface. */

@@ -16,6 +16,11 @@
 #            reach /init; stdvmm-init's audit of every mapped frame shows
 #            each VM's frames only in its own colours
 #   colour_bad  512 MiB in 1 colour of 64: refused before anything runs
+#   ctl      the control interface: VMs created, started, stopped,
+#            restarted and destroyed at run time by a client PD, 100
+#            create/destroy cycles with the free untyped bytes unchanged,
+#            refusals for a client without the control capability, the
+#            capability lists (tests/sel4-init/ctl.sh)
 # Progress: the guests' `SEL4-GUEST: spin <n> loops=<total> ms=<guest ms>`
 # lines (tests/sel4/guest/spin.c), as loops per second over the last
 # SPIN_WINDOW seconds of guest time.
@@ -31,10 +36,13 @@ fi
 QEMU=${QEMU:-qemu-system-aarch64}
 TIMEOUT=${SEL4_TIMEOUT:-900}
 WINDOW=${SPIN_WINDOW:-10}
-TESTS=${SEL4_INIT_TESTS:-bad smp4 pinned2 budget colour colour_bad}
+TESTS=${SEL4_INIT_TESTS:-bad smp4 pinned2 budget colour colour_bad ctl}
 OUT=build/sel4-init
 passed=0
 failed=0
+
+# shellcheck source=tests/sel4-init/ctl.sh
+. tests/sel4-init/ctl.sh
 
 pass() { echo "PASS $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL $1"; failed=$((failed + 1)); }
@@ -203,6 +211,7 @@ for t in $TESTS; do
         if [ "$(seen colour_bad "stdvmm[vm-a]")" -eq 0 ]; then pass "colour_bad: no VMM ran"
         else fail "colour_bad: a VMM ran"; fi
         ;;
+    ctl) ctl_test ;;
     *) fail "unknown system $t" ;;
     esac
 done

@@ -18,6 +18,18 @@ struct init {
     struct sel4init_ut_pool pool;
     seL4_CPtr next_slot, end_slot;
     uint64_t scratch; /* next free scratch vaddr in the root task's VSpace */
+    /* When set, init_obj takes memory from one VM's own untypeds instead
+     * of the bootinfo's (ctl_vm.c). */
+    struct init_mem *alloc;
+};
+
+/* One VM's own untyped memory: objects of 2 MiB and more come from @large,
+ * smaller ones from @small (so no small object breaks the 2 MiB alignment
+ * of the large pieces); entry i of a pool is capability caps[i]. */
+#define INIT_MEM_PIECES 32
+struct init_mem {
+    struct sel4init_ut_pool small, large;
+    seL4_CPtr small_caps[INIT_MEM_PIECES], large_caps[INIT_MEM_PIECES];
 };
 
 /* Output on the kernel's debug console, prefixed "stdvmm-init: ". */
@@ -54,6 +66,11 @@ struct init_vm {
     struct init_colour_vm *colour; /* colour_vm.c's state; NULL: uncoloured */
 };
 int init_vm_build(struct init *in, struct init_vm *vm, const struct sel4init_vm *desc);
+/* The objects every VM shares (the GIC's virtual CPU interface frames). */
+int init_vm_shared(struct init *in);
+/* Load the ELF [elf, end) into @vspace in 2 MiB pages; its entry point. */
+int init_load_elf(struct init *in, const char *name, const unsigned char *elf,
+                  const unsigned char *end, seL4_CPtr vspace, uint64_t *entry);
 int init_vm_connect(struct init *in, struct init_vm *a, unsigned ch_a, struct init_vm *b,
                     unsigned ch_b);
 int init_vm_start(struct init *in, struct init_vm *vm);
@@ -68,4 +85,11 @@ int init_colour_map_ram(struct init *in, struct init_vm *vm);
 int init_colour_frame(struct init *in, struct init_vm *vm, seL4_CPtr *frame);
 int init_colour_audit(struct init *in, struct init_vm *vm);
 
+/* ctl_caps.c: what stdvmm-init put in each PD's CNode, for its capability
+ * lists (docs/SECURITY.md). */
+void init_cap_note(seL4_CPtr cnode, unsigned slot, seL4_CapRights_t rights, seL4_Word badge);
+
+/* ctl.c: serve the control interface (sel4init_ctl.h) instead of suspending,
+ * building the description's VMs so that each can be destroyed. */
+_Noreturn void init_ctl_main(struct init *in, struct sel4init_system *sys);
 #endif

@@ -13,6 +13,7 @@
 #include "../../sel4/sel4_fmt.h"
 #include "init.h"
 #include "stdvmm/err.h"
+#include "stdvmm/sel4init_ctl.h"
 
 /* The kernel refuses budgets below 2 x its WCET (qemu-arm-virt: 10 us). */
 #define INIT_MIN_BUDGET_US 20
@@ -25,6 +26,8 @@ static struct sel4init_system init_sys;
 static struct init_vm init_vms[SEL4INIT_MAX_VMS];
 
 void init_main(seL4_BootInfo *bi);
+/* Defined by a control system (sel4init_ctl.h); NULL elsewhere. */
+__attribute__((weak)) void sel4init_describe_ctl(struct sel4init_ctl_system *ctl);
 
 /* libsel4's seL4_DebugNameThread copies the name with strcpy. */
 char *strcpy(char *dst, const char *src);
@@ -119,6 +122,8 @@ void init_main(seL4_BootInfo *bi)
              (unsigned long long)(lim.free_bytes >> 20),
              (unsigned long)(in->end_slot - in->next_slot));
     sel4init_describe(&init_sys);
+    if (sel4init_describe_ctl != NULL)
+        init_ctl_main(in, &init_sys);
     ret = sel4init_check(&init_sys, &lim, msg, sizeof(msg));
     if (ret == 0)
         ret = init_colour_check(in, &init_sys, msg, sizeof(msg));

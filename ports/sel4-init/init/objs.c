@@ -55,15 +55,15 @@ static int obj_bits(seL4_Word type, unsigned bits)
     }
 }
 
-static int retype(struct init *in, unsigned ut, seL4_Word type, unsigned bits, seL4_CPtr *cap)
+static int retype(struct init *in, seL4_CPtr ut_cap, unsigned ut, seL4_Word type, unsigned bits,
+                  seL4_CPtr *cap)
 {
     seL4_Error err;
     int ret = init_slot(in, cap);
 
     if (ret < 0)
         return ret;
-    err = seL4_Untyped_Retype(in->bi->untyped.start + ut, type, bits, seL4_CapInitThreadCNode, 0, 0,
-                              *cap, 1);
+    err = seL4_Untyped_Retype(ut_cap, type, bits, seL4_CapInitThreadCNode, 0, 0, *cap, 1);
     if (err != seL4_NoError) {
         init_log("error: Untyped_Retype of type %lu (size %u) from untyped %u failed (%d)",
                  (unsigned long)type, bits, ut, (int)err);
@@ -74,6 +74,7 @@ static int retype(struct init *in, unsigned ut, seL4_Word type, unsigned bits, s
 
 int init_obj(struct init *in, seL4_Word type, unsigned bits, seL4_CPtr *cap, uint64_t *paddr)
 {
+    struct sel4init_ut_pool *pool = &in->pool;
     int size = obj_bits(type, bits);
     unsigned ut;
     uint64_t pa;
@@ -81,15 +82,21 @@ int init_obj(struct init *in, seL4_Word type, unsigned bits, seL4_CPtr *cap, uin
 
     if (size < 0)
         return size;
-    ret = sel4init_ut_alloc(&in->pool, (unsigned)size, &ut, &pa);
+    if (in->alloc != NULL)
+        pool = size >= seL4_LargePageBits ? &in->alloc->large : &in->alloc->small;
+    ret = sel4init_ut_alloc(pool, (unsigned)size, &ut, &pa);
     if (ret < 0) {
         init_log("error: out of untyped memory for an object of 2^%d bytes (%llu MiB left)", size,
-                 (unsigned long long)(sel4init_ut_free_bytes(&in->pool) >> 20));
+                 (unsigned long long)(sel4init_ut_free_bytes(pool) >> 20));
         return ret;
     }
     if (paddr != NULL)
         *paddr = pa;
-    return retype(in, ut, type, bits, cap);
+    if (in->alloc != NULL)
+        return retype(
+            in, size >= seL4_LargePageBits ? in->alloc->large_caps[ut] : in->alloc->small_caps[ut],
+            ut, type, bits, cap);
+    return retype(in, in->bi->untyped.start + ut, ut, type, bits, cap);
 }
 
 int init_device_frame(struct init *in, uint64_t paddr, seL4_CPtr *cap)
@@ -112,7 +119,7 @@ int init_device_frame(struct init *in, uint64_t paddr, seL4_CPtr *cap)
             b++;
         ret = sel4init_ut_consume(&in->pool, ut, b, &pa);
         if (ret == 0)
-            ret = retype(in, ut, seL4_UntypedObject, b, &filler);
+            ret = retype(in, in->bi->untyped.start + ut, ut, seL4_UntypedObject, b, &filler);
         if (ret < 0)
             return ret;
         gap -= 1ull << b;
@@ -120,7 +127,7 @@ int init_device_frame(struct init *in, uint64_t paddr, seL4_CPtr *cap)
     ret = sel4init_ut_consume(&in->pool, ut, seL4_PageBits, &pa);
     if (ret < 0 || pa != paddr)
         return ret < 0 ? ret : -VMM_EFAULT;
-    return retype(in, ut, seL4_ARM_SmallPageObject, 0, cap);
+    return retype(in, in->bi->untyped.start + ut, ut, seL4_ARM_SmallPageObject, 0, cap);
 }
 
 int init_map(struct init *in, seL4_CPtr frame, seL4_CPtr vspace, uint64_t vaddr,

@@ -63,20 +63,20 @@ static bool block_used(const struct init_elf *elf, uint64_t base)
     return false;
 }
 
-static int load_program(struct init *in, struct init_vm *vm)
+int init_load_elf(struct init *in, const char *name, const unsigned char *img,
+                  const unsigned char *end, seL4_CPtr vspace, uint64_t *entry)
 {
-    const struct sel4init_vm *d = vm->desc;
     struct init_elf elf;
     struct block_copy c = {.elf = &elf};
-    int ret = init_elf_parse(d->vmm_elf, (size_t)(d->vmm_elf_end - d->vmm_elf), &elf);
+    int ret = init_elf_parse(img, (size_t)(end - img), &elf);
     unsigned n = 0;
 
     if (ret < 0) {
-        init_log("error: %s: the VMM program is not a loadable AArch64 ELF below 0x%llx (%d)",
-                 d->name, SEL4INIT_VMM_PROG_TOP, ret);
+        init_log("error: %s: the program is not a loadable AArch64 ELF below 0x%llx (%d)", name,
+                 SEL4INIT_VMM_PROG_TOP, ret);
         return ret;
     }
-    vm->entry = elf.entry;
+    *entry = elf.entry;
     for (c.base = 0; c.base < SEL4INIT_VMM_PROG_TOP; c.base += LARGE) {
         seL4_CPtr frame;
 
@@ -86,14 +86,13 @@ static int load_program(struct init *in, struct init_vm *vm)
         if (ret == 0)
             ret = init_with_frame(in, frame, seL4_LargePageBits, copy_block, &c);
         if (ret == 0)
-            ret = init_map(in, frame, vm->vspace, c.base, seL4_AllRights,
-                           seL4_ARM_Default_VMAttributes);
+            ret =
+                init_map(in, frame, vspace, c.base, seL4_AllRights, seL4_ARM_Default_VMAttributes);
         if (ret < 0)
             return ret;
         n++;
     }
-    init_log("%s: VMM program loaded: %u x 2 MiB, entry 0x%llx", d->name, n,
-             (unsigned long long)vm->entry);
+    init_log("%s: program loaded: %u x 2 MiB, entry 0x%llx", name, n, (unsigned long long)*entry);
     return 0;
 }
 
@@ -124,13 +123,24 @@ static int map_ram(struct init *in, struct init_vm *vm)
     }
     for (unsigned i = 0; i < 2; i++) {
         seL4_CPtr copy;
-        int ret = gicv[i] != 0 ? 0 : init_device_frame(in, GICV_PADDR + i * 0x1000, &gicv[i]);
+        int ret = init_vm_shared(in);
 
         if (ret == 0)
             ret = init_copy(in, gicv[i], &copy);
         if (ret == 0)
             ret = init_map(in, copy, vm->guest_vspace, GICC_GPA + i * 0x1000, seL4_ReadWrite,
                            seL4_ARM_ExecuteNever);
+        if (ret < 0)
+            return ret;
+    }
+    return 0;
+}
+
+int init_vm_shared(struct init *in)
+{
+    for (unsigned i = 0; i < 2; i++) {
+        int ret = gicv[i] != 0 ? 0 : init_device_frame(in, GICV_PADDR + i * 0x1000, &gicv[i]);
+
         if (ret < 0)
             return ret;
     }
@@ -152,6 +162,7 @@ static int give(struct init_vm *vm, seL4_CPtr cap, unsigned slot, seL4_Word badg
                  slot, (int)e);
         return -VMM_EIO;
     }
+    init_cap_note(vm->cnode, slot, seL4_AllRights, badge);
     return 0;
 }
 
@@ -285,7 +296,9 @@ int init_vm_build(struct init *in, struct init_vm *vm, const struct sel4init_vm 
     if (ret == 0)
         ret = init_obj(in, seL4_NotificationObject, 0, &vm->ntfn, NULL);
     if (ret == 0)
-        ret = desc->colours != 0 ? init_colour_load_program(in, vm) : load_program(in, vm);
+        ret = desc->colours != 0 ? init_colour_load_program(in, vm)
+                                 : init_load_elf(in, desc->name, desc->vmm_elf, desc->vmm_elf_end,
+                                                 vm->vspace, &vm->entry);
     if (ret == 0)
         ret = map_ram(in, vm);
     vm->nr_threads = sel4init_vmm_threads(desc, vm->thread_core, vm->thread_of_vcpu);
