@@ -19,6 +19,8 @@
 
 ctl_test() {
     local log=$OUT/ctl/console.log line n before after
+    # 100 cycles and a Linux boot: more than one boot's default on a loaded host
+    local TIMEOUT=${SEL4_TIMEOUT:-1800}
     boot ctl "ctl-test: done" "linux\| SEL4-GUEST: reached /init|stdvmm\[linux\]: error"
     expect ctl "capability list of the description's VM at start" \
         "stdvmm-init: capabilities of PD boot-vm (CNode of 256 slots, 8 filled by stdvmm-init):"
