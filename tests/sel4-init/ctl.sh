@@ -20,6 +20,7 @@
 ctl_test() {
     local log=$OUT/ctl/console.log line n before after
     # 100 cycles and a Linux boot: more than one boot's default on a loaded host
+    # shellcheck disable=SC2034 # read by boot (run.sh)
     local TIMEOUT=${SEL4_TIMEOUT:-1800}
     boot ctl "ctl-test: done" "linux\| SEL4-GUEST: reached /init|stdvmm\[linux\]: error"
     expect ctl "capability list of the description's VM at start" \
