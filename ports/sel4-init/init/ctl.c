@@ -18,6 +18,9 @@
 
 #define CTL_REPLY_WORDS 8
 
+/* Weak: only a control system defines it (main.c calls init_ctl_main then). */
+__attribute__((weak)) void sel4init_describe_ctl(struct sel4init_ctl_system *ctl);
+
 static struct ctl ctl_state;
 
 static _Noreturn void halt(const char *why)
