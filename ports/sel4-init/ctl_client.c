@@ -112,6 +112,8 @@ void sel4init_ctl_say(const char *fmt, ...)
 #endif
 }
 
+/* With a client's scheduling context (budget below its period, ctl_pd.c)
+ * each seL4_Yield gives up the rest of the budget until the next period. */
 void sel4init_ctl_sleep_ms(uint64_t ms)
 {
     uint64_t freq, now, end;

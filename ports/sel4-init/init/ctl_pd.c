@@ -22,6 +22,13 @@ struct ctl_client_pd {
 
 static struct ctl_client_pd clients[SEL4INIT_CTL_MAX_CLIENTS];
 
+/* A client's own share of its core: its requests run on stdvmm-init's time.
+ * Not a round-robin context (budget < period), so a seL4_Yield waits for
+ * the next period (sel4init_ctl_sleep_ms) instead of entering the kernel in
+ * a loop, which would hold up the kernel lock every other core needs. */
+#define CLIENT_BUDGET_US 2000
+#define CLIENT_PERIOD_US 10000
+
 #define CLIENT_CHECK(call, what)                                                                   \
     do {                                                                                           \
         seL4_Error e_ = (call);                                                                    \
@@ -58,8 +65,7 @@ static int build_one(struct ctl *c, unsigned idx, seL4_CPtr ep)
     if (ret < 0)
         return ret;
     CLIENT_CHECK(seL4_SchedControl_ConfigureFlags(in->bi->schedcontrol.start + d->core, sc,
-                                                  SEL4INIT_DEFAULT_PERIOD_US,
-                                                  SEL4INIT_DEFAULT_PERIOD_US, 0, 0, 0),
+                                                  CLIENT_BUDGET_US, CLIENT_PERIOD_US, 0, 0, 0),
                  "SchedControl_Configure");
     CLIENT_CHECK(seL4_CNode_Mint(seL4_CapInitThreadCNode, fault_ep, seL4_WordBits,
                                  seL4_CapInitThreadCNode, ep, seL4_WordBits, call_rights,
