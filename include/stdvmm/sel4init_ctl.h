@@ -64,7 +64,7 @@ struct sel4init_ctl_create {
     uint64_t ram_size;
     unsigned nr_vcpus;
     struct sel4init_vcpu vcpus[SEL4INIT_MAX_VCPUS];
-    unsigned vmm_core, vmm_priority; /* SEL4INIT_CORE_ANY: vCPU 0's core */
+    unsigned vmm_core, vmm_priority; /* SEL4INIT_CTL_CORE_ANY: vCPU 0's core */
 };
 #define SEL4INIT_CTL_CORE_ANY 0xffu
 

@@ -116,7 +116,7 @@ static int do_create(struct ctl *c, const struct sel4init_ctl_create *r, uint64_
     d.ram_size = r->ram_size;
     d.nr_vcpus = r->nr_vcpus;
     memcpy(d.vcpus, r->vcpus, sizeof(d.vcpus));
-    d.vmm_core = r->vmm_core == SEL4INIT_CTL_CORE_ANY ? r->vcpus[0].core : r->vmm_core;
+    d.vmm_core = r->vmm_core == SEL4INIT_CTL_CORE_ANY ? SEL4INIT_CORE_AUTO : r->vmm_core;
     d.vmm_priority = r->vmm_priority;
     ret = ctl_vm_create(c, i, &d, msg, sizeof(msg));
     if (ret < 0) {

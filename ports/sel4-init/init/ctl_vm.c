@@ -139,8 +139,10 @@ void ctl_vm_stop(struct ctl *c, struct ctl_vm *v)
         if (v->vm.vcpu_tcb[i] != 0)
             seL4_TCB_Suspend(v->vm.vcpu_tcb[i]);
     }
-    if (v->vm.tcb != 0)
-        seL4_TCB_Suspend(v->vm.tcb);
+    for (unsigned t = 0; t < v->vm.nr_threads && t < SEL4INIT_MAX_VMM_THREADS; t++) {
+        if (v->vm.thread_tcb[t] != 0)
+            seL4_TCB_Suspend(v->vm.thread_tcb[t]);
+    }
 }
 
 /* Suspend, revoke, clear the window, check the chunk is empty. */
@@ -281,7 +283,7 @@ void ctl_vm_info(const struct ctl *c, unsigned i, struct sel4init_ctl_vm_info *v
     if (v->state == SEL4INIT_VM_FREE)
         return;
     vi->nr_vcpus = v->desc.nr_vcpus;
-    vi->vmm_core = v->desc.vmm_core;
+    vi->vmm_core = sel4init_vmm_core(&v->desc);
     for (unsigned k = 0; k < v->desc.nr_vcpus; k++)
         vi->vcpu_cores |= 1u << (v->desc.vcpus[k].core & 31);
     vi->ram_size = v->desc.ram_size;
