@@ -152,6 +152,9 @@ struct sel4init_ctl_system {
     struct sel4init_ctl_client clients[SEL4INIT_CTL_MAX_CLIENTS];
     struct sel4init_ctl_program programs[SEL4INIT_CTL_MAX_PROGRAMS];
     bool print_caps; /* print every PD's capability list at start */
+    /* Start client i + 1 only when client i has finished (a scripted test's
+     * clients one after another); false: all at once. */
+    bool clients_in_order;
 };
 
 /* The example's control description (examples/sel4-init/ctl/system.c). */

@@ -45,10 +45,11 @@ ctl_test() {
     else
         fail "ctl: cycles ${n:-?}/100, free untyped bytes before '${before}' after '${after}'"
     fi
-    # After each start of tiny-1 (marker lines), its guest's line before the next marker.
+    # Between each start of tiny-1 (ctl-test prints a marker before it) and
+    # the next marker (stop, the next start, destroy): its guest's line.
     n=$(tr -d '\r' <"$log" | awk '
-        /^ctl-test: tiny-1 running \(/ { if (open) bad++; open = 1; next }
-        /^ctl-test: tiny-1 destroyed/ { if (open) bad++; open = 0; next }
+        /^ctl-test: tiny-1 starting \(/ { if (open) bad++; open = 1; next }
+        /^ctl-test: tiny-1 (stopping|destroying)/ { if (open) bad++; open = 0; next }
         /CTL-GUEST: hello from the tiny guest \(boot 1\)/ { if (open) { good++; open = 0 } }
         END { print (bad ? -1 : good + 0) }')
     if [ "$n" = 3 ]; then pass "ctl: tiny-1 booted fresh after start, start after stop, restart"

@@ -32,6 +32,8 @@ void sel4init_ctl_client_main(unsigned idx)
     uint32_t id = 0;
     int ret;
 
+    /* let boot-vm's first lines (on core 3) pass: the test reads ours whole */
+    sel4init_ctl_sleep_ms(10000);
     sel4init_ctl_say("ctl-view: client %u, holding a view capability only", idx);
     ret = sel4init_ctl_list(EP, 0, &vi);
     sel4init_ctl_say("ctl-view: list 0: %d (%s, %s)", ret, vi.name,

@@ -204,6 +204,8 @@ static void client_fault(struct ctl *c, unsigned idx, seL4_MessageInfo_t info)
                  (unsigned long)seL4_GetMR(seL4_CapFault_Addr));
     else if (label == seL4_Fault_UserException)
         init_log("ctl: client %s finished", name);
+    if (c->sys.clients_in_order)
+        ctl_clients_start(c, idx + 1, 1);
     else
         init_log("ctl: client %s: fault %lu; the client is stopped", name, (unsigned long)label);
     ctl_client_suspend(c, idx);
@@ -316,7 +318,7 @@ _Noreturn void init_ctl_main(struct init *in, struct sel4init_system *sys)
             halt("a VM could not be started");
         c->vms[i].state = SEL4INIT_VM_RUNNING;
     }
-    if (ctl_clients_start(c) < 0)
+    if (ctl_clients_start(c, 0, c->sys.clients_in_order ? 1 : c->sys.nr_clients) < 0)
         halt("a client could not be started");
     init_log("system %s: %u VM(s) started; control interface up: %u client(s), %u program(s), "
              "%llu bytes of untyped memory free",

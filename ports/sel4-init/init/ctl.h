@@ -52,7 +52,8 @@ void ctl_vm_info(const struct ctl *c, unsigned i, struct sel4init_ctl_vm_info *v
 
 /* ctl_pd.c: the control clients. */
 int ctl_clients_build(struct ctl *c, seL4_CPtr ep);
-int ctl_clients_start(struct ctl *c);
+/* Start clients [first, first + n). */
+int ctl_clients_start(struct ctl *c, unsigned first, unsigned n);
 const char *ctl_client_name(const struct ctl *c, unsigned idx);
 /* Stop client @idx for good (after a fault; drops its pending reply). */
 void ctl_client_suspend(const struct ctl *c, unsigned idx);

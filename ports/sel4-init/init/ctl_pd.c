@@ -108,9 +108,9 @@ int ctl_clients_build(struct ctl *c, seL4_CPtr ep)
     return 0;
 }
 
-int ctl_clients_start(struct ctl *c)
+int ctl_clients_start(struct ctl *c, unsigned first, unsigned n)
 {
-    for (unsigned i = 0; i < c->sys.nr_clients; i++) {
+    for (unsigned i = first; i < first + n && i < c->sys.nr_clients; i++) {
         seL4_UserContext regs = {0};
 
         regs.pc = clients[i].entry;
