@@ -28,7 +28,9 @@
  * vmm_core (at most one more than the vCPUs). */
 #define SEL4INIT_MAX_VMM_THREADS (SEL4INIT_MAX_VCPUS + 1)
 #define SEL4INIT_PAGE_LARGE (2ull << 20) /* guest RAM is mapped in 2 MiB pages */
-#define SEL4INIT_MAX_COLOURS 64         /* cache colours of one last-level cache */
+#define SEL4INIT_MAX_COLOURS 64          /* cache colours of one last-level cache */
+#define SEL4INIT_MAX_DEVICES 4
+#define SEL4INIT_DEV_MAX_CLEAR 4
 
 /* A VMM PD's address space: its program below SEL4INIT_VMM_PROG_TOP, the IPC
  * buffer of its thread t at SEL4INIT_VMM_IPCBUF + t * 4 KiB, guest RAM at its
@@ -78,13 +80,34 @@ struct sel4init_channel {
 /* The last-level cache the colours refer to: a 4 KiB frame's colour is
  * (physical address / 4 KiB) mod (size / ways / 4 KiB), the way size in pages. */
 struct sel4init_llc {
-    uint64_t size; /* bytes */
+    uint64_t size;       /* bytes */
     unsigned ways, line; /* associativity, line size in bytes */
+};
+
+/* A physical device (one 4 KiB MMIO frame, no DMA, optionally an interrupt)
+ * owned by one VM at a time (ports/sel4-init/init/devown.c): stdvmm-init
+ * maps its frame into the owner's stage-2 at gpa and gives the owner's VMM
+ * its IRQ handler capability; a handover takes both away (and clears the
+ * device's interrupt with the register writes of clear_*) before the next
+ * owner gets them. The VMMs of owner and alt_owner list gpa as their
+ * passthrough window (struct sel4_vmm_config.passthrough_gpa). */
+struct sel4init_device {
+    const char *name;
+    uint64_t paddr, gpa;
+    unsigned intid;            /* GIC interrupt ID (SPI n: 32 + n), 0: none */
+    unsigned owner, alt_owner; /* VM indexes: the owner at start, the other one */
+    unsigned nr_clear;         /* register writes that silence the device */
+    uint32_t clear_off[SEL4INIT_DEV_MAX_CLEAR], clear_val[SEL4INIT_DEV_MAX_CLEAR];
+    /* Scripted handovers (tests): every handover_s seconds after start the
+     * device moves to the other VM, handovers times. 0: never. */
+    unsigned handover_s, handovers;
 };
 
 struct sel4init_system {
     const char *name;
     struct sel4init_llc llc; /* needed when a VM has colours */
+    unsigned nr_devices;
+    struct sel4init_device devices[SEL4INIT_MAX_DEVICES];
     unsigned nr_vms;
     struct sel4init_vm vms[SEL4INIT_MAX_VMS];
     unsigned nr_channels;

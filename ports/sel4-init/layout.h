@@ -15,6 +15,8 @@
 #define SEL4INIT_SLOT_EP 4        /* its endpoint: faults of the vCPUs on its core */
 #define SEL4INIT_SLOT_REPLY 5     /* MCS reply object of VMM thread 0 */
 #define SEL4INIT_SLOT_NTFN 6      /* bound to VMM thread 0: channel n is badge bit n */
+#define SEL4INIT_SLOT_DEV_IRQ 7   /* the IRQ handler of a passed-through device it owns */
+#define SEL4INIT_DEV_IRQ_CH 62    /* and the channel its interrupts arrive on */
 #define SEL4INIT_SLOT_VCPU_TCB 16 /* + vCPU: its TCB */
 #define SEL4INIT_SLOT_VCPU 32     /* + vCPU: its VCPU object */
 #define SEL4INIT_SLOT_CHANNEL 64  /* + channel: the peer's notification, badged */

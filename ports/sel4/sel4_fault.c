@@ -116,6 +116,16 @@ static bool fault_mmio(struct sel4_vmm *s, unsigned vcpu)
                      vcpu, (unsigned long long)ipa, (unsigned long long)esr, vmm_strerror(ret));
         return fault_inject(s, vcpu, &regs, &in);
     }
+    if (sel4_vmm_config.passthrough_gpa != 0 && ipa - sel4_vmm_config.passthrough_gpa < 0x1000 &&
+        ret != VMM_DABT_CACHE_MAINT) {
+        if (sel4_regs_read(vcpu, &regs) < 0)
+            return false;
+        if (vmm_ratelimit_first(&s->rl_abort))
+            vmm_warn("vCPU %u: access at IPA 0x%llx: the passed-through device there belongs "
+                     "to another VM now: injecting an external data abort (further ones counted)",
+                     vcpu, (unsigned long long)ipa);
+        return fault_inject(s, vcpu, &regs, &in);
+    }
     /* The common exit (a guest console byte is one): copy only pc up to xt
      * in and out, and only pc back after a write. */
     nregs = ret == VMM_DABT_CACHE_MAINT ? 1u : sel4_regs_words_x(d.rt);

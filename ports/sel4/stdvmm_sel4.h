@@ -111,6 +111,12 @@ struct sel4_vmm_config {
      * first. 0: the images linked into the program (guest_images.S). */
     uintptr_t guest_images;
     size_t guest_images_size;
+    /* Optional (stdvmm-init systems): the guest page where a passed-through
+     * device's frame appears while this VM owns it (ports/sel4-init/init/
+     * devown.c maps and unmaps it). An access there traps only while the VM
+     * does not own it, and gets an external data abort instead of reading
+     * as zero. 0: none. */
+    uint64_t passthrough_gpa;
 };
 
 /*

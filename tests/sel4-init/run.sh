@@ -21,6 +21,10 @@
 #            create/destroy cycles with the free untyped bytes unchanged,
 #            refusals for a client without the control capability, the
 #            capability lists (tests/sel4-init/ctl.sh)
+#   devown   QEMU's PL031 passed through to vm-a, handed to vm-b and back
+#            every 30 s by stdvmm-init while both run: the owner's guest
+#            reads the clock, the other's read gets an external abort,
+#            through at least one full cycle a -> b -> a
 # Progress: the guests' `SEL4-GUEST: spin <n> loops=<total> ms=<guest ms>`
 # lines (tests/sel4/guest/spin.c), as loops per second over the last
 # SPIN_WINDOW seconds of guest time.
@@ -36,7 +40,7 @@ fi
 QEMU=${QEMU:-qemu-system-aarch64}
 TIMEOUT=${SEL4_TIMEOUT:-900}
 WINDOW=${SPIN_WINDOW:-10}
-TESTS=${SEL4_INIT_TESTS:-bad smp4 pinned2 budget colour colour_bad ctl}
+TESTS=${SEL4_INIT_TESTS:-bad smp4 pinned2 budget colour colour_bad ctl devown}
 OUT=build/sel4-init
 passed=0
 failed=0
@@ -99,6 +103,34 @@ boot() {
 }
 
 seen() { tr -d '\r' <"$OUT/$1/console.log" | grep -cF -- "$2"; }
+
+# devown_check LOG: walk the log in order; each handover line starts an
+# epoch with its owner; in it (after each VM's first read line, which may
+# have raced the handover) the owner's reads must succeed and the other
+# VM's must fault. Prints "ok" once three consecutive epochs a, b, a each
+# showed the owner reading and (b, a) the other faulting, "bad <line>" at
+# the first violation, else "wait".
+devown_check() {
+    tr -d '\r' <"$1" | awk '
+        /^stdvmm-init: device rtc: handed from .* to vm-[ab] / {
+            e++; own[e] = $0; sub(/.* to /, "", own[e]); sub(/ .*/, "", own[e])
+            seen["vm-a"] = 0; seen["vm-b"] = 0; next }
+        /^vm-[ab]\| SEL4-GUEST: rtc [0-9]+: (read|fault)/ {
+            vm = substr($0, 1, 4)
+            if (e == 0 || seen[vm]++ == 0) next
+            okread = ($0 ~ /: read 0x/) && own[e] == vm
+            okfault = ($0 ~ /: fault$/) && own[e] != vm
+            if (!okread && !okfault) { print "bad " $0; bad = 1; exit }
+            if (okread) reads[e]++
+            if (okfault) faults[e]++ }
+        END {
+            if (bad) exit
+            for (i = 1; i + 2 <= e; i++)
+                if (own[i] == "vm-a" && own[i + 1] == "vm-b" && own[i + 2] == "vm-a" &&
+                    reads[i] > 0 && reads[i + 1] > 0 && faults[i + 1] > 0 &&
+                    reads[i + 2] > 0 && faults[i + 2] > 0) { print "ok"; exit }
+            print "wait" }'
+}
 expect() {
     if [ "$(seen "$1" "$3")" -gt 0 ]; then pass "$1: $2"; else fail "$1: $2 (\"$3\" not seen)"; fi
 }
@@ -212,6 +244,31 @@ for t in $TESTS; do
         else fail "colour_bad: a VMM ran"; fi
         ;;
     ctl) ctl_test ;;
+    devown)
+        log=$OUT/devown/console.log
+        : >"$log"
+        # shellcheck disable=SC2054 # commas are QEMU option syntax
+        "$QEMU" -machine virt,virtualization=on,highmem=off,secure=off -cpu cortex-a53 -smp 4 \
+            -m 2G -nographic -monitor none -device loader,file="$OUT/devown/image.elf",cpu-num=0 \
+            </dev/null >"$log" 2>&1 &
+        pid=$!
+        start=$SECONDS
+        state="wait"
+        while kill -0 "$pid" 2>/dev/null && [ $((SECONDS - start)) -lt "$TIMEOUT" ]; do
+            state=$(devown_check "$log")
+            [ "$state" = wait ] || break
+            sleep 5
+        done
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        echo "sel4-init: devown ran $((SECONDS - start)) s (console: $log)"
+        expect devown "vm-a owns the PL031 first" "stdvmm-init: device rtc: handed from nobody to vm-a"
+        if [ "$state" = ok ]; then
+            pass "devown: vm-a reads, handover, vm-b reads and vm-a faults, handover back, vm-a reads and vm-b faults"
+        else
+            fail "devown: handover cycle a -> b -> a not shown ($state)"
+        fi
+        ;;
     *) fail "unknown system $t" ;;
     esac
 done

@@ -144,6 +144,8 @@ void init_main(seL4_BootInfo *bi)
         if (init_vm_connect(in, &init_vms[c->vm_a], c->ch_a, &init_vms[c->vm_b], c->ch_b) < 0)
             stop("stopped: a channel could not be created");
     }
+    if (init_dev_start(in, init_vms, &init_sys) < 0)
+        stop("stopped: a device could not be given to its owner");
     for (unsigned i = 0; i < init_sys.nr_vms; i++) {
         if (init_vm_start(in, &init_vms[i]) < 0)
             stop("stopped");
@@ -152,5 +154,6 @@ void init_main(seL4_BootInfo *bi)
              init_sys.name != NULL ? init_sys.name : "", init_sys.nr_vms,
              (unsigned long long)(sel4init_ut_free_bytes(&in->pool) >> 20));
     dump_cores(in);
+    init_dev_script(in, init_vms, &init_sys);
     seL4_TCB_Suspend(seL4_CapInitThreadTCB);
 }
