@@ -26,6 +26,9 @@
 
 seL4_IPCBuffer *__sel4_ipc_buffer;
 
+/* rt_crt0.S reserves a stack per thread for RT_MAX_THREADS (9) threads. */
+_Static_assert(SEL4INIT_MAX_VMM_THREADS == 9, "rt_crt0.S RT_MAX_THREADS must match");
+
 void sel4_rt_init_main(uint64_t ram, uint64_t nr_vcpus, uint64_t thread, uint64_t nr_threads);
 
 /* A ticket lock: threads enter in the order they came. */
