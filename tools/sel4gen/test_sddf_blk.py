@@ -12,13 +12,10 @@ import subprocess
 import sys
 import tempfile
 import unittest
-import xml.etree.ElementTree as ET
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "../.."))
-sys.path.insert(0, HERE)
-import sel4gen  # noqa: E402
-import sddf_blk  # noqa: E402
+from sel4gen_testlib import (check_configs_compile, check_host_test, needs_sddf_gcc,
+                             needs_sddf_sdk_clang, parse_system, repo_path, SDDF)
+import sel4gen
 
 
 def blk_system(ro_b=False):
@@ -32,19 +29,6 @@ def blk_system(ro_b=False):
     return s
 
 
-def parse(out):
-    root = ET.fromstring(out["t.system"])
-    regions = {m.get("name"): m for m in root.iter("memory_region")}
-    pds = {pd.get("name"): pd for pd in root.iter("protection_domain")}
-    maps = {name: {m.get("mr"): int(m.get("vaddr"), 16) for m in pd.findall("map")}
-            for name, pd in pds.items()}
-    chans = {}
-    for ch in root.iter("channel"):
-        (a, ia), (b, ib) = [(e.get("pd"), int(e.get("id"))) for e in ch.findall("end")]
-        chans[(a, b)] = (ia, ib)
-    return root, regions, pds, maps, chans
-
-
 def size(region):
     return int(region.get("size"), 16)
 
@@ -52,7 +36,9 @@ def size(region):
 class BlkXmlTest(unittest.TestCase):
     def setUp(self):
         self.out = blk_system().outputs()
-        self.root, self.regions, self.pds, self.maps, self.chans = parse(self.out)
+        self.root, self.regions, self.pds, self.maps, chans = parse_system(self.out["t.system"])
+        # one channel between two PDs here: its (id at a, id at b)
+        self.chans = {pair: ids[0] for pair, ids in chans.items()}
 
     def test_components_irq_and_priorities(self):
         drv, virt = self.pds["blk_driver"], self.pds["blk_virt"]
@@ -182,7 +168,7 @@ class BlkRefusalTest(unittest.TestCase):
         for ex in ("io/io.py", "io_two_vms/io_two_vms.py"):
             d = tempfile.mkdtemp()
             try:
-                r = subprocess.run([sys.executable, os.path.join(REPO, "examples/sel4", ex), d],
+                r = subprocess.run([sys.executable, repo_path("examples/sel4", ex), d],
                                    capture_output=True, text=True)
                 self.assertEqual(r.returncode, 0, r.stderr)
                 self.assertIn("sddf_blk_virt.c", os.listdir(d))
@@ -190,53 +176,24 @@ class BlkRefusalTest(unittest.TestCase):
                 shutil.rmtree(d)
 
 
-SDDF = os.environ.get("SDDF", "")
-SDK = os.environ.get("MICROKIT_SDK", "")
-
-
-@unittest.skipUnless(SDDF and SDK and shutil.which("clang"),
-                     "SKIPPED: needs SDDF=<sDDF checkout>, MICROKIT_SDK and clang (docs/SEL4.md)")
+@needs_sddf_sdk_clang
 class SddfBlkCompileTest(unittest.TestCase):
     """The generated sDDF blk configs compile against the checkout's headers."""
 
     def test_configs_compile(self):
-        d = tempfile.mkdtemp()
-        try:
-            blk_system().write(d)
-            inc = os.path.join(SDK, "board/qemu_virt_aarch64/debug/include")
-            for c in ("sddf_blk_driver.c", "sddf_blk_virt.c"):
-                r = subprocess.run(["clang", "-target", "aarch64-none-elf", "-ffreestanding",
-                                    "-fsyntax-only", "-Wall", "-Wno-unused-function",
-                                    "-Wno-unused-variable", "-Werror",
-                                    "-I", inc, "-I", os.path.join(SDDF, "include"),
-                                    "-I", os.path.join(SDDF, "include/microkit"),
-                                    os.path.join(d, c)], capture_output=True, text=True)
-                self.assertEqual(r.returncode, 0, c + ": " + r.stderr[-2000:])
-        finally:
-            shutil.rmtree(d)
+        check_configs_compile(self, blk_system(), ("sddf_blk_driver.c", "sddf_blk_virt.c"),
+                              ["-Wno-unused-variable"])
 
 
-@unittest.skipUnless(SDDF and shutil.which("gcc"),
-                     "SKIPPED: needs SDDF=<sDDF checkout> and gcc (docs/SEL4.md)")
+@needs_sddf_gcc
 class SddfBlkBackendTest(unittest.TestCase):
     """tests/unit/test_sddf_blk.c built against sDDF's real blk headers (ASan+UBSan)."""
 
     def test_backend_on_real_headers(self):
-        d = tempfile.mkdtemp()
-        try:
-            exe = os.path.join(d, "test_sddf_blk")
-            r = subprocess.run(["gcc", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-g",
-                                "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-                                "-I", os.path.join(REPO, "include"),
-                                "-I", os.path.join(SDDF, "include"),
-                                os.path.join(REPO, "tests/unit/test_sddf_blk.c"),
-                                os.path.join(REPO, "src/core/log.c"),
-                                "-lcmocka", "-o", exe], capture_output=True, text=True)
-            self.assertEqual(r.returncode, 0, r.stderr[-2000:])
-            r = subprocess.run([exe], capture_output=True, text=True)
-            self.assertEqual(r.returncode, 0, r.stdout[-2000:] + r.stderr[-2000:])
-        finally:
-            shutil.rmtree(d)
+        check_host_test(self, "test_sddf_blk",
+                        ["-I", repo_path("include"), "-I", os.path.join(SDDF, "include"),
+                         repo_path("tests/unit/test_sddf_blk.c"), repo_path("src/core/log.c"),
+                         "-lcmocka"])
 
 
 if __name__ == "__main__":

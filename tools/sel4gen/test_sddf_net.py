@@ -7,17 +7,12 @@ backend's host test on sDDF's queue header need SDDF (SKIPPED otherwise).
 import os
 import re
 import shutil
-import subprocess
-import sys
-import tempfile
 import unittest
-import xml.etree.ElementTree as ET
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "../.."))
-sys.path.insert(0, HERE)
-import sddf_net  # noqa: E402
-import sel4gen  # noqa: E402
+from sel4gen_testlib import (check_configs_compile, check_host_test, needs_sddf_gcc,
+                             needs_sddf_sdk_clang, parse_system, repo_path, SDDF)
+import sddf_net
+import sel4gen
 
 
 def net_system(macs=("02:00:00:00:00:0a", None)):
@@ -31,15 +26,7 @@ def net_system(macs=("02:00:00:00:00:0a", None)):
 
 def parse(s):
     out = s.outputs()
-    root = ET.fromstring(out["n.system"])
-    regions = {m.get("name"): m for m in root.iter("memory_region")}
-    pds = {pd.get("name"): pd for pd in root.iter("protection_domain")}
-    maps = {name: {m.get("mr"): int(m.get("vaddr"), 16) for m in pd.findall("map")}
-            for name, pd in pds.items()}
-    chans = {}
-    for ch in root.iter("channel"):
-        (a, ia), (b, ib) = [(e.get("pd"), int(e.get("id"))) for e in ch.findall("end")]
-        chans.setdefault((a, b), []).append((ia, ib))
+    _, regions, pds, maps, chans = parse_system(out["n.system"])
     return out, regions, pds, maps, chans
 
 
@@ -148,55 +135,28 @@ class NetWiringTest(unittest.TestCase):
         self.assertNotIn(".devices", out["vmm_vm1_config.c"])
 
 
-SDDF = os.environ.get("SDDF", "")
-SDK = os.environ.get("MICROKIT_SDK", "")
-
-
-@unittest.skipUnless(SDDF and SDK and shutil.which("clang"),
-                     "SKIPPED: needs SDDF=<sDDF checkout>, MICROKIT_SDK and clang (docs/SEL4.md)")
+@needs_sddf_sdk_clang
 class NetCompileTest(unittest.TestCase):
     """The generated net configs compile against the checkout's headers."""
 
     def test_configs_compile(self):
-        d = tempfile.mkdtemp()
-        try:
-            net_system().write(d)
-            inc = os.path.join(SDK, "board/qemu_virt_aarch64/debug/include")
-            for c in sorted(f for f in os.listdir(d) if f.startswith("sddf_net_")):
-                r = subprocess.run(["clang", "-target", "aarch64-none-elf", "-ffreestanding",
-                                    "-fsyntax-only", "-Wall", "-Wno-unused-function", "-Werror",
-                                    "-I", inc, "-I", os.path.join(SDDF, "include"),
-                                    "-I", os.path.join(SDDF, "include/microkit"),
-                                    "-I", os.path.join(REPO, "ports/sel4/sddf"),
-                                    os.path.join(d, c)], capture_output=True, text=True)
-                self.assertEqual(r.returncode, 0, c + ": " + r.stderr[-2000:])
-        finally:
-            shutil.rmtree(d)
+        check_configs_compile(self, net_system(), "sddf_net_",
+                              ["-I", repo_path("ports/sel4/sddf")])
 
 
-@unittest.skipUnless(SDDF and shutil.which("gcc"),
-                     "SKIPPED: needs SDDF=<sDDF checkout> and gcc (docs/SEL4.md)")
+# The net backend's host test and what it is built from, less the queue header.
+NET_BACKEND = [repo_path("tests/sddf/test_sddf_net.c"), repo_path("src/backends/sddf/net.c"),
+               repo_path("src/backends/sddf/net_frame.c")]
+
+
+@needs_sddf_gcc
 class NetBackendTest(unittest.TestCase):
     """src/backends/sddf/net.c on the host, on sDDF's queue header (ASan+UBSan)."""
 
     def test_backend(self):
-        d = tempfile.mkdtemp()
-        try:
-            exe = os.path.join(d, "test_sddf_net")
-            r = subprocess.run(["gcc", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-g",
-                                "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-                                "-I", os.path.join(REPO, "include"),
-                                "-I", os.path.join(REPO, "tests/sddf/stub"),
-                                "-isystem", os.path.join(SDDF, "include"),
-                                os.path.join(REPO, "tests/sddf/test_sddf_net.c"),
-                                os.path.join(REPO, "src/backends/sddf/net.c"),
-                                os.path.join(REPO, "src/backends/sddf/net_frame.c"), "-o", exe],
-                               capture_output=True, text=True)
-            self.assertEqual(r.returncode, 0, r.stderr[-2000:])
-            r = subprocess.run([exe], capture_output=True, text=True)
-            self.assertEqual(r.returncode, 0, r.stdout + r.stderr[-2000:])
-        finally:
-            shutil.rmtree(d)
+        check_host_test(self, "test_sddf_net",
+                        ["-I", repo_path("include"), "-I", repo_path("tests/sddf/stub"),
+                         "-isystem", os.path.join(SDDF, "include")] + NET_BACKEND)
 
 
 @unittest.skipUnless(shutil.which("gcc"), "SKIPPED: needs gcc")
@@ -206,23 +166,9 @@ class NetBackendMirrorTest(unittest.TestCase):
     and the mirror behaves as net.c expects sDDF's queues to."""
 
     def test_backend_on_mirror(self):
-        d = tempfile.mkdtemp()
-        try:
-            exe = os.path.join(d, "test_sddf_net")
-            r = subprocess.run(["gcc", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-g",
-                                "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-                                "-I", os.path.join(REPO, "include"),
-                                "-I", os.path.join(REPO, "tests/sddf/stub"),
-                                "-I", os.path.join(REPO, "tests/unit"),
-                                os.path.join(REPO, "tests/sddf/test_sddf_net.c"),
-                                os.path.join(REPO, "src/backends/sddf/net.c"),
-                                os.path.join(REPO, "src/backends/sddf/net_frame.c"), "-o", exe],
-                               capture_output=True, text=True)
-            self.assertEqual(r.returncode, 0, r.stderr[-2000:])
-            r = subprocess.run([exe], capture_output=True, text=True)
-            self.assertEqual(r.returncode, 0, r.stdout + r.stderr[-2000:])
-        finally:
-            shutil.rmtree(d)
+        check_host_test(self, "test_sddf_net",
+                        ["-I", repo_path("include"), "-I", repo_path("tests/sddf/stub"),
+                         "-I", repo_path("tests/unit")] + NET_BACKEND)
 
 
 if __name__ == "__main__":

@@ -8,16 +8,13 @@ need an sDDF checkout in SDDF and say SKIPPED otherwise.
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import unittest
 import xml.etree.ElementTree as ET
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "../.."))
-sys.path.insert(0, HERE)
-import sel4gen  # noqa: E402
+from sel4gen_testlib import (check_configs_compile, check_host_test, needs_sddf_gcc,
+                             needs_sddf_sdk_clang, repo_path, SDDF)
+import sel4gen
 
 
 def two_vm_system():
@@ -259,52 +256,25 @@ class ConfigTest(unittest.TestCase):
             shutil.rmtree(d)
 
 
-SDDF = os.environ.get("SDDF", "")
-SDK = os.environ.get("MICROKIT_SDK", "")
-
-
-@unittest.skipUnless(SDDF and SDK and shutil.which("clang"),
-                     "SKIPPED: needs SDDF=<sDDF checkout>, MICROKIT_SDK and clang (docs/SEL4.md)")
+@needs_sddf_sdk_clang
 class SddfCompileTest(unittest.TestCase):
     """The generated sDDF configs compile against the checkout's headers."""
 
     def test_configs_compile(self):
-        d = tempfile.mkdtemp()
-        try:
-            two_vm_system().write(d)
-            inc = os.path.join(SDK, "board/qemu_virt_aarch64/debug/include")
-            for c in ("sddf_serial_driver.c", "sddf_serial_virt_rx.c", "sddf_serial_virt_tx.c"):
-                r = subprocess.run(["clang", "-target", "aarch64-none-elf", "-ffreestanding",
-                                    "-fsyntax-only", "-Wall", "-Wno-unused-function", "-Werror",
-                                    "-I", inc, "-I", os.path.join(SDDF, "include"),
-                                    "-I", os.path.join(SDDF, "include/microkit"),
-                                    os.path.join(d, c)], capture_output=True, text=True)
-                self.assertEqual(r.returncode, 0, c + ": " + r.stderr[-2000:])
-        finally:
-            shutil.rmtree(d)
+        check_configs_compile(self, two_vm_system(), ("sddf_serial_driver.c",
+                                                      "sddf_serial_virt_rx.c",
+                                                      "sddf_serial_virt_tx.c"))
 
 
-@unittest.skipUnless(SDDF and shutil.which("gcc"),
-                     "SKIPPED: needs SDDF=<sDDF checkout> and gcc (docs/SEL4.md)")
+@needs_sddf_gcc
 class SddfSerialBackendTest(unittest.TestCase):
     """src/backends/sddf/serial.c on the host, on sDDF's queue header (ASan+UBSan)."""
 
     def test_backend(self):
-        d = tempfile.mkdtemp()
-        try:
-            exe = os.path.join(d, "test_sddf_serial")
-            r = subprocess.run(["gcc", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-g",
-                                "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-                                "-I", os.path.join(REPO, "include"),
-                                "-I", os.path.join(SDDF, "include"),
-                                os.path.join(REPO, "tests/sddf/test_sddf_serial.c"),
-                                os.path.join(REPO, "src/backends/sddf/serial.c"), "-o", exe],
-                               capture_output=True, text=True)
-            self.assertEqual(r.returncode, 0, r.stderr[-2000:])
-            r = subprocess.run([exe], capture_output=True, text=True)
-            self.assertEqual(r.returncode, 0, r.stdout + r.stderr[-2000:])
-        finally:
-            shutil.rmtree(d)
+        check_host_test(self, "test_sddf_serial",
+                        ["-I", repo_path("include"), "-I", os.path.join(SDDF, "include"),
+                         repo_path("tests/sddf/test_sddf_serial.c"),
+                         repo_path("src/backends/sddf/serial.c")])
 
 
 if __name__ == "__main__":
