@@ -15,8 +15,9 @@ Frames, as sDDF moves them:
       VMM -> net_switch -> net_virt_rx ... (unicast to another VM, broadcast):
           the switch copies the frame into one of the rx DMA buffers it keeps back
 
-The driver and every DMA buffer region get fixed physical addresses
-(System.phys_alloc), which the configs give as io_addr.
+The driver's registers (System.device_region) and every DMA buffer region
+(System.dma_region) have fixed physical addresses, which the configs give as
+io_addr.
 """
 
 PAGE = 0x1000
@@ -159,12 +160,10 @@ class Net:
                              % (len(self.clients), self.client_buffers, self.driver_buffers))
         d, sw, vrx = self.driver, self.switch, self.virt_rx
         # The driver: its virtio-mmio transport, the ring region, the IRQ.
-        page = self.regs_paddr & ~(PAGE - 1)
-        regs = sysm.region("net_virtio_regs", PAGE, phys_addr=page)
-        self.regs_vaddr = d.map(regs, cached=False) + (self.regs_paddr - page)
-        ring_pa = sysm.phys_alloc(HW_RING_SIZE)
-        ring = sysm.region("net_hw_ring", HW_RING_SIZE, phys_addr=ring_pa)
-        self.ring = (d.map(ring, cached=False), ring_pa)
+        regs, off = sysm.device_region("net_virtio_regs", self.regs_paddr)
+        self.regs_vaddr = d.map(regs, cached=False) + off
+        ring = sysm.dma_region("net_hw_ring", HW_RING_SIZE)
+        self.ring = (d.map(ring, cached=False), ring.phys_addr)
         self.irq_ch = d.channel_id()
         d.irqs.append((self.intid, self.irq_ch, "level"))
         n = self.driver_buffers
@@ -175,9 +174,8 @@ class Net:
         # (sDDF's rule: no dirty lines over DMA), writable for the switch,
         # which copies frames between VMs into the buffers it keeps back.
         size = n * NET_BUFFER_SIZE
-        pa = sysm.phys_alloc(size)
-        rx_dma = sysm.region("net_rx_dma", size, phys_addr=pa)
-        self.rx_dma = {"pa": pa, "size": size, "virt_rx": vrx.map(rx_dma, perms="r"),
+        rx_dma = sysm.dma_region("net_rx_dma", size)
+        self.rx_dma = {"pa": rx_dma.phys_addr, "size": size, "virt_rx": vrx.map(rx_dma, perms="r"),
                        "switch": sw.map(rx_dma)}
         # virt_rx's buffer reference counts: one uint32_t per driver buffer, zeroed.
         msize = (4 * n + PAGE - 1) // PAGE * PAGE
@@ -192,9 +190,9 @@ class Net:
             rx_data = sysm.region("net_rx_data_%s" % cn, dsize)
             c["copy_data"], c["rx_data"] = cp.map(rx_data), vm.map(rx_data)
             c["tx"], c["sw_tx"] = self._pair("tx_%s" % cn, self.client_buffers, vm, sw)
-            tpa = sysm.phys_alloc(dsize)
-            tx_data = sysm.region("net_tx_data_%s" % cn, dsize, phys_addr=tpa)
-            c["tx_data"], c["sw_tx_data"], c["tx_pa"] = vm.map(tx_data), sw.map(tx_data), tpa
+            tx_data = sysm.dma_region("net_tx_data_%s" % cn, dsize)
+            c["tx_data"], c["sw_tx_data"] = vm.map(tx_data), sw.map(tx_data)
+            c["tx_pa"] = tx_data.phys_addr
             c["data_size"] = dsize
 
     # ------------------------------------------------------------ outputs

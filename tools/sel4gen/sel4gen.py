@@ -454,15 +454,13 @@ class System:
         self.regions.append(r)
         return r
 
-    def phys_alloc(self, size):
-        """A physical address for a region of @size bytes (DMA buffers), from the top down."""
-        align = 0x200000 if size >= 0x200000 else PAGE
-        self.phys_next = (self.phys_next - size) & ~(align - 1)
-        return self.phys_next
-
     def dma_region(self, name, size):
-        """A region at a fixed physical address in RAM (for device DMA; phys_alloc)."""
-        return self.region(name, size, phys_addr=self.phys_alloc(size))
+        """A region at a fixed physical address in RAM, for device DMA (the
+        one allocator of such addresses): from PHYS_TOP down, 2 MiB aligned
+        from 2 MiB up, else page aligned."""
+        align = LARGE_PAGE if size >= LARGE_PAGE else PAGE
+        self.phys_next = (self.phys_next - size) & ~(align - 1)
+        return self.region(name, size, phys_addr=self.phys_next)
 
     def device_region(self, name, paddr):
         """(the region of the device page holding @paddr, offset of @paddr in it);

@@ -105,6 +105,19 @@ class NetWiringTest(unittest.TestCase):
         self.assertIn(".io_addr = %s" % self.regions["net_tx_data_vm-b"].get("phys_addr"),
                       self.out["sddf_net_switch.c"])
 
+    def test_transport_in_blks_page_shares_its_region(self):
+        # Slots 24..31 are in the page of blk's transport (slot 31): one region.
+        s = sel4gen.System("n")
+        vm = s.vm("vm-a", net=s.net(slot=30))
+        s.blk().add_client(vm, partition=0)
+        out, regions, _, maps, _ = parse(s)
+        pages = [n for n, r in regions.items() if r.get("phys_addr") == "0xa003000"]
+        self.assertEqual(pages, ["net_virtio_regs"])
+        self.assertIn("(void *)0x%x, .size = 0x200 }, .io_addr = 0xa003c00"
+                      % (maps["net_driver"]["net_virtio_regs"] + 0xc00), out["sddf_net_driver.c"])
+        self.assertIn("(void *)0x%x, .size = 0x200 }, .io_addr = 0xa003e00"
+                      % (maps["blk_driver"]["net_virtio_regs"] + 0xe00), out["sddf_blk_driver.c"])
+
     def test_refuses_bad_descriptions(self):
         with self.assertRaises(ValueError):  # the same MAC twice
             net_system(("02:00:00:00:00:0a", "02:00:00:00:00:0a"))
