@@ -169,7 +169,7 @@ ATTACK_CFLAGS := $(CSTD) $(WARN) -O2 -g -ffreestanding -nostdlib -fno-builtin \
 ATTACK_SRCS := $(sort $(wildcard tests/attack/*.c tests/attack/*.S))
 ATTACK_OBJS := $(patsubst tests/attack/%,$(ATTACK_DIR)/%.o,$(ATTACK_SRCS))
 
-$(ATTACK_DIR)/%.o: tests/attack/% tests/attack/guest.h
+$(ATTACK_DIR)/%.o: tests/attack/% tests/attack/guest.h tests/attack/boot.h
 	@mkdir -p $(dir $@)
 	$(CROSS)gcc $(ATTACK_CFLAGS) -c $< -o $@
 
@@ -194,7 +194,7 @@ GDBG_DIR := $(BUILD)/gdb-guest
 GDBG_SRCS := $(sort $(wildcard tests/gdb/*.c tests/gdb/*.S))
 GDBG_OBJS := $(patsubst tests/gdb/%,$(GDBG_DIR)/%.o,$(GDBG_SRCS))
 
-$(GDBG_DIR)/%.o: tests/gdb/%
+$(GDBG_DIR)/%.o: tests/gdb/% tests/attack/boot.h
 	@mkdir -p $(dir $@)
 	$(CROSS)gcc $(ATTACK_CFLAGS) -O1 -c $< -o $@
 

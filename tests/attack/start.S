@@ -12,25 +12,9 @@
  * access the hypervisor cannot decode, an alignment fault, an undefined
  * instruction) is counted and skipped, so an attack never stops the guest.
  */
-#define MAIR_VALUE 0x44ff0400 /* attr0 nGnRnE, attr1 nGnRE, attr2 WB RA/WA, attr3 NC */
-/* T0SZ=32 (4 GiB, walk starts at level 1), 4K granule, inner shareable WB
- * walks, TTBR1 walks disabled (EPD1), 32-bit physical addresses. */
-#define TCR_VALUE ((32 << 0) | (1 << 8) | (1 << 10) | (3 << 12) | (1 << 23))
-/* SCTLR_EL1: M, C, I, plus the RES1 bits of ARMv8.0 (11, 20, 22, 23, 28, 29). */
-#define SCTLR_VALUE ((1 << 0) | (1 << 2) | (1 << 12) | (1 << 11) | (1 << 20) | (1 << 22) | \
-                     (1 << 23) | (1 << 28) | (1 << 29))
+#include "boot.h"
 
-    .section .head, "ax"
-    .global _head
-_head:
-    b       attack_entry            /* code0 */
-    .long   0                       /* code1 */
-    .quad   0x200000                /* text_offset: 2 MiB above the RAM base (attack.ld) */
-    .quad   _image_end - _head      /* image_size, bss included */
-    .quad   0                       /* flags: little endian, page size unspecified */
-    .quad   0, 0, 0                 /* res2..res4 */
-    .ascii  "ARM\x64"               /* magic at offset 56 */
-    .long   0                       /* res5 */
+    image_header attack_entry
 
     .text
 attack_entry:
@@ -42,31 +26,11 @@ attack_entry:
     ldr     x2, =_head
     cmp     x1, x2
     b.ne    wrong_place
-    ldr     x1, =_stack_top
-    mov     sp, x1
-    /* Clear .bss. */
-    ldr     x1, =_bss_start
-    ldr     x2, =_bss_end
-1:  cmp     x1, x2
-    b.hs    2f
-    str     xzr, [x1], #8
-    b       1b
-2:  ldr     x1, =attack_vectors
+    stack_and_bss
+    ldr     x1, =attack_vectors
     msr     vbar_el1, x1
     /* Identity map (see the table below) and caches on. */
-    ldr     x1, =MAIR_VALUE
-    msr     mair_el1, x1
-    ldr     x1, =TCR_VALUE
-    msr     tcr_el1, x1
-    ldr     x1, =attack_l1_table
-    msr     ttbr0_el1, x1
-    isb
-    tlbi    vmalle1
-    dsb     nsh
-    isb
-    ldr     x1, =SCTLR_VALUE
-    msr     sctlr_el1, x1
-    isb
+    mmu_on  attack_l1_table
     mov     x0, x19
     bl      attack_main
 3:  wfi                             /* attack_main powers off; never here */
@@ -140,9 +104,7 @@ vector_common:
     add     sp, sp, #192
     eret
 
-/* Level 1 translation table: four 1 GiB blocks. Block descriptor bits:
- * valid+block (1), AttrIndx[4:2], SH[9:8] = inner, AF[10], PXN[53], UXN[54]. */
-#define BLK(pa, attr, xn) ((pa) | 1 | ((attr) << 2) | (3 << 8) | (1 << 10) | ((xn) << 53))
+/* Level 1 translation table: four 1 GiB blocks (BLK: boot.h). */
     .section .rodata
     .balign 4096
     .global attack_l1_table
