@@ -5,28 +5,11 @@
 # (make -C BUILDDIR -f sddf_net.mk ...): sDDF's virtio-net driver, its rx
 # virtualiser and copier from the SDDF checkout the user gave, with sDDF's
 # own Makefile snippets, and stdvmm's net switch (ports/sel4/sddf). Each
-# PD's ELF gets the configuration data tools/sel4gen generated in GEN (C
-# initialisers compiled against this checkout's headers, their sections
-# copied in with objcopy): net_driver.elf, net_virt_rx.elf, net_switch.elf
-# and one net_copy_<vm>.elf per client.
+# PD's ELF gets the configuration data tools/sel4gen generated in GEN
+# (sddf_common.mk): net_driver.cfg.elf, net_virt_rx.cfg.elf,
+# net_switch.cfg.elf and one net_copy_<vm>.cfg.elf per client.
 #
 # Needs: MICROKIT_SDK MICROKIT_BOARD MICROKIT_CONFIG SDDF GEN REPO
-
-BOARD_DIR := $(MICROKIT_SDK)/board/$(MICROKIT_BOARD)/$(MICROKIT_CONFIG)
-ARCH := aarch64
-CPU := cortex-a53
-CC := clang
-LD := ld.lld
-AR := llvm-ar
-RANLIB := llvm-ranlib
-OBJCOPY := llvm-objcopy
-SDDF_CUSTOM_LIBC := 1
-CFLAGS := -ffreestanding -g3 -O2 -Wall -Wno-unused-function -Werror -MD \
-	-mcpu=$(CPU) -mstrict-align -target aarch64-none-elf \
-	-I$(BOARD_DIR)/include -I$(SDDF)/include -I$(SDDF)/include/microkit
-LDFLAGS := -L$(BOARD_DIR)/lib
-LIBS := --start-group -lmicrokit -Tmicrokit.ld libsddf_util_debug.a --end-group
-CHECK_FLAGS_BOARD_MD5 := .board_cflags
 
 COPIERS := $(patsubst $(GEN)/sddf_%.c,%,$(wildcard $(GEN)/sddf_net_copy_*.c))
 COMPONENTS := net_driver net_virt_rx net_switch $(COPIERS)
@@ -40,39 +23,18 @@ SECTIONS_net_switch := .net_switch_config
 $(foreach c,$(COPIERS),$(eval BASE_$(c) := network_copy.elf))
 $(foreach c,$(COPIERS),$(eval SECTIONS_$(c) := .net_copy_config))
 
-all: $(addsuffix .cfg.elf,$(COMPONENTS))
+GEN_CFLAGS = -I$(REPO)/include -I$(REPO)/ports/sel4/sddf
+SDDF_SNIPPETS := drivers/network/virtio/eth_driver.mk network/components/network_components.mk
 
-$(CHECK_FLAGS_BOARD_MD5):
-	touch $@
+include $(dir $(lastword $(MAKEFILE_LIST)))sddf_common.mk
 
-eth_driver.elf network_virt_rx.elf network_copy.elf net_switch.elf: libsddf_util_debug.a
-
-include $(SDDF)/util/util.mk
-include $(SDDF)/drivers/network/virtio/eth_driver.mk
-include $(SDDF)/network/components/network_components.mk
-
-SWITCH_CFLAGS := $(CFLAGS) -I$(REPO)/include -I$(REPO)/ports/sel4/sddf
+# stdvmm's net switch (ports/sel4/sddf), on the checkout's headers.
+SWITCH_CFLAGS := $(CFLAGS) $(GEN_CFLAGS)
 switch/%.o: $(REPO)/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(SWITCH_CFLAGS) -c -o $@ $<
 
 net_switch.elf: switch/ports/sel4/sddf/sel4_net_switch.o switch/src/backends/sddf/net_frame.o
 	$(LD) $(LDFLAGS) -o $@ $^ $(LIBS)
-
-gen/%.o: $(GEN)/sddf_%.c
-	@mkdir -p gen
-	$(CC) $(SWITCH_CFLAGS) -c -o $@ $<
-
-# <component>.cfg.elf: the component with its configuration sections filled.
-define cfg_elf
-$(1).cfg.elf: $$(BASE_$(1)) gen/$(1).o
-	cp $$< $$@.tmp
-	for sec in $$(SECTIONS_$(1)); do \
-		$$(OBJCOPY) --dump-section $$$$sec=gen/$(1)$$$$sec.data gen/$(1).o && \
-		$$(OBJCOPY) --update-section $$$$sec=gen/$(1)$$$$sec.data $$@.tmp || exit 1; \
-	done
-	mv $$@.tmp $$@
-endef
-$(foreach c,$(COMPONENTS),$(eval $(call cfg_elf,$(c))))
 
 -include switch/ports/sel4/sddf/*.d switch/src/backends/sddf/*.d
