@@ -23,6 +23,8 @@ $(CTL)/empty:
 $(CTL)/images_tiny.o: $(REPO)/ports/sel4/guest_images.S $(CTL)/guest.Image $(CTL)/empty
 	$(CC) -c -DSEL4_GUEST_KERNEL='"$(CTL)/guest.Image"' -DSEL4_GUEST_INITRD='"$(CTL)/empty"' $< -o $@
 IMAGES_ctl_tiny := $(CTL)/images_tiny.o
+# Its machine: 4 MiB, the console on the PL011, no command line (vm_config.c).
+VM_FLAGS_ctl_tiny := -DVM_RAM_SIZE=0x400000 -DVM_CONSOLE=VMM_CONSOLE_SERIAL -DVM_CMDLINE='""'
 
 # $(1) client name, $(2) source: a client program.
 define ctl_client
