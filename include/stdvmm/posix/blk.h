@@ -33,7 +33,11 @@
  * while such reads are out, so writes, flushes and the reads after them
  * keep their order; only reads overtake reads. At most
  * BLK_FILE_INLINE_BYTES per read and VMM_POSIX_DEFER_MAX reads per access.
- * An image opened with O_DIRECT never takes it.
+ * An image opened with O_DIRECT never takes it. A regular file on tmpfs or
+ * ramfs (which refuse RWF_NOWAIT) takes it with a plain preadv2: its pages
+ * are in memory, so the read is a copy and never waits for a disk (only
+ * for swap, as any access to guest RAM may). A fast-path read that needs
+ * nothing from the worker does not wake it.
  *
  * A device reset (backend cancel()) completes every request not yet
  * started with -VMM_ECANCELED and does not read it; the resetting thread
@@ -89,6 +93,7 @@ struct blk_file {
     bool no_punch_hole; /* fallocate mode found unsupported */
     bool no_zero_range;
     bool no_nowait; /* RWF_NOWAIT refused by the file system, or O_DIRECT */
+    bool in_memory; /* a regular file on tmpfs or ramfs: reads never wait for a disk */
     unsigned long reads, writes, flushes, discards, write_zeroes; /* completed ops */
     unsigned long errors;
 
@@ -106,7 +111,8 @@ struct blk_file {
     unsigned long reset_seq; /* step_seq at the last cancel() */
     bool stopping, running;
     pthread_t thread;
-    unsigned long queued_max; /* most requests queued at once */
+    unsigned long queued_max;     /* most requests queued at once */
+    unsigned long worker_wakeups; /* times the worker woke from waiting for work */
     /* The fast path (qlock): reads out on it, and the non-READ requests
      * queued or at the worker (while any is, reads are queued). */
     struct blk_file_inline inl[BLK_FILE_INLINE];

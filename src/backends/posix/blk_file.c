@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include "blk_file_internal.h"
@@ -273,6 +275,18 @@ static int parse_spec(struct blk_file *f, const char *spec, bool *ro, char *err,
     return 0;
 }
 
+/* Whether the file's pages all live in memory (tmpfs, ramfs), so that a
+ * read is a copy that never waits for a disk. Only for a regular file: a
+ * block device's node on devtmpfs would look the same. */
+static bool image_in_memory(int fd)
+{
+    struct statfs sfs;
+
+    if (fstatfs(fd, &sfs) < 0)
+        return false;
+    return sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC;
+}
+
 /* Size and type checks on the open image; fills f->backend. */
 static int check_image(struct blk_file *f, bool ro, char *err, size_t errlen)
 {
@@ -298,6 +312,7 @@ static int check_image(struct blk_file *f, bool ro, char *err, size_t errlen)
                           "size %lld bytes is not a multiple of 512", (long long)size);
     flags = fcntl(f->fd, F_GETFL);
     f->no_nowait = flags < 0 || (flags & O_DIRECT) != 0; /* the fast path copies from the cache */
+    f->in_memory = S_ISREG(st.st_mode) && image_in_memory(f->fd);
     f->backend = (struct vmm_blk_backend){
         .nr_sectors = (uint64_t)size / SECTOR,
         .read_only = ro,

@@ -43,8 +43,9 @@ static int nowait_read(struct blk_file *f, const struct vmm_blk_req *req, bool *
     }
     if (f->nowait_hook != NULL)
         r = f->nowait_hook(f->fd, v, (int)req->nr_iov, (long long)(req->sector * SECTOR));
-    else
-        r = preadv2(f->fd, v, (int)req->nr_iov, (off_t)(req->sector * SECTOR), RWF_NOWAIT);
+    else /* an image in memory (tmpfs) never waits for a disk: no flag needed */
+        r = preadv2(f->fd, v, (int)req->nr_iov, (off_t)(req->sector * SECTOR),
+                    f->in_memory ? 0 : RWF_NOWAIT);
     *unsupported = false;
     if (r < 0) {
         int e = errno;
@@ -107,7 +108,12 @@ static void inline_read(void *arg)
          * room for it was kept (vmm_blk_file_queue). */
         (void)vmm_blk_file_insert(f, &job, true);
     }
-    pthread_cond_signal(&f->work);
+    /* Wake the worker only for work: a fallback just queued, or a request
+     * that waited for the fast-path reads to end (or a stop). Signalling
+     * it after every read woke an idle worker once per request, a
+     * scheduling hand-off the fast path exists to avoid. */
+    if (f->q_len > 0 || f->stopping)
+        pthread_cond_signal(&f->work);
     if (f->q_len == 0 && !f->busy && f->inline_pending == 0)
         pthread_cond_broadcast(&f->idle);
     pthread_mutex_unlock(&f->qlock);

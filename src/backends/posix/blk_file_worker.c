@@ -115,8 +115,10 @@ static void *worker(void *arg)
             worker_step(f);
         else if (f->q_len == 0 && f->inline_pending == 0 && f->stopping)
             break; /* everything queued is done, no fallback can come */
-        else
+        else {
             pthread_cond_wait(&f->work, &f->qlock);
+            f->worker_wakeups++;
+        }
     }
     pthread_mutex_unlock(&f->qlock);
     return NULL;
