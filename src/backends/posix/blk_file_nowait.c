@@ -6,7 +6,9 @@
  * there when the page cache held all of it; otherwise it goes to the I/O
  * worker. RWF_NOWAIT never waits for the disk, so neither the vCPU nor any
  * other vCPU's MMIO waits for one, and a request served from the cache
- * costs no hand-off to the worker and back.
+ * costs no hand-off to the worker and back. An image on tmpfs or ramfs
+ * (f->in_memory), which refuse RWF_NOWAIT, is read with a plain preadv2:
+ * its pages are in memory, so that never waits for a disk either.
  */
 #include <errno.h>
 #include <sys/uio.h>
