@@ -89,6 +89,7 @@ stdvmm: $(A64_DIR)/stdvmm
 # ---------------------------------------------------------------- freestanding core
 FS_DIR := $(BUILD)/freestanding
 FS_CFLAGS := $(CSTD) $(WARN) $(INC) -O2 -ffreestanding -fno-stack-protector -mgeneral-regs-only \
+	-mno-outline-atomics \
 	-nostdinc -isystem $(shell $(CROSS)gcc -print-file-name=include) \
 	-Isrc/freestanding/include -idirafter $(ARM64_ROOT)/usr/include
 FS_OBJS := $(patsubst %.c,$(FS_DIR)/%.o,$(CORE_SRCS))

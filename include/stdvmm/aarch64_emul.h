@@ -64,6 +64,15 @@ struct vmm_a64_s1 {
 int vmm_a64_s1_translate(const struct vmm_mem *mem, const struct vmm_a64_s1 *s1, uint64_t va,
                          bool data, uint64_t *ipa);
 
+/* Read the translation controls through @ops (TCR and the TTBRs only when
+ * SCTLR.M is set). 0, or the port's error. */
+int vmm_a64_read_s1(const struct vmm_a64_regs_ops *ops, void *ctx, struct vmm_a64_s1 *s1);
+
+/* Fetch the little-endian A64 instruction at guest VA @pc (4-byte aligned)
+ * through @s1; -VMM_EFAULT when it is not readable guest RAM. */
+int vmm_a64_fetch(const struct vmm_mem *mem, const struct vmm_a64_s1 *s1, uint64_t pc,
+                  uint32_t *insn);
+
 /* ---------------------------------------------------------------- decode */
 
 enum vmm_a64_idx { VMM_A64_IDX_OFFSET = 0, VMM_A64_IDX_PRE, VMM_A64_IDX_POST };

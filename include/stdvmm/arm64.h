@@ -103,13 +103,23 @@ int vmm_arm64_parse_image(const void *data, size_t size, struct vmm_arm64_image 
  * description of what is wrong (parse_image itself logs nothing). */
 const char *vmm_arm64_image_problem(const void *data, size_t size);
 
+/* The Xen interface's device-tree part (include/stdvmm/xen.h): a
+ * /hypervisor node (grant-table frame, event-channel PPI) and a
+ * /memreserve/ entry over the pages the interface keeps in guest RAM. */
+struct vmm_arm64_xen {
+    uint64_t gnttab_gpa, gnttab_size;     /* reg of /hypervisor: the grant-table frames */
+    uint64_t reserved_gpa, reserved_size; /* kept from the guest's allocator */
+    unsigned ppi;                         /* INTID 16..31 of the event upcall */
+};
+
 struct vmm_arm64_boot {
     const void *kernel; /* the Image file's bytes */
     size_t kernel_size;
     const void *initrd; /* may be NULL */
     size_t initrd_size;
-    const char *cmdline;     /* may be NULL */
-    const char *stdout_path; /* chosen/stdout-path, e.g. "/pl011@9000000"; may be NULL */
+    const char *cmdline;             /* may be NULL */
+    const char *stdout_path;         /* chosen/stdout-path, e.g. "/pl011@9000000"; may be NULL */
+    const struct vmm_arm64_xen *xen; /* NULL: no Xen interface */
 };
 
 /* Where vmm_arm64_boot_prepare() put things; the port starts vCPU 0 at

@@ -27,6 +27,7 @@
 #include "stdvmm/pl011.h"
 #include "stdvmm/virtio_console.h"
 #include "stdvmm/vm.h"
+#include "stdvmm/xen.h"
 
 #define VMM_MACHINE_MAX_DEVICES 16
 #define VMM_MACHINE_DEV_NAME 24
@@ -35,7 +36,13 @@
 enum vmm_console_kind {
     VMM_CONSOLE_SERIAL = 0, /* input and output on the PL011 (ttyAMA0) */
     VMM_CONSOLE_VIRTIO,     /* a virtio-console (hvc0) in the first virtio slot takes input */
+    VMM_CONSOLE_XEN,        /* Xen's console (hvc0, earlycon=xenboot; xen.h) takes input */
 };
+
+/* Where the Xen console's pages and upcall are (VMM_CONSOLE_XEN): the last
+ * three pages of guest RAM (ring, two grant-table frames), the PPI Xen uses. */
+#define VMM_MACHINE_XEN_PAGES 3u
+#define VMM_MACHINE_XEN_PPI 31u
 
 /* One vCPU. Its guest-visible affinity is always vmm_arm64_vcpu_mpidr(i)
  * (the one MPIDR source); the rest is where and how it runs, which the
@@ -170,6 +177,8 @@ struct vmm_machine {
     struct vmm_arm64_layout layout;
     struct pl011 uart;
     struct virtio_console vcon;
+    struct vmm_xen xen;          /* VMM_CONSOLE_XEN only */
+    struct vmm_arm64_xen xen_dt; /* its device-tree part */
     char stdout_path[64];
     void *ram; /* where the VMM sees guest RAM */
     struct vmm_arm64_boot_info info;
@@ -233,6 +242,10 @@ size_t vmm_machine_console_rx(void *machine, const uint8_t *buf, size_t len);
  * ID block too). -VMM_ENOTSUP when the PL011 takes console input (its DR
  * reads must trap). */
 int vmm_machine_console_mirror(struct vmm_machine *m, volatile uint32_t *regs, bool ids);
+
+/* The Xen interface of a VMM_CONSOLE_XEN machine (its hypercalls go to
+ * vmm_xen_hypercall()), NULL for the other consoles. */
+struct vmm_xen *vmm_machine_xen(struct vmm_machine *m);
 
 /* The built device called @name, or NULL. */
 struct vmm_machine_dev *vmm_machine_find_dev(struct vmm_machine *m, const char *name);

@@ -35,6 +35,9 @@ struct vmm_port_ops {
      * on, the others off), the interrupt controller and PSCI state reset.
      * Guest RAM and devices are untouched (the builder resets devices). */
     int (*reset)(void *port);
+    /* Optional: latch an edge on private interrupt @intid (16..31) of
+     * @vcpu (the Xen console's event upcall, machine.h). */
+    int (*ppi_pulse)(void *port, unsigned vcpu, unsigned intid);
 };
 
 #endif

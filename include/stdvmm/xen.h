@@ -65,6 +65,9 @@
 #define VMM_XEN_CONSOLE_PORT 1u   /* event channel of the console ring */
 #define VMM_XEN_NR_PORTS 4096u    /* 2-level: 64 words of 64 bits */
 #define VMM_XEN_CONSOLE_MAX 4096u /* console_io write: bytes per call */
+/* Grant-table frames: Linux sizes its free list as frames * 512 / 1024
+ * entries and breaks with fewer than 2 (an empty kmalloc). */
+#define VMM_XEN_GNTTAB_FRAMES 2u
 
 /* Console ring page (public/io/console.h). */
 #define VMM_XEN_RING_IN 0u

@@ -2,7 +2,7 @@
 /*
  * What seL4 leaves to the VMM, as faults of a vCPU thread:
  *   VMFault            stage-2 data abort: MMIO, decoded from the ESR (FSR)
- *   UnknownSyscall     HVC: SMCCC / PSCI
+ *   UnknownSyscall     HVC: SMCCC / PSCI, or a Xen hypercall (hvc #0xEA1)
  *   VCPUFault          ESR of a trap: SMC (SMCCC / PSCI), WFI/WFE (sel4_idle.c), sysregs
  *   VGICMaintenance    the guest EOIed a list register
  *   VPPIEvent          the virtual timer fired
@@ -25,6 +25,7 @@
 #include "stdvmm/aarch64_trap.h"
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
+#include "stdvmm/xen.h"
 
 #define SEL4_INSN_LEN 4u
 
@@ -186,14 +187,11 @@ static bool fault_psci_action(struct sel4_vmm *s, unsigned vcpu, const struct vm
     return true;
 }
 
-/* An SMCCC call (HVC or SMC) with the function id in x0. */
-static bool fault_smccc(struct sel4_vmm *s, unsigned vcpu)
+/* An SMCCC call (HVC or SMC) with the function id in x0; @regs read. */
+static bool fault_smccc_regs(struct sel4_vmm *s, unsigned vcpu, seL4_UserContext regs)
 {
     struct vmm_psci_result res;
-    seL4_UserContext regs;
 
-    if (sel4_regs_read(vcpu, &regs) < 0)
-        return false;
     if (vmm_psci_call(&s->psci, vcpu, regs.x0, regs.x1, regs.x2, regs.x3, &res) < 0)
         return false;
     regs.x0 = res.x0;
@@ -203,6 +201,55 @@ static bool fault_smccc(struct sel4_vmm *s, unsigned vcpu)
     if (!fault_advance(vcpu, &regs, SEL4_INSN_LEN))
         return false;
     return fault_psci_action(s, vcpu, &res);
+}
+
+static bool fault_smccc(struct sel4_vmm *s, unsigned vcpu)
+{
+    seL4_UserContext regs;
+
+    if (sel4_regs_read(vcpu, &regs) < 0)
+        return false;
+    return fault_smccc_regs(s, vcpu, regs);
+}
+
+/* A guest HVC. seL4 reports it without its immediate (UnknownSyscall), so
+ * when the VM has the Xen console the instruction is fetched: `hvc #0xEA1`
+ * is a Xen hypercall (number in x16, arguments x0..x4, result in x0,
+ * include/stdvmm/xen.h), anything else SMCCC as before. */
+static bool fault_hvc(struct sel4_vmm *s, unsigned vcpu)
+{
+    struct vmm_xen *xen = vmm_machine_xen(&s->machine);
+    struct sel4_emul_regs e = {.vcpu = vcpu};
+    struct vmm_a64_s1 s1 = {0};
+    struct vmm_xen_call c;
+    enum vmm_xen_action act;
+    uint32_t insn;
+
+    if (xen == NULL)
+        return fault_smccc(s, vcpu);
+    if (sel4_regs_read(vcpu, &e.regs) < 0)
+        return false;
+    if (vmm_a64_read_s1(&sel4_emul_regs_ops, &e, &s1) < 0)
+        return false; /* seL4 refused a register read: logged */
+    if (vmm_a64_fetch(&s->machine.vm.mem, &s1, e.regs.pc, &insn) < 0 || !vmm_xen_is_hvc(insn))
+        return fault_smccc_regs(s, vcpu, e.regs);
+    c = (struct vmm_xen_call){.nr = e.regs.x16,
+                              .arg = {e.regs.x0, e.regs.x1, e.regs.x2, e.regs.x3, e.regs.x4}};
+    e.regs.x0 = vmm_xen_hypercall(xen, vcpu, &s1, &c, &act);
+    switch (act) {
+    case VMM_XEN_ACT_POWEROFF:
+        sel4_machine_halt(s, "the guest powered off (Xen SCHEDOP_shutdown)");
+        return false;
+    case VMM_XEN_ACT_REBOOT:
+        sel4_machine_reset(s);
+        return false;
+    case VMM_XEN_ACT_BLOCK:
+        if (!fault_advance(vcpu, &e.regs, SEL4_INSN_LEN))
+            return false;
+        return !sel4_idle_wfi(s, vcpu, VMM_WFI, 0);
+    default:
+        return fault_advance(vcpu, &e.regs, SEL4_INSN_LEN);
+    }
 }
 
 static bool fault_sysreg(struct sel4_vmm *s, unsigned vcpu, uint64_t esr)
@@ -253,8 +300,9 @@ static bool fault_vcpu(struct sel4_vmm *s, unsigned vcpu)
 
     switch (vmm_esr_classify(esr)) {
     case VMM_TRAP_SMC:
-    case VMM_TRAP_HVC:
         return fault_smccc(s, vcpu);
+    case VMM_TRAP_HVC:
+        return fault_hvc(s, vcpu);
     case VMM_TRAP_WFX:
         return fault_wfx(s, vcpu, esr);
     case VMM_TRAP_SYSREG:
@@ -272,7 +320,7 @@ bool sel4_fault_handle(struct sel4_vmm *s, unsigned vcpu, unsigned label)
     case seL4_Fault_VMFault:
         return fault_mmio(s, vcpu);
     case seL4_Fault_UnknownSyscall:
-        return fault_smccc(s, vcpu);
+        return fault_hvc(s, vcpu);
     case seL4_Fault_VCPUFault:
         return fault_vcpu(s, vcpu);
     case seL4_Fault_VGICMaintenance:

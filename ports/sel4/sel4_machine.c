@@ -26,6 +26,16 @@ static int sel4_irq_set(void *port, unsigned line, bool level)
     return vmm_vgic_set_irq(&s->gic, 0, VMM_VGIC_SPI(line), level);
 }
 
+static int sel4_ppi_pulse(void *port, unsigned vcpu, unsigned intid)
+{
+    struct sel4_vmm *s = port;
+    int ret = vmm_vgic_set_irq(&s->gic, vcpu, intid, true);
+
+    if (ret == 0)
+        ret = vmm_vgic_set_irq(&s->gic, vcpu, intid, false);
+    return ret;
+}
+
 /* RAM is the guest_ram region the .system file maps; it cannot move. */
 static int sel4_map_ram(void *port, uint64_t gpa, uint64_t size, void **hva)
 {
@@ -77,6 +87,7 @@ static int sel4_reset(void *port)
 
 static const struct vmm_port_ops sel4_port_ops = {
     .irq_set = sel4_irq_set,
+    .ppi_pulse = sel4_ppi_pulse,
     .map_ram = sel4_map_ram,
     .vcpu_start = sel4_vcpu_start,
     .vcpu_stop = sel4_vcpu_stop_op,

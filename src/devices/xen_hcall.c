@@ -164,8 +164,8 @@ static uint64_t hc_memory_op(struct vmm_xen *x, const struct vmm_a64_s1 *s1, uin
         x->shared_info = gpa;
         return 0;
     case XENMAPSPACE_grant_table:
-        /* one frame, where the device tree put it (already reserved RAM) */
-        if (idx != 0 || gpa != x->cfg.gnttab_gpa)
+        /* where the device tree put them (reserved RAM): nothing moves */
+        if (idx >= VMM_XEN_GNTTAB_FRAMES || gpa != x->cfg.gnttab_gpa + idx * VMM_XEN_PAGE)
             return err(VMM_XEN_EINVAL);
         return 0;
     default:
@@ -196,8 +196,8 @@ static uint64_t hc_grant_table_op(struct vmm_xen *x, const struct vmm_a64_s1 *s1
     if (vmm_get_le16(b) != DOMID_SELF) {
         vmm_put_le16(b + 12, (uint16_t)-7); /* GNTST_bad_domain */
     } else {
-        vmm_put_le32(b + 4, 1); /* nr_frames */
-        vmm_put_le32(b + 8, 1); /* max_nr_frames */
+        vmm_put_le32(b + 4, 1);                     /* nr_frames */
+        vmm_put_le32(b + 8, VMM_XEN_GNTTAB_FRAMES); /* max_nr_frames */
         vmm_put_le16(b + 12, 0);
     }
     PUT(b, arg, sizeof(b));
@@ -395,9 +395,11 @@ int vmm_xen_init(struct vmm_xen *x, const struct vmm_xen_config *cfg)
         cfg->ops->upcall == NULL || cfg->nr_vcpus == 0 || cfg->nr_vcpus > VMM_MAX_VCPUS)
         return -VMM_EINVAL;
     if ((cfg->ring_gpa | cfg->gnttab_gpa) & (VMM_XEN_PAGE - 1) || cfg->ring_gpa == 0 ||
-        cfg->gnttab_gpa == 0 || cfg->ring_gpa == cfg->gnttab_gpa ||
+        cfg->gnttab_gpa == 0 ||
+        (cfg->ring_gpa >= cfg->gnttab_gpa &&
+         cfg->ring_gpa < cfg->gnttab_gpa + VMM_XEN_GNTTAB_FRAMES * VMM_XEN_PAGE) ||
         !vmm_mem_range_ok(cfg->mem, cfg->ring_gpa, VMM_XEN_PAGE) ||
-        !vmm_mem_range_ok(cfg->mem, cfg->gnttab_gpa, VMM_XEN_PAGE))
+        !vmm_mem_range_ok(cfg->mem, cfg->gnttab_gpa, VMM_XEN_GNTTAB_FRAMES * VMM_XEN_PAGE))
         return -VMM_EINVAL;
     x->cfg = *cfg;
     vmm_xen_reset(x);

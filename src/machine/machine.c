@@ -99,7 +99,50 @@ int vmm_machine_init(struct vmm_machine *m, const struct vmm_machine_desc *desc,
     return 0;
 }
 
-/* The PL011 (always: earlycon, stdout-path) and the virtio-console. */
+static void machine_xen_upcall(void *ctx, unsigned vcpu)
+{
+    struct vmm_machine *m = ctx;
+
+    if (m->vm.port_ops->ppi_pulse != NULL)
+        m->vm.port_ops->ppi_pulse(m->vm.port, vcpu, VMM_MACHINE_XEN_PPI);
+}
+
+static const struct vmm_xen_ops machine_xen_ops = {.upcall = machine_xen_upcall};
+
+/* The Xen console: its pages at the top of guest RAM. */
+static int machine_add_xen(struct vmm_machine *m)
+{
+    uint64_t top = m->desc->ram_base + m->desc->ram_size;
+    struct vmm_xen_config cfg = {
+        .mem = &m->vm.mem,
+        .nr_vcpus = m->desc->nr_vcpus,
+        .ring_gpa = top - VMM_MACHINE_XEN_PAGES * VMM_XEN_PAGE,
+        .gnttab_gpa = top - VMM_XEN_GNTTAB_FRAMES * VMM_XEN_PAGE,
+        .out = m->provider->console,
+        .ops = &machine_xen_ops,
+        .ctx = m,
+    };
+    int ret;
+
+    if (m->vm.port_ops->ppi_pulse == NULL) {
+        vmm_err("%s: the Xen console needs a port that can raise a PPI", m->desc->name);
+        return -VMM_ENOTSUP;
+    }
+    ret = vmm_xen_init(&m->xen, &cfg);
+    if (ret < 0) {
+        vmm_err("%s: Xen console: no console output or its pages are not guest RAM", m->desc->name);
+        return ret;
+    }
+    m->xen_dt = (struct vmm_arm64_xen){.gnttab_gpa = cfg.gnttab_gpa,
+                                       .gnttab_size = VMM_XEN_GNTTAB_FRAMES * VMM_XEN_PAGE,
+                                       .reserved_gpa = cfg.ring_gpa,
+                                       .reserved_size = VMM_MACHINE_XEN_PAGES * VMM_XEN_PAGE,
+                                       .ppi = VMM_MACHINE_XEN_PPI};
+    return 0;
+}
+
+/* The PL011 (always: earlycon, stdout-path) and the virtio-console or the
+ * Xen console. */
 static int machine_add_consoles(struct vmm_machine *m)
 {
     uint64_t base;
@@ -115,6 +158,8 @@ static int machine_add_consoles(struct vmm_machine *m)
         vmm_err("pl011: %s", vmm_strerror(ret));
         return ret;
     }
+    if (m->desc->console == VMM_CONSOLE_XEN)
+        return machine_add_xen(m);
     if (m->desc->console != VMM_CONSOLE_VIRTIO)
         return 0;
     ret = vmm_arm64_virtio_slot(&m->layout, m->next_slot++, &base, &irq);
@@ -199,6 +244,7 @@ static int machine_boot(struct vmm_machine *m)
         .initrd_size = desc->initrd_size,
         .cmdline = desc->cmdline,
         .stdout_path = m->stdout_path,
+        .xen = desc->console == VMM_CONSOLE_XEN ? &m->xen_dt : NULL,
     };
     int ret = vmm_arm64_boot_prepare(&m->vm, &m->layout, &boot, &m->info);
 
@@ -285,6 +331,8 @@ int vmm_machine_reset(struct vmm_machine *m)
     for (unsigned i = 0; i < m->nr_devs; i++)
         if (m->devs[i].cls->reset != NULL && m->devs[i].dev != NULL)
             m->devs[i].cls->reset(&m->devs[i]);
+    if (m->desc->console == VMM_CONSOLE_XEN)
+        vmm_xen_reset(&m->xen);
     ret = machine_boot(m);
     if (ret == 0)
         vmm_info("guest reset: boot %u placed", m->boots);
@@ -309,12 +357,19 @@ size_t vmm_machine_console_rx(void *machine, const uint8_t *buf, size_t len)
 
     if (m->desc->console == VMM_CONSOLE_VIRTIO)
         return vmm_virtio_console_rx(&m->vcon, buf, len);
+    if (m->desc->console == VMM_CONSOLE_XEN)
+        return vmm_xen_console_rx(&m->xen, buf, len);
     return vmm_pl011_rx(&m->uart, buf, len);
+}
+
+struct vmm_xen *vmm_machine_xen(struct vmm_machine *m)
+{
+    return m->desc->console == VMM_CONSOLE_XEN ? &m->xen : NULL;
 }
 
 int vmm_machine_console_mirror(struct vmm_machine *m, volatile uint32_t *regs, bool ids)
 {
-    if (m->desc->console != VMM_CONSOLE_VIRTIO)
+    if (m->desc->console == VMM_CONSOLE_SERIAL)
         return -VMM_ENOTSUP;
     vmm_pl011_mirror(&m->uart, regs, ids);
     return 0;

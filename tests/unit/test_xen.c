@@ -13,8 +13,8 @@
 
 #define RAM_GPA 0x40000000ull
 #define RAM_SIZE (64u * 1024u)
-#define RING_GPA (RAM_GPA + RAM_SIZE - 2 * 4096)
-#define GNT_GPA (RAM_GPA + RAM_SIZE - 4096)
+#define RING_GPA (RAM_GPA + RAM_SIZE - 3 * 4096)
+#define GNT_GPA (RAM_GPA + RAM_SIZE - 2 * 4096)
 #define SI_GPA (RAM_GPA + 0x4000)
 #define VI_GPA (RAM_GPA + 0x5040)
 #define ARG_GPA (RAM_GPA + 0x1000)
@@ -184,6 +184,8 @@ static void xen_add_to_physmap_checks_space_index_and_frame(void **state)
     assert_int_equal(add_to_physmap(f, 0, 1, SI_GPA >> 12), RET(-VMM_XEN_EINVAL));
     assert_int_equal(add_to_physmap(f, 1, 0, SI_GPA >> 12), RET(-VMM_XEN_EINVAL));
     assert_int_equal(add_to_physmap(f, 1, 1, GNT_GPA >> 12), RET(-VMM_XEN_EINVAL));
+    assert_int_equal(add_to_physmap(f, 1, 2, (GNT_GPA >> 12) + 2), RET(-VMM_XEN_EINVAL));
+    assert_int_equal(add_to_physmap(f, 1, 1, (GNT_GPA >> 12) + 1), 0);
     assert_int_equal(add_to_physmap(f, 9, 0, GNT_GPA >> 12), RET(-VMM_XEN_EINVAL));
     assert_int_equal(f->x.shared_info, 0);
     assert_int_equal(add_to_physmap(f, 1, 0, GNT_GPA >> 12), 0);
@@ -200,7 +202,7 @@ static void xen_grant_table_query_and_version(void **state)
     vmm_put_le16(b, 0x7ff0);
     assert_int_equal(hc(f, VMM_XEN_HC_GRANT_TABLE_OP, 6, ARG_GPA, 1, NULL), 0);
     assert_int_equal(vmm_get_le32(b + 4), 1);
-    assert_int_equal(vmm_get_le32(b + 8), 1);
+    assert_int_equal(vmm_get_le32(b + 8), 2); /* Linux needs at least 2 */
     assert_int_equal(vmm_get_le16(b + 12), 0);
     assert_int_equal(hc(f, VMM_XEN_HC_GRANT_TABLE_OP, 6, ARG_GPA, 1000000, NULL),
                      RET(-VMM_XEN_EINVAL));
@@ -396,8 +398,12 @@ static void xen_init_rejects_bad_pages(void **state)
     assert_int_equal(vmm_xen_init(&x, &cfg), -VMM_EINVAL);
     cfg.ring_gpa = RAM_GPA + RAM_SIZE;
     assert_int_equal(vmm_xen_init(&x, &cfg), -VMM_EINVAL);
-    cfg.ring_gpa = GNT_GPA;
+    cfg.ring_gpa = GNT_GPA + 4096; /* inside the grant frames */
     assert_int_equal(vmm_xen_init(&x, &cfg), -VMM_EINVAL);
+    cfg.ring_gpa = RING_GPA;
+    cfg.gnttab_gpa = RAM_GPA + RAM_SIZE - 4096; /* second frame outside RAM */
+    assert_int_equal(vmm_xen_init(&x, &cfg), -VMM_EINVAL);
+    cfg.gnttab_gpa = GNT_GPA;
     cfg.ring_gpa = RING_GPA;
     cfg.nr_vcpus = 0;
     assert_int_equal(vmm_xen_init(&x, &cfg), -VMM_EINVAL);

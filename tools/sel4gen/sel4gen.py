@@ -326,7 +326,7 @@ class Vm:
 
     def __init__(self, system, name, vcpus, ram, ram_gpa, priority, budget, period,
                  vmm_priority, vmm_budget, vmm_period, cmdline, virtio_console, console,
-                 timer=None, net=None, mac=None, uart_mirror=True):
+                 timer=None, net=None, mac=None, uart_mirror=True, xen_console=False):
         if not 1 <= vcpus <= 8:
             raise ValueError("VM %s: %d vCPUs outside 1..8" % (name, vcpus))
         if ram % 0x200000 or ram_gpa % 0x200000:
@@ -353,12 +353,23 @@ class Vm:
                              % (name, vmm_priority, timer.priority))
         self.name, self.vcpus, self.ram, self.ram_gpa = name, vcpus, ram, ram_gpa
         self.priority, self.budget, self.period = priority, budget, period
+        if xen_console:
+            # Xen's hvc console (docs/SEL4.md, "Xen console") replaces the
+            # virtio-console as hvc0; the log goes through earlycon=xenboot.
+            virtio_console = False
+            words = cmdline.split()
+            if any(w.startswith(("console=", "earlycon")) for w in words):
+                raise ValueError("VM %s: xen_console=True sets the console arguments itself "
+                                 "(earlycon=xenboot console=hvc0); leave console= and earlycon "
+                                 "out of the command line" % name)
+            cmdline = " ".join(["earlycon=xenboot", "console=hvc0"] + words)
         self.cmdline, self.virtio_console, self.console = cmdline, virtio_console, console
+        self.xen_console = xen_console
         self.timer = timer
         # The PL011 mirror page (struct sel4_vmm_config.uart_mirror): only
-        # when input goes to the virtio-console (the PL011's DR reads must
-        # trap otherwise).
-        self.uart_mirror = uart_mirror and virtio_console
+        # when input goes elsewhere (virtio-console or Xen console; the
+        # PL011's DR reads must trap otherwise).
+        self.uart_mirror = uart_mirror and (virtio_console or xen_console)
         self.mirror_region, self.mirror_vaddr = None, 0
         self.images_region, self.images_vaddr = None, 0
         prog = "vmm_%s" % name.replace("-", "_")
@@ -417,6 +428,7 @@ class Vm:
             "    .serial = %s,\n    .console_attach = %s,\n%s    .uart_mirror = 0x%x,\n"
             "    .guest_images = 0x%x,\n    .guest_images_size = 0x%x,\n};\n"
             % (_c_string(self.name), self.ram_gpa, self.ram, self.vcpus,
+               "VMM_CONSOLE_XEN" if self.xen_console else
                "VMM_CONSOLE_VIRTIO" if self.virtio_console else "VMM_CONSOLE_SERIAL",
                _c_string(self.cmdline), devs, serial, attach, timer, self.mirror_vaddr,
                self.images_vaddr, GUEST_IMAGES_WINDOW))
@@ -516,7 +528,7 @@ class System:
     def vm(self, name, vcpus=1, ram=0x10000000, ram_gpa=0x40000000, priority=100, budget=None,
            period=None, vmm_priority=None, vmm_budget=None, vmm_period=None, cmdline="",
            virtio_console=True, console=None, timer=None, net=None, mac=None,
-           uart_mirror=True):
+           uart_mirror=True, xen_console=False):
         """A VM with its own VMM PD; console=the serial subsystem gives it a client queue,
         timer=the timer driver lets its vCPUs sleep in WFI, net=the net subsystem a
         virtio-net with address @mac (default: derived from @name). budget/period (microseconds,
@@ -525,7 +537,10 @@ class System:
         default (1000 us, period = budget). vmm_priority defaults to 254, or one below
         the timer driver's. uart_mirror (with virtio_console): the VM maps a read-only
         page of its PL011's register values, so only its PL011 writes trap (docs/SEL4.md,
-        console path)."""
+        console path). xen_console: the guest's console is Xen's (a /hypervisor node; its
+        log through earlycon=xenboot and hvc0, input into hvc0; needs a kernel with
+        CONFIG_XEN and CONFIG_HVC_XEN built in): instead of the virtio-console, with
+        "earlycon=xenboot console=hvc0" put in front of @cmdline."""
         if any(v.name == name for v in self.vms):
             raise ValueError("two VMs named %s" % name)
         if timer is not None and timer is not self.timer_sys:
@@ -536,7 +551,7 @@ class System:
                              "vCPU (VM %s has %d)" % (name, self.vms[-1].name, self.vms[-1].vcpus))
         v = Vm(self, name, vcpus, ram, ram_gpa, priority, budget, period, vmm_priority,
                vmm_budget, vmm_period, cmdline, virtio_console, console, timer, net, mac,
-               uart_mirror)
+               uart_mirror, xen_console)
         self.vms.append(v)
         return v
 

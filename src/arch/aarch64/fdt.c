@@ -170,6 +170,24 @@ static int add_psci(void *fdt)
     return fdt_end_node(fdt);
 }
 
+/* Xen's node (Linux Documentation/devicetree/bindings/arm/xen.txt): named
+ * exactly "hypervisor" (Linux matches the name without a unit address),
+ * "xen,xen-<version>" first, reg 0 the grant-table frame, the event PPI. */
+static int add_hypervisor(void *fdt, const struct vmm_arm64_layout *layout, unsigned nr_vcpus,
+                          const struct vmm_arm64_xen *xen)
+{
+    static const char compat[] = "xen,xen-4.19\0xen,xen";
+    uint32_t cpu_mask = is_gicv2(layout) ? (((1u << nr_vcpus) - 1u) & 0xffu) << 8 : 0;
+    fdt32_t irq[3] = {cpu_to_fdt32(GIC_PPI), cpu_to_fdt32(xen->ppi - 16u),
+                      cpu_to_fdt32(cpu_mask | IRQ_TYPE_EDGE_RISING)};
+
+    FDT_TRY(fdt_begin_node(fdt, "hypervisor"));
+    FDT_TRY(fdt_property(fdt, "compatible", compat, sizeof(compat)));
+    FDT_TRY(prop_reg(fdt, xen->gnttab_gpa, xen->gnttab_size));
+    FDT_TRY(fdt_property(fdt, "interrupts", irq, sizeof(irq)));
+    return fdt_end_node(fdt);
+}
+
 /* The PL011's UARTCLK and APB clock (serial/arm,pl011.yaml). */
 static int add_apb_pclk(void *fdt)
 {
@@ -223,6 +241,10 @@ static int add_device(void *fdt, const struct vmm_device *dev)
 static int write_tree(void *fdt, const struct vmm_vm *vm, const struct vmm_arm64_layout *layout,
                       const struct vmm_arm64_boot *boot, uint64_t initrd_gpa, uint64_t initrd_end)
 {
+    const struct vmm_arm64_xen *xen = boot != NULL ? boot->xen : NULL;
+
+    if (xen != NULL)
+        FDT_TRY(fdt_add_reservemap_entry(fdt, xen->reserved_gpa, xen->reserved_size));
     FDT_TRY(fdt_finish_reservemap(fdt));
     FDT_TRY(fdt_begin_node(fdt, ""));
     FDT_TRY(add_root_props(fdt));
@@ -231,6 +253,8 @@ static int write_tree(void *fdt, const struct vmm_vm *vm, const struct vmm_arm64
     FDT_TRY(add_gic(fdt, layout, vm->nr_vcpus));
     FDT_TRY(add_timer(fdt, layout, vm->nr_vcpus));
     FDT_TRY(add_psci(fdt));
+    if (xen != NULL)
+        FDT_TRY(add_hypervisor(fdt, layout, vm->nr_vcpus, xen));
     FDT_TRY(add_apb_pclk(fdt));
     FDT_TRY(add_chosen(fdt, boot, initrd_gpa, initrd_end));
     for (unsigned i = 0; i < vm->nr_devices; i++)
@@ -284,6 +308,10 @@ int vmm_arm64_build_fdt(const struct vmm_vm *vm, const struct vmm_arm64_layout *
     ret = check_inputs(vm, layout);
     if (ret < 0)
         return ret;
+    if (boot != NULL && boot->xen != NULL && (boot->xen->ppi < 16 || boot->xen->ppi > 31)) {
+        vmm_err("arm64 fdt: Xen event interrupt %u is not a PPI (16..31)", boot->xen->ppi);
+        return -VMM_EINVAL;
+    }
     if (buf == NULL)
         return -VMM_EINVAL;
     ret = fdt_create(buf, size);

@@ -57,7 +57,7 @@ VMM_WRAPS static uint64_t extend_reg(uint64_t rm, unsigned option, unsigned shif
     return rm << shift;
 }
 
-static int read_s1(const struct vmm_a64_regs_ops *ops, void *ctx, struct vmm_a64_s1 *s1)
+int vmm_a64_read_s1(const struct vmm_a64_regs_ops *ops, void *ctx, struct vmm_a64_s1 *s1)
 {
     int ret = reg_read(ops, ctx, VMM_A64_SCTLR_EL1, &s1->sctlr);
 
@@ -71,8 +71,8 @@ static int read_s1(const struct vmm_a64_regs_ops *ops, void *ctx, struct vmm_a64
     return ret;
 }
 
-static int fetch(const struct vmm_mem *mem, const struct vmm_a64_s1 *s1, uint64_t pc,
-                 uint32_t *insn)
+int vmm_a64_fetch(const struct vmm_mem *mem, const struct vmm_a64_s1 *s1, uint64_t pc,
+                  uint32_t *insn)
 {
     uint64_t ipa;
     uint8_t b[4];
@@ -164,14 +164,14 @@ int vmm_a64_mmio_prepare(const struct vmm_mem *mem, const struct vmm_a64_regs_op
     el = (unsigned)(pstate >> PSTATE_EL_SHIFT) & 3u;
     if ((pstate & PSTATE_NRW) || el > 1)
         return -VMM_ENOTSUP; /* AArch32, or not a guest EL */
-    ret = read_s1(ops, ctx, &s1);
+    ret = vmm_a64_read_s1(ops, ctx, &s1);
     if (ret == 0)
         ret = reg_read(ops, ctx, VMM_A64_PC, &op->pc);
     if (ret < 0)
         return ret;
     if (s1.sctlr & (el == 0 ? SCTLR_E0E : SCTLR_EE))
         return -VMM_ENOTSUP; /* big-endian data */
-    ret = fetch(mem, &s1, op->pc, &op->insn);
+    ret = vmm_a64_fetch(mem, &s1, op->pc, &op->insn);
     if (ret == 0)
         ret = vmm_a64_decode_ldst(op->insn, &op->ld);
     if (ret == 0)
