@@ -284,6 +284,12 @@ void sel4_machine_halt(struct sel4_vmm *s, const char *why)
     sel4_stop_all(s);
     s->halted = true;
     sel4_idle_report(s);
+    if (vmm_machine_xen(&s->machine) != NULL) {
+        const struct vmm_xen *x = vmm_machine_xen(&s->machine);
+
+        vmm_info("Xen console: %lu hypercalls, %lu console bytes, %lu upcalls", x->calls,
+                 x->console_bytes, x->upcalls);
+    }
     vmm_info("VM %s stopped: %s", s->cfg->name, why);
 }
 

@@ -25,6 +25,8 @@
 #   io_two_vms/net  (needs SDDF) the two VMs' NICs through sDDF net: ping
 #            and TCP both ways, host -> guest TCP through hostfwd (net.sh)
 #   blk      (needs SDDF) tests/sel4/blk.sh: virtio-blk over sDDF blk
+#   xen      (needs SDDF) tests/sel4/xen.sh: io with the Xen console (full
+#            boot log through earlycon=xenboot and hvc0, input, shutdown)
 #   attack_io  (needs SDDF) tests/sel4/attack_io.sh: io_two_vms with the
 #            attacking guest in vm-a attacking its console, blk and net; the
 #            VMMs and the sDDF PDs stay up, vm-b's console, disk and network
@@ -253,6 +255,11 @@ tests/sel4/time.sh || failed=$((failed + 1))
 # virtio-blk over sDDF blk: its own PASS/FAIL lines; a failure counts once here.
 if [ -n "${SDDF:-}" ] && ! tests/sel4/blk.sh; then
     echo "FAIL sel4 blk tests (tests/sel4/blk.sh)"
+    failed=$((failed + 1))
+fi
+# The Xen console (io --xen-console): the same.
+if [ -n "${SDDF:-}" ] && ! tests/sel4/xen.sh; then
+    echo "FAIL sel4 Xen console tests (tests/sel4/xen.sh)"
     failed=$((failed + 1))
 fi
 # The attacking guest with console, blk and net next to a Linux VM: the same.
