@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "stdvmm/bytes.h"
+#include "stdvmm/compiler.h"
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
 #include "stdvmm/xen.h"
@@ -150,7 +151,8 @@ static void ring_store(uint8_t *ring, unsigned off, uint32_t value)
     __atomic_store_n((uint32_t *)(void *)(ring + off), v, __ATOMIC_RELEASE);
 }
 
-void vmm_xen_console_flush(struct vmm_xen *x)
+/* The ring indices are free-running 32-bit counters: they wrap. */
+VMM_WRAPS void vmm_xen_console_flush(struct vmm_xen *x)
 {
     uint8_t *ring = vmm_gpa_to_hva(x->cfg.mem, x->cfg.ring_gpa, VMM_XEN_PAGE);
     uint32_t cons, prod, n;
@@ -185,7 +187,7 @@ void vmm_xen_console_flush(struct vmm_xen *x)
     ring_store(ring, VMM_XEN_RING_OUT_CONS, cons);
 }
 
-size_t vmm_xen_console_rx(struct vmm_xen *x, const uint8_t *buf, size_t len)
+VMM_WRAPS size_t vmm_xen_console_rx(struct vmm_xen *x, const uint8_t *buf, size_t len)
 {
     uint8_t *ring = vmm_gpa_to_hva(x->cfg.mem, x->cfg.ring_gpa, VMM_XEN_PAGE);
     uint32_t cons, prod, used;

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "stdvmm/bytes.h"
+#include "stdvmm/compiler.h"
 #include "stdvmm/err.h"
 #include "stdvmm/log.h"
 #include "stdvmm/xen.h"
@@ -73,9 +74,10 @@ static uint64_t err(int e)
     return (uint64_t)(int64_t)-e;
 }
 
-/* Copy @len bytes between guest VA @va and @buf, page by page. */
-static int guest_copy(struct vmm_xen *x, const struct vmm_a64_s1 *s1, uint64_t va, void *buf,
-                      size_t len, bool to_guest)
+/* Copy @len bytes between guest VA @va and @buf, page by page (the VA
+ * after the last byte may wrap to 0 when the buffer ends at 2^64). */
+VMM_WRAPS static int guest_copy(struct vmm_xen *x, const struct vmm_a64_s1 *s1, uint64_t va,
+                                void *buf, size_t len, bool to_guest)
 {
     uint8_t *p = buf;
 
@@ -333,6 +335,8 @@ static uint64_t hc_console_io(struct vmm_xen *x, const struct vmm_a64_s1 *s1, ui
         return err(VMM_XEN_ENOSYS);
     if (count > VMM_XEN_CONSOLE_MAX)
         return err(VMM_XEN_EINVAL);
+    if (count > 0 && arg > UINT64_MAX - (count - 1))
+        return err(VMM_XEN_EFAULT);
     while (count > 0) {
         size_t n = count < sizeof(b) ? (size_t)count : sizeof(b);
 

@@ -6,9 +6,12 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <libfdt.h>
+#include "stdvmm/arm64.h"
 #include "stdvmm/bytes.h"
 #include "stdvmm/err.h"
 #include "stdvmm/mem.h"
+#include "stdvmm/vm.h"
 #include "stdvmm/xen.h"
 
 #define RAM_GPA 0x40000000ull
@@ -409,6 +412,59 @@ static void xen_init_rejects_bad_pages(void **state)
     assert_int_equal(vmm_xen_init(&x, &cfg), -VMM_EINVAL);
 }
 
+/* The device tree Linux's xen_early_init()/xen_guest_init() read. */
+static void xen_device_tree_has_the_hypervisor_node_and_reservation(void **state)
+{
+    static uint8_t fdt[16384], ram[64];
+    static struct vmm_vm vm;
+    struct vmm_arm64_layout layout;
+    struct vmm_arm64_xen xen = {.gnttab_gpa = 0x4fffe000,
+                                .gnttab_size = 0x2000,
+                                .reserved_gpa = 0x4fffd000,
+                                .reserved_size = 0x3000,
+                                .ppi = 31};
+    struct vmm_arm64_boot boot = {.cmdline = "console=hvc0", .xen = &xen};
+    const fdt32_t *irq;
+    const fdt64_t *reg;
+    const char *compat;
+    uint64_t addr, size;
+    int node, len;
+
+    (void)state;
+    assert_int_equal(vmm_vm_init(&vm, "xen-fdt", 2), 0);
+    vmm_arm64_default_layout_gicv2(&layout);
+    assert_int_equal(vmm_vm_add_ram(&vm, 0x40000000, 0x10000000, ram), 0);
+    assert_true(vmm_arm64_build_fdt(&vm, &layout, &boot, 0, 0, fdt, sizeof(fdt)) > 0);
+    node = fdt_path_offset(fdt, "/hypervisor"); /* no unit address: Linux wants the bare name */
+    assert_true(node >= 0);
+    compat = fdt_getprop(fdt, node, "compatible", &len);
+    assert_non_null(compat);
+    assert_string_equal(compat, "xen,xen-4.19");
+    assert_string_equal(compat + strlen(compat) + 1, "xen,xen");
+    reg = fdt_getprop(fdt, node, "reg", &len);
+    assert_int_equal(len, 16);
+    assert_int_equal(fdt64_ld(&reg[0]), 0x4fffe000);
+    assert_int_equal(fdt64_ld(&reg[1]), 0x2000);
+    irq = fdt_getprop(fdt, node, "interrupts", &len);
+    assert_int_equal(len, 12);
+    assert_int_equal(fdt32_to_cpu(irq[0]), 1);     /* PPI */
+    assert_int_equal(fdt32_to_cpu(irq[1]), 15);    /* INTID 31 */
+    assert_int_equal(fdt32_to_cpu(irq[2]), 0x301); /* 2 vCPUs, edge rising */
+    assert_int_equal(fdt_num_mem_rsv(fdt), 1);
+    assert_int_equal(fdt_get_mem_rsv(fdt, 0, &addr, &size), 0);
+    assert_int_equal(addr, 0x4fffd000);
+    assert_int_equal(size, 0x3000);
+    /* without the Xen interface: neither */
+    boot.xen = NULL;
+    assert_true(vmm_arm64_build_fdt(&vm, &layout, &boot, 0, 0, fdt, sizeof(fdt)) > 0);
+    assert_true(fdt_path_offset(fdt, "/hypervisor") < 0);
+    assert_int_equal(fdt_num_mem_rsv(fdt), 0);
+    /* a PPI out of range is refused */
+    xen.ppi = 32;
+    boot.xen = &xen;
+    assert_int_equal(vmm_arm64_build_fdt(&vm, &layout, &boot, 0, 0, fdt, sizeof(fdt)), -VMM_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,6 +484,7 @@ int main(void)
         cmocka_unit_test_setup(xen_reset_forgets_registrations_and_empties_the_ring, setup),
         cmocka_unit_test_setup(xen_recognises_only_its_hvc_immediate, setup),
         cmocka_unit_test_setup(xen_init_rejects_bad_pages, setup),
+        cmocka_unit_test(xen_device_tree_has_the_hypervisor_node_and_reservation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
