@@ -217,7 +217,7 @@ VMM_WRAPS size_t vmm_xen_console_rx(struct vmm_xen *x, const uint8_t *buf, size_
     return n;
 }
 
-void xen_vcpu_info_moved(struct vmm_xen *x, unsigned vcpu)
+void vmm_xen_vcpu_info_moved(struct vmm_xen *x, unsigned vcpu)
 {
     uint64_t vi = vcpu_info_gpa(x, vcpu);
     uint64_t *selw;

@@ -234,7 +234,7 @@ static uint64_t hc_vcpu_op(struct vmm_xen *x, const struct vmm_a64_s1 *s1, uint6
     if (gpa == 0 || !vmm_mem_range_ok(x->cfg.mem, gpa, XEN_VCPU_INFO_SIZE))
         return err(VMM_XEN_EINVAL);
     x->vcpu_info[target] = gpa;
-    xen_vcpu_info_moved(x, (unsigned)target);
+    vmm_xen_vcpu_info_moved(x, (unsigned)target);
     return 0;
 }
 

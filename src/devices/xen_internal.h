@@ -11,6 +11,6 @@
 /* @vcpu registered its vcpu_info at @gpa (checked by the caller): mark
  * every selector bit and the upcall pending there, as Xen does, so that no
  * event raised before the move is lost (the guest sees one spurious scan). */
-void xen_vcpu_info_moved(struct vmm_xen *x, unsigned vcpu);
+void vmm_xen_vcpu_info_moved(struct vmm_xen *x, unsigned vcpu);
 
 #endif

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+/* Assembler, not C: clang-format leaves it alone. */
+/* clang-format off */
 /*
  * The start-up the bare-metal test guests share (tests/attack/start.S and
  * tests/gdb/start.S include it): the arm64 Image header, the stack and .bss,
