@@ -4,7 +4,9 @@
  * these examples, from the Makefile's table (VMMS_<system>, VM_FLAGS_*):
  * VM_NAME and VM_TEST (the test guest's stdvmm.test=, tests/sel4/guest/init),
  * and where a VM differs from the defaults below, VM_VCPUS, VM_RAM_SIZE,
- * VM_CONSOLE, VM_CMDLINE or VM_PASSTHROUGH_GPA.
+ * VM_CONSOLE, VM_CMDLINE (or VM_CMDLINE_EXTRA: arguments before the test's),
+ * or VM_PASSTHRU_H: a header that defines VM_PASSTHRU, the passed-through
+ * device (struct sel4_passthru_config, devown/pl031.h).
  */
 #include "stdvmm_sel4.h"
 
@@ -17,11 +19,18 @@
 #ifndef VM_CONSOLE
 #define VM_CONSOLE VMM_CONSOLE_VIRTIO
 #endif
-#ifndef VM_CMDLINE
-#define VM_CMDLINE "console=ttyAMA0 earlycon rdinit=/init panic=-1 loglevel=4 stdvmm.test=" VM_TEST
+#ifndef VM_CMDLINE_EXTRA
+#define VM_CMDLINE_EXTRA ""
 #endif
-#ifndef VM_PASSTHROUGH_GPA
-#define VM_PASSTHROUGH_GPA 0 /* none (sel4_vmm_config.passthrough_gpa) */
+#ifndef VM_CMDLINE
+#define VM_CMDLINE                                                                                 \
+    "console=ttyAMA0 earlycon rdinit=/init panic=-1 loglevel=4 " VM_CMDLINE_EXTRA                  \
+    "stdvmm.test=" VM_TEST
+#endif
+#ifdef VM_PASSTHRU_H
+#include VM_PASSTHRU_H
+#else
+#define VM_PASSTHRU NULL /* none (sel4_vmm_config.passthru) */
 #endif
 
 const struct sel4_vmm_config sel4_vmm_config = {
@@ -35,5 +44,5 @@ const struct sel4_vmm_config sel4_vmm_config = {
             .console = VM_CONSOLE,
             .cmdline = VM_CMDLINE,
         },
-    .passthrough_gpa = VM_PASSTHROUGH_GPA,
+    .passthru = VM_PASSTHRU,
 };

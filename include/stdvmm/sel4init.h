@@ -84,23 +84,28 @@ struct sel4init_llc {
     unsigned ways, line; /* associativity, line size in bytes */
 };
 
+/* The channels (badge bits of the VMM's notification) of a device while a
+ * VM owns it: its interrupts, and "taken away" (stdvmm-init signals it
+ * after a release). A badge with both is handled in bit order: a stale
+ * interrupt first, then the release. */
+#define SEL4INIT_DEV_IRQ_CH 60
+#define SEL4INIT_DEV_RELEASE_CH 61
+
 /* A physical device (one 4 KiB MMIO frame, no DMA, optionally an interrupt)
- * owned by one VM at a time (ports/sel4-init/init/devown.c): stdvmm-init
- * maps its frame into the owner's stage-2 at gpa and gives the owner's VMM
- * its IRQ handler capability; a handover takes both away (and clears the
- * device's interrupt with the register writes of clear_*) before the next
- * owner gets them. The VMMs of owner and alt_owner list gpa as their
- * passthrough window (struct sel4_vmm_config.passthrough_gpa). */
+ * owned by at most one VM at a time (ports/sel4-init/init/devown.c):
+ * stdvmm-init maps its frame into the owner's stage-2 at gpa and gives the
+ * owner's VMM its IRQ handler capability; a move (the control interface's
+ * SEL4INIT_CTL_MOVE) takes both away, silences the device with the
+ * register writes of clear_* and acknowledges its interrupt before the
+ * next owner gets them. Every VM that may own it lists it in its VMM's
+ * configuration (struct sel4_vmm_config.passthru). */
 struct sel4init_device {
     const char *name;
     uint64_t paddr, gpa;
-    unsigned intid;            /* GIC interrupt ID (SPI n: 32 + n), 0: none */
-    unsigned owner, alt_owner; /* VM indexes: the owner at start, the other one */
-    unsigned nr_clear;         /* register writes that silence the device */
+    unsigned intid;    /* GIC interrupt ID (SPI n: 32 + n), 0: none */
+    unsigned owner;    /* VM index of the owner at start */
+    unsigned nr_clear; /* register writes that silence the device */
     uint32_t clear_off[SEL4INIT_DEV_MAX_CLEAR], clear_val[SEL4INIT_DEV_MAX_CLEAR];
-    /* Scripted handovers (tests): every handover_s seconds after start the
-     * device moves to the other VM, handovers times. 0: never. */
-    unsigned handover_s, handovers;
 };
 
 struct sel4init_system {

@@ -30,6 +30,7 @@ enum sel4init_ctl_op {
     SEL4INIT_CTL_RESTART = 6, /* [id] */
     SEL4INIT_CTL_DESTROY = 7, /* [id] */
     SEL4INIT_CTL_CAPS = 8,    /* [id] -> number of capabilities, list on the console */
+    SEL4INIT_CTL_MOVE = 9,    /* [device, id or SEL4INIT_CTL_NOBODY]: give a device to a VM */
     SEL4INIT_CTL_NR_OPS
 };
 
@@ -68,11 +69,15 @@ struct sel4init_ctl_create {
 };
 #define SEL4INIT_CTL_CORE_ANY 0xffu
 
+/* MOVE's VM id that gives the device to no VM (release only). */
+#define SEL4INIT_CTL_NOBODY 0xffffffffu
+
 /* A decoded, checked request. */
 struct sel4init_ctl_req {
     unsigned op;
-    uint32_t id;    /* START..CAPS */
-    unsigned index; /* LIST */
+    uint32_t id;     /* START..CAPS, MOVE (or SEL4INIT_CTL_NOBODY) */
+    unsigned device; /* MOVE: index in the description's devices */
+    unsigned index;  /* LIST */
     struct sel4init_ctl_create create;
 };
 
@@ -125,6 +130,10 @@ int sel4init_ctl_create(uint64_t ep, const struct sel4init_ctl_create *c, uint32
 /* START, STOP, RESTART, DESTROY or CAPS on VM @id (CAPS: *@n capabilities). */
 int sel4init_ctl_call(uint64_t ep, unsigned op, uint32_t id, uint64_t *n);
 
+/* Move device @device (its index in the system description) to VM @id:
+ * released by its owner (if any), acquired by @id; SEL4INIT_CTL_NOBODY
+ * releases it only. -VMM_ENOENT: no such device or VM. */
+int sel4init_ctl_move(uint64_t ep, unsigned device, uint32_t id);
 /* In a client PD: print a line on the kernel's debug console (debug
  * kernels), and wait @ms milliseconds of the system counter (yielding). */
 void sel4init_ctl_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -97,6 +97,13 @@ int sel4init_ctl_call(uint64_t ep, unsigned op, uint32_t id, uint64_t *n)
     return ret;
 }
 
+int sel4init_ctl_move(uint64_t ep, unsigned device, uint32_t id)
+{
+    uint64_t arg[2] = {device, id};
+
+    return call(ep, SEL4INIT_CTL_MOVE, arg, 2, NULL, 0);
+}
+
 void sel4init_ctl_say(const char *fmt, ...)
 {
     char buf[200];

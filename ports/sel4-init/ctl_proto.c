@@ -158,6 +158,14 @@ int sel4init_ctl_decode(uint64_t label, const uint64_t *mr, unsigned len, uint64
         return 0;
     case SEL4INIT_CTL_CREATE:
         return decode_create(mr, len, &req->create);
+    case SEL4INIT_CTL_MOVE:
+        if (len != 2 || mr[0] >= SEL4INIT_MAX_DEVICES ||
+            (mr[1] != SEL4INIT_CTL_NOBODY &&
+             (mr[1] > 0xffffffffull || (mr[1] & 0xff) >= SEL4INIT_MAX_VMS)))
+            return -VMM_EINVAL;
+        req->device = (unsigned)mr[0];
+        req->id = (uint32_t)mr[1];
+        return 0;
     default: /* an operation on one VM: its id */
         if (len != 1 || mr[0] > 0xffffffffull || (mr[0] & 0xff) >= SEL4INIT_MAX_VMS)
             return -VMM_EINVAL;
@@ -236,7 +244,7 @@ const char *sel4init_ctl_state_name(unsigned state)
 const char *sel4init_ctl_op_name(unsigned op)
 {
     static const char *const names[] = {"?",    "info",    "list",    "create", "start",
-                                        "stop", "restart", "destroy", "caps"};
+                                        "stop", "restart", "destroy", "caps",   "move"};
 
     return op < sizeof(names) / sizeof(names[0]) ? names[op] : "?";
 }

@@ -9,14 +9,15 @@
 #define STDVMM_SEL4INIT_LAYOUT_H
 
 #define SEL4INIT_PD_CNODE_BITS 8
-#define SEL4INIT_SLOT_CNODE 1     /* the PD's own CNode */
-#define SEL4INIT_SLOT_VSPACE 2    /* the PD's VSpace */
-#define SEL4INIT_SLOT_TCB 3       /* VMM thread 0 */
-#define SEL4INIT_SLOT_EP 4        /* its endpoint: faults of the vCPUs on its core */
-#define SEL4INIT_SLOT_REPLY 5     /* MCS reply object of VMM thread 0 */
-#define SEL4INIT_SLOT_NTFN 6      /* bound to VMM thread 0: channel n is badge bit n */
-#define SEL4INIT_SLOT_DEV_IRQ 7   /* the IRQ handler of a passed-through device it owns */
-#define SEL4INIT_DEV_IRQ_CH 62    /* and the channel its interrupts arrive on */
+#define SEL4INIT_SLOT_CNODE 1  /* the PD's own CNode */
+#define SEL4INIT_SLOT_VSPACE 2 /* the PD's VSpace */
+#define SEL4INIT_SLOT_TCB 3    /* VMM thread 0 */
+#define SEL4INIT_SLOT_EP 4     /* its endpoint: faults of the vCPUs on its core */
+#define SEL4INIT_SLOT_REPLY 5  /* MCS reply object of VMM thread 0 */
+#define SEL4INIT_SLOT_NTFN 6   /* bound to VMM thread 0: channel n is badge bit n */
+/* The IRQ handler of a passed-through device while the VM owns it (its
+ * channels: SEL4INIT_DEV_*_CH in stdvmm/sel4init.h). */
+#define SEL4INIT_SLOT_DEV_IRQ 7
 #define SEL4INIT_SLOT_VCPU_TCB 16 /* + vCPU: its TCB */
 #define SEL4INIT_SLOT_VCPU 32     /* + vCPU: its VCPU object */
 #define SEL4INIT_SLOT_CHANNEL 64  /* + channel: the peer's notification, badged */

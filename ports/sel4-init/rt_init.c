@@ -73,6 +73,13 @@ void sel4_rt_notify(unsigned ch)
     seL4_Signal(SEL4INIT_SLOT_CHANNEL + ch);
 }
 
+int sel4_rt_irq_ack(unsigned ch)
+{
+    if (ch != SEL4INIT_DEV_IRQ_CH)
+        return seL4_InvalidArgument;
+    return (int)seL4_IRQHandler_Ack(SEL4INIT_SLOT_DEV_IRQ);
+}
+
 static void notified(seL4_Word bits)
 {
     for (unsigned ch = 0; ch < 63; ch++) {

@@ -117,15 +117,19 @@ static bool fault_mmio(struct sel4_vmm *s, unsigned vcpu)
                      vcpu, (unsigned long long)ipa, (unsigned long long)esr, vmm_strerror(ret));
         return fault_inject(s, vcpu, &regs, &in);
     }
-    if (sel4_vmm_config.passthrough_gpa != 0 && ipa - sel4_vmm_config.passthrough_gpa < 0x1000 &&
-        ret != VMM_DABT_CACHE_MAINT) {
+    if (sel4_passthru_in(s, ipa) && ret != VMM_DABT_CACHE_MAINT) {
+        /* Not mapped: another VM owns the device. EL1 reads the placeholder
+         * (zero) through the bus below; EL0 gets an external abort. */
         if (sel4_regs_read(vcpu, &regs) < 0)
             return false;
-        if (vmm_ratelimit_first(&s->rl_abort))
-            vmm_warn("vCPU %u: access at IPA 0x%llx: the passed-through device there belongs "
-                     "to another VM now: injecting an external data abort (further ones counted)",
-                     vcpu, (unsigned long long)ipa);
-        return fault_inject(s, vcpu, &regs, &in);
+        if (sel4_passthru_abort(s, ipa, regs.spsr)) {
+            if (vmm_ratelimit_first(&s->rl_abort))
+                vmm_warn("vCPU %u: access at IPA 0x%llx: the passed-through device there "
+                         "belongs to another VM now: injecting an external data abort (further "
+                         "ones counted)",
+                         vcpu, (unsigned long long)ipa);
+            return fault_inject(s, vcpu, &regs, &in);
+        }
     }
     /* The common exit (a guest console byte is one): copy only pc up to xt
      * in and out, and only pc back after a write. */

@@ -76,6 +76,7 @@ static int sel4_reset(void *port)
     int ret;
 
     sel4_stop_all(s);
+    sel4_passthru_reset(s);
     ret = sel4_add_gic(s);
     if (ret == 0)
         ret = vmm_psci_init(&s->psci, s->cfg->nr_vcpus, &s->machine.vm.mem);
@@ -123,7 +124,8 @@ static void sel4_gic_eoi(void *ctx, unsigned vcpu, unsigned intid)
 {
     struct sel4_vmm *s = ctx;
 
-    vmm_vtimer_eoi(&s->vtimer, vcpu, intid);
+    if (!vmm_vtimer_eoi(&s->vtimer, vcpu, intid))
+        sel4_passthru_eoi(s, intid);
 }
 
 static const struct vmm_vgic_ops sel4_gic_ops = {.inject = sel4_gic_inject, .eoi = sel4_gic_eoi};
@@ -267,6 +269,8 @@ int sel4_machine_start(struct sel4_vmm *s)
     if (ret == 0)
         ret = vmm_psci_init(&s->psci, s->cfg->nr_vcpus, &s->machine.vm.mem);
     if (ret == 0)
+        ret = sel4_passthru_add(s);
+    if (ret == 0)
         ret = vmm_machine_build(&s->machine);
     if (ret < 0) {
         sel4_machine_halt(s, "the VM could not be built");
@@ -290,6 +294,7 @@ void sel4_machine_halt(struct sel4_vmm *s, const char *why)
         vmm_info("Xen console: %lu hypercalls, %lu console bytes, %lu upcalls", x->calls,
                  x->console_bytes, x->upcalls);
     }
+    sel4_passthru_report(s);
     vmm_info("VM %s stopped: %s", s->cfg->name, why);
 }
 

@@ -78,6 +78,15 @@ struct sel4_io {
     void *ctx;
 };
 
+/* The passed-through device (sel4_passthru.c), cfg NULL: none. */
+struct sel4_passthru {
+    const struct sel4_passthru_config *cfg;
+    struct vmm_device dev; /* its device-tree node, line and placeholder window */
+    bool asserted;         /* line high: the kernel's interrupt waits for the guest's EOI */
+    uint64_t irqs, releases, acks_failed, absent_accesses;
+    struct vmm_ratelimit rl;
+};
+
 struct sel4_vmm {
     const struct vmm_machine_desc *cfg; /* &desc */
     uint8_t *ram;                       /* guest_ram in this PD (setvar_vaddr) */
@@ -98,6 +107,7 @@ struct sel4_vmm {
     bool blk_attached; /* the sDDF blk client has its disk */
     bool running[VMM_MAX_VCPUS];
     struct sel4_idle idle;
+    struct sel4_passthru pt;
     struct vmm_ratelimit rl_sysreg, rl_inject;
     struct vmm_ratelimit rl_undef, rl_abort; /* exceptions injected instead of emulating */
 };
@@ -137,6 +147,19 @@ bool sel4_idle_notified(struct sel4_vmm *s, unsigned ch);
 void sel4_idle_forget(struct sel4_vmm *s, unsigned vcpu);
 /* Log how often vCPUs slept and what woke them (when the VM stops). */
 void sel4_idle_report(const struct sel4_vmm *s);
+
+/* sel4_passthru.c: the passed-through device. add() before the machine is
+ * built; notified() takes its channels (true if it was one); eoi() from the
+ * vGIC's ops->eoi; reset() on a guest reset; abort(): an access at @ipa
+ * from the guest in @spsr's mode must get an external data abort (EL0, the
+ * frame not mapped); in(): @ipa is in its frame; report() logs counters. */
+int sel4_passthru_add(struct sel4_vmm *s);
+bool sel4_passthru_notified(struct sel4_vmm *s, unsigned ch);
+void sel4_passthru_eoi(struct sel4_vmm *s, unsigned intid);
+void sel4_passthru_reset(struct sel4_vmm *s);
+bool sel4_passthru_abort(const struct sel4_vmm *s, uint64_t ipa, uint64_t spsr);
+bool sel4_passthru_in(const struct sel4_vmm *s, uint64_t ipa);
+void sel4_passthru_report(const struct sel4_vmm *s);
 
 /* sel4_fault.c: one fault message from vCPU @vcpu; true to resume it. */
 bool sel4_fault_handle(struct sel4_vmm *s, unsigned vcpu, unsigned label);

@@ -28,6 +28,11 @@ void sel4_rt_puts(const char *s);
 /* Signal the notification of channel @ch (an sDDF queue's peer). */
 void sel4_rt_notify(unsigned ch);
 
+/* Acknowledge the interrupt that arrives on channel @ch (the kernel keeps
+ * it masked until then); 0, or the kernel's error (no such capability:
+ * the interrupt was taken away). */
+int sel4_rt_irq_ack(unsigned ch);
+
 /* What the runtime calls (vmm.c): once at start with where guest RAM is
  * mapped in this PD; for each notification on channel @ch; for each fault
  * of vCPU @vcpu with the fault's label (the message registers hold the

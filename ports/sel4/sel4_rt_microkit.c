@@ -33,6 +33,13 @@ void sel4_rt_notify(unsigned ch)
     microkit_notify((microkit_channel)ch);
 }
 
+int sel4_rt_irq_ack(unsigned ch)
+{
+    if (ch >= MICROKIT_MAX_CHANNELS)
+        return seL4_InvalidArgument;
+    return (int)seL4_IRQHandler_Ack(BASE_IRQ_CAP + ch);
+}
+
 void init(void)
 {
     sel4_vmm_init(guest_ram_vaddr);

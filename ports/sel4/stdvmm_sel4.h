@@ -61,6 +61,22 @@ struct sel4_blk_config {
     bool read_only;                  /* the guest gets a read-only disk */
 };
 
+/* A passed-through device whose frame and interrupt stdvmm-init moves
+ * between VMs (ports/sel4-init/init/devown.c). While this VM owns it, its
+ * frame is mapped at gpa and the interrupt arrives on the runtime's
+ * channel irq_ch (acked through the runtime); release_ch tells the VMM it
+ * was taken away. While another VM owns it, an EL0 access to the frame gets
+ * an external data abort and an EL1 access reads as zero (writes ignored). */
+struct sel4_passthru_config {
+    uint64_t gpa;                /* its 4 KiB frame in the guest */
+    unsigned line;               /* SPI line (INTID 32 + line); VMM_IRQ_NONE: none */
+    unsigned irq_ch, release_ch; /* the runtime's channels */
+    const char *node_name;       /* device tree node "<node_name>@<gpa>" */
+    const char *compatible;      /* "\0"-separated, compatible_len bytes */
+    size_t compatible_len;
+    uint32_t primecell_periphid; /* an AMBA PrimeCell's ID (adds apb_pclk); 0: not one */
+};
+
 struct sel4_console;
 struct sel4_vmm;
 struct vmm_blk_backend;
@@ -111,12 +127,9 @@ struct sel4_vmm_config {
      * first. 0: the images linked into the program (guest_images.S). */
     uintptr_t guest_images;
     size_t guest_images_size;
-    /* Optional (stdvmm-init systems): the guest page where a passed-through
-     * device's frame appears while this VM owns it (ports/sel4-init/init/
-     * devown.c maps and unmaps it). An access there traps only while the VM
-     * does not own it, and gets an external data abort instead of reading
-     * as zero. 0: none. */
-    uint64_t passthrough_gpa;
+    /* Optional (stdvmm-init systems): a physical device passed through to
+     * this VM while it owns it (ports/sel4/sel4_passthru.c). NULL: none. */
+    const struct sel4_passthru_config *passthru;
 };
 
 /*

@@ -113,8 +113,8 @@ void sel4_vmm_notified(unsigned ch)
     struct sel4_vmm *s = &sel4_vmm;
 
     /* The wake-up timer's channel first: it resumes the sleepers due. */
-    if (!sel4_idle_notified(s, ch) && (s->net.notified == NULL || !s->net.notified(&s->net, ch)) &&
-        !sel4_io_notified(s, ch) &&
+    if (!sel4_idle_notified(s, ch) && !sel4_passthru_notified(s, ch) &&
+        (s->net.notified == NULL || !s->net.notified(&s->net, ch)) && !sel4_io_notified(s, ch) &&
         (s->console.notified == NULL || !s->console.notified(&s->console, ch)))
         vmm_warn("notification on channel %u ignored", ch);
     /* input, a frame or a completed request may have raised an interrupt for a sleeper */

@@ -21,10 +21,11 @@
 #            create/destroy cycles with the free untyped bytes unchanged,
 #            refusals for a client without the control capability, the
 #            capability lists (tests/sel4-init/ctl.sh)
-#   devown   QEMU's PL031 passed through to vm-a, handed to vm-b and back
-#            every 30 s by stdvmm-init while both run: the owner's guest
-#            reads the clock, the other's read gets an external abort,
-#            through at least one full cycle a -> b -> a
+#   devown   QEMU's PL031 passed through to vm-a, moved to vm-b and back
+#            every 40 s by a control client (SEL4INIT_CTL_MOVE) while both
+#            run: the owner's guest reads the clock and takes its alarm
+#            interrupt, the other's read gets an external abort and it sees
+#            no interrupt, through at least one full cycle a -> b -> a
 # Progress: the guests' `SEL4-GUEST: spin <n> loops=<total> ms=<guest ms>`
 # lines (tests/sel4/guest/spin.c), as loops per second over the last
 # SPIN_WINDOW seconds of guest time.
@@ -105,11 +106,13 @@ boot() {
 seen() { tr -d '\r' <"$OUT/$1/console.log" | grep -cF -- "$2"; }
 
 # devown_check LOG: walk the log in order; each handover line starts an
-# epoch with its owner; in it (after each VM's first read line, which may
-# have raced the handover) the owner's reads must succeed and the other
-# VM's must fault. Prints "ok" once three consecutive epochs a, b, a each
-# showed the owner reading and (b, a) the other faulting, "bad <line>" at
-# the first violation, else "wait".
+# epoch with its owner; in it (after each VM's first line, which may have
+# raced the handover) the owner's lines must read the register, a time
+# from the driver after 2001 and an alarm interrupt, the other VM's lines
+# must fault with its interrupt count unchanged since its first line.
+# Prints "ok" once three consecutive epochs a, b, a each showed the owner
+# taking alarms and (b, a) the other faulting, "bad <line>" at the first
+# violation, else "wait".
 devown_check() {
     tr -d '\r' <"$1" | awk '
         /^stdvmm-init: device rtc: handed from .* to vm-[ab] / {
@@ -117,18 +120,26 @@ devown_check() {
             seen["vm-a"] = 0; seen["vm-b"] = 0; next }
         /^vm-[ab]\| SEL4-GUEST: rtc [0-9]+: (read|fault)/ {
             vm = substr($0, 1, 4)
-            if (e == 0 || seen[vm]++ == 0) next
-            okread = ($0 ~ /: read 0x/) && own[e] == vm
-            okfault = ($0 ~ /: fault$/) && own[e] != vm
-            if (!okread && !okfault) { print "bad " $0; bad = 1; exit }
-            if (okread) reads[e]++
-            if (okfault) faults[e]++ }
+            irq = $NF
+            if (e == 0) next
+            if (seen[vm]++ == 0) { first[vm] = irq; next }
+            if (own[e] == vm) {
+                ok = ($0 ~ /: read 0x[0-9A-Fa-f]+ time [0-9]+ alarm irqs [0-9]+ -> [0-9]+$/)
+                split($0, w, " ")
+                for (i = 1; i in w; i++) if (w[i] == "time") t = w[i + 1] + 0
+                before = $(NF - 2) + 0
+                if (!ok || t < 1000000000 || irq + 0 <= before) { print "bad " $0; bad = 1; exit }
+                alarms[e]++
+            } else {
+                if ($0 !~ /: fault irqs [0-9]+$/ || irq != first[vm]) { print "bad " $0; bad = 1; exit }
+                faults[e]++
+            } }
         END {
             if (bad) exit
             for (i = 1; i + 2 <= e; i++)
                 if (own[i] == "vm-a" && own[i + 1] == "vm-b" && own[i + 2] == "vm-a" &&
-                    reads[i] > 0 && reads[i + 1] > 0 && faults[i + 1] > 0 &&
-                    reads[i + 2] > 0 && faults[i + 2] > 0) { print "ok"; exit }
+                    alarms[i] > 0 && alarms[i + 1] > 0 && faults[i + 1] > 0 &&
+                    alarms[i + 2] > 0 && faults[i + 2] > 0) { print "ok"; exit }
             print "wait" }'
 }
 expect() {
@@ -263,10 +274,20 @@ for t in $TESTS; do
         wait "$pid" 2>/dev/null
         echo "sel4-init: devown ran $((SECONDS - start)) s (console: $log)"
         expect devown "vm-a owns the PL031 first" "stdvmm-init: device rtc: handed from nobody to vm-a"
+        expect devown "moves by control request" "stdvmm-init: ctl: devown-move: move device 0 to"
+        expect devown "unknown device refused" "devown-move: moving device 3 refused: -2"
+        expect devown "stale VM id refused" "devown-move: moving to a stale id refused: -2"
+        expect devown "both guest drivers bound" "vm-b| SEL4-GUEST: rtc driver: rtc-pl031"
+        expect devown "old owner's access aborted by its VMM" "belongs to another VM now: injecting an external data abort"
         if [ "$state" = ok ]; then
-            pass "devown: vm-a reads, handover, vm-b reads and vm-a faults, handover back, vm-a reads and vm-b faults"
+            pass "devown: vm-a reads and takes alarms, move, vm-b does and vm-a faults without interrupts, move back, vm-a does and vm-b faults without interrupts"
         else
             fail "devown: handover cycle a -> b -> a not shown ($state)"
+        fi
+        if [ "$(tr -d '\r' <"$log" | grep -cE "Internal error|Unable to handle|Kernel panic|stdvmm\[vm-[ab]\]: error")" -eq 0 ]; then
+            pass "devown: no guest Oops, no VMM error"
+        else
+            fail "devown: a guest Oops or a VMM error in the log"
         fi
         ;;
     *) fail "unknown system $t" ;;

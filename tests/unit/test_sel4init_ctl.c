@@ -65,7 +65,7 @@ static void ctl_rights_come_from_the_badge(void **state)
     (void)state;
     assert_int_equal(sel4init_ctl_decode(SEL4INIT_CTL_INFO, mr, 0, VIEW, &r), 0);
     assert_int_equal(sel4init_ctl_decode(SEL4INIT_CTL_LIST, mr, 1, VIEW, &r), 0);
-    for (unsigned op = SEL4INIT_CTL_START; op < SEL4INIT_CTL_NR_OPS; op++) {
+    for (unsigned op = SEL4INIT_CTL_START; op <= SEL4INIT_CTL_CAPS; op++) {
         assert_int_equal(sel4init_ctl_decode(op, mr, 1, VIEW, &r), -VMM_EPERM);
         assert_int_equal(sel4init_ctl_decode(op, mr, 1, ADMIN, &r), 0);
     }
@@ -99,7 +99,7 @@ static void ctl_lengths_and_ids_are_exact(void **state)
     mr[0] = SEL4INIT_MAX_VMS - 1;
     assert_int_equal(sel4init_ctl_decode(SEL4INIT_CTL_LIST, mr, 1, ADMIN, &r), 0);
     assert_int_equal(r.index, SEL4INIT_MAX_VMS - 1);
-    for (unsigned op = SEL4INIT_CTL_START; op < SEL4INIT_CTL_NR_OPS; op++) {
+    for (unsigned op = SEL4INIT_CTL_START; op <= SEL4INIT_CTL_CAPS; op++) {
         mr[0] = 0x305;
         assert_int_equal(sel4init_ctl_decode(op, mr, 1, ADMIN, &r), 0);
         assert_int_equal(r.id, 0x305);
@@ -110,6 +110,34 @@ static void ctl_lengths_and_ids_are_exact(void **state)
         mr[0] = 0x100 | SEL4INIT_MAX_VMS; /* table index out of range */
         assert_int_equal(sel4init_ctl_decode(op, mr, 1, ADMIN, &r), -VMM_EINVAL);
     }
+}
+
+static void ctl_move_names_a_device_and_a_vm_or_nobody(void **state)
+{
+    struct sel4init_ctl_req r;
+    uint64_t mr[SEL4INIT_CTL_MAX_MR] = {0};
+
+    (void)state;
+    mr[0] = SEL4INIT_MAX_DEVICES - 1;
+    mr[1] = 0x201;
+    assert_int_equal(sel4init_ctl_decode(SEL4INIT_CTL_MOVE, mr, 2, VIEW, &r), -VMM_EPERM);
+    assert_int_equal(sel4init_ctl_decode(SEL4INIT_CTL_MOVE, mr, 2, ADMIN, &r), 0);
+    assert_int_equal(r.device, SEL4INIT_MAX_DEVICES - 1);
+    assert_int_equal(r.id, 0x201);
+    mr[1] = SEL4INIT_CTL_NOBODY;
+    assert_int_equal(sel4init_ctl_decode(SEL4INIT_CTL_MOVE, mr, 2, ADMIN, &r), 0);
+    assert_int_equal(r.id, SEL4INIT_CTL_NOBODY);
+    /* exact length, device and VM index in range, id in 32 bits */
+    assert_int_equal(sel4init_ctl_decode(SEL4INIT_CTL_MOVE, mr, 1, ADMIN, &r), -VMM_EINVAL);
+    assert_int_equal(sel4init_ctl_decode(SEL4INIT_CTL_MOVE, mr, 3, ADMIN, &r), -VMM_EINVAL);
+    mr[0] = SEL4INIT_MAX_DEVICES;
+    assert_int_equal(sel4init_ctl_decode(SEL4INIT_CTL_MOVE, mr, 2, ADMIN, &r), -VMM_EINVAL);
+    mr[0] = 0;
+    mr[1] = 0x100 | SEL4INIT_MAX_VMS;
+    assert_int_equal(sel4init_ctl_decode(SEL4INIT_CTL_MOVE, mr, 2, ADMIN, &r), -VMM_EINVAL);
+    mr[1] = 1ull << 32;
+    assert_int_equal(sel4init_ctl_decode(SEL4INIT_CTL_MOVE, mr, 2, ADMIN, &r), -VMM_EINVAL);
+    assert_string_equal(sel4init_ctl_op_name(SEL4INIT_CTL_MOVE), "move");
 }
 
 /* Decode @mr as a CREATE of @len words. */
@@ -413,6 +441,7 @@ int main(void)
         cmocka_unit_test(ctl_create_round_trips),
         cmocka_unit_test(ctl_rights_come_from_the_badge),
         cmocka_unit_test(ctl_lengths_and_ids_are_exact),
+        cmocka_unit_test(ctl_move_names_a_device_and_a_vm_or_nobody),
         cmocka_unit_test(ctl_create_refuses_every_bad_field),
         cmocka_unit_test(ctl_encode_refuses_what_it_cannot_carry),
         cmocka_unit_test(ctl_states_move_as_documented),

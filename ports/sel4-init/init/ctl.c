@@ -140,6 +140,9 @@ static int do_vm_op(struct ctl *c, unsigned op, uint32_t id, uint64_t *out)
     ret = sel4init_ctl_next_state(v->state, op, &next, &fresh);
     if (ret < 0)
         return ret;
+    /* A VM whose objects go away gives its devices back first. */
+    if (fresh || op == SEL4INIT_CTL_DESTROY)
+        init_dev_release_vm(c->in, &v->vm);
     switch (op) {
     case SEL4INIT_CTL_START:
     case SEL4INIT_CTL_RESTART:
@@ -167,6 +170,22 @@ static int do_vm_op(struct ctl *c, unsigned op, uint32_t id, uint64_t *out)
     return 0;
 }
 
+/* MOVE: device @r->device to VM @r->id (or nobody). */
+static int do_move(struct ctl *c, const struct sel4init_ctl_req *r)
+{
+    struct init_dev *d = init_dev_get(r->device);
+    struct ctl_vm *v = NULL;
+
+    if (d == NULL)
+        return -VMM_ENOENT;
+    if (r->id != SEL4INIT_CTL_NOBODY) {
+        v = &c->vms[r->id & 0xff];
+        if (v->state == SEL4INIT_VM_FREE || v->gen != r->id >> 8)
+            return -VMM_ENOENT;
+    }
+    return init_dev_move(c->in, d, v != NULL ? &v->vm : NULL);
+}
+
 /* Carry out @r; the number of reply words after the result, or an error. */
 static int execute(struct ctl *c, const struct sel4init_ctl_req *r, uint64_t *out)
 {
@@ -189,6 +208,8 @@ static int execute(struct ctl *c, const struct sel4init_ctl_req *r, uint64_t *ou
         return 7;
     case SEL4INIT_CTL_CREATE:
         return do_create(c, &r->create, out);
+    case SEL4INIT_CTL_MOVE:
+        return do_move(c, r);
     default:
         return do_vm_op(c, r->op, r->id, out);
     }
@@ -221,6 +242,8 @@ static void log_request(const struct ctl *c, seL4_Word badge, const struct sel4i
         init_log("ctl: %s: %s refused (%d)", who, op, ret);
     else if (r->op == SEL4INIT_CTL_CREATE)
         init_log("ctl: %s: create %s: id 0x%llx", who, r->create.name, (unsigned long long)out0);
+    else if (r->op == SEL4INIT_CTL_MOVE)
+        init_log("ctl: %s: move device %u to 0x%x: done", who, r->device, r->id);
     else
         init_log("ctl: %s: %s 0x%x: done", who, op, r->id);
 }
@@ -295,7 +318,7 @@ _Noreturn void init_ctl_main(struct init *in, struct sel4init_system *sys)
     }
     if (init_obj(in, seL4_EndpointObject, 0, &ep, NULL) < 0 ||
         init_obj(in, seL4_ReplyObject, 0, &reply, NULL) < 0 || ctl_vm_setup(c) < 0 ||
-        ctl_clients_build(c, ep) < 0)
+        ctl_clients_build(c, ep) < 0 || init_devs_setup(in, sys) < 0)
         halt("the control interface could not be set up");
     /* From here on every object comes from a VM's chunk. */
     sel4init_chunks_init(&c->chunks, &in->pool);
@@ -310,6 +333,11 @@ _Noreturn void init_ctl_main(struct init *in, struct sel4init_system *sys)
 
         if (init_vm_connect(in, &c->vms[ch->vm_a].vm, ch->ch_a, &c->vms[ch->vm_b].vm, ch->ch_b) < 0)
             halt("a channel could not be created");
+    }
+    for (unsigned i = 0; i < sys->nr_devices && i < SEL4INIT_MAX_DEVICES; i++) {
+        if (sys->devices[i].owner >= sys->nr_vms ||
+            init_dev_move(in, init_dev_get(i), &c->vms[sys->devices[i].owner].vm) < 0)
+            halt("a device could not be given to its first owner");
     }
     if (c->sys.print_caps)
         print_caps(c);

@@ -108,6 +108,10 @@ int ctl_caps_print(const char *pd, seL4_CPtr cnode, unsigned bits, seL4_CPtr scr
                 continue;
             e = seL4_CNode_Copy(seL4_CapInitThreadCNode, scratch, seL4_WordBits, cnode, slot, bits,
                                 seL4_AllRights);
+            if (e == seL4_FailedLookup) { /* taken back (a device's IRQ handler) */
+                init_log("  slot %3u  empty", slot);
+                continue;
+            }
             if (e != seL4_NoError) {
                 init_log("  slot %3u  (cannot be read back: %d)", slot, (int)e);
                 continue;

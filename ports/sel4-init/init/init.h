@@ -64,7 +64,6 @@ struct init_vm {
     unsigned thread_core[SEL4INIT_MAX_VMM_THREADS], thread_of_vcpu[SEL4INIT_MAX_VCPUS];
     uint64_t entry;
     struct init_colour_vm *colour; /* colour_vm.c's state; NULL: uncoloured */
-    seL4_CPtr dev_ntfn;            /* devown.c: its notification, badged for device IRQs */
 };
 int init_vm_build(struct init *in, struct init_vm *vm, const struct sel4init_vm *desc);
 /* The objects every VM shares (the GIC's virtual CPU interface frames). */
@@ -97,21 +96,21 @@ _Noreturn void init_ctl_main(struct init *in, struct sel4init_system *sys);
 struct init_dev {
     const struct sel4init_device *desc;
     seL4_CPtr frame, mapped, irq; /* original frame, the copy the owner maps, IRQ handler */
+    seL4_CPtr ntfn;               /* a badged copy of the owner's notification */
     volatile uint32_t *regs;      /* stdvmm-init's own mapping of the frame */
     struct init_vm *owner;        /* NULL: nobody */
 };
-/* Make device number @index's frame, mapping and IRQ handler (owner: nobody). */
-int init_dev_setup(struct init *in, struct init_dev *d, const struct sel4init_device *desc,
-                   unsigned index);
-/* Map the frame into @vm's stage-2, give its VMM the IRQ handler. */
-int init_dev_acquire(struct init *in, struct init_dev *d, struct init_vm *vm);
-/* Unmap, revoke the IRQ handler, silence the device, ack its interrupt. */
-int init_dev_release(struct init *in, struct init_dev *d);
-/* Release from the current owner (if any), acquire by @to; logs the handover. */
-int init_dev_handover(struct init *in, struct init_dev *d, struct init_vm *to);
+/* Make every device's frame, mapping and IRQ handler (owner: nobody). */
+int init_devs_setup(struct init *in, const struct sel4init_system *sys);
+/* Device @index of the description, or NULL. */
+struct init_dev *init_dev_get(unsigned index);
+/* Release @d from its owner (if any: unmap, take the IRQ handler back,
+ * silence, ack, tell the old VMM), then give it to @to (NULL: nobody):
+ * map the frame, give its VMM the IRQ handler. Logs the handover. */
+int init_dev_move(struct init *in, struct init_dev *d, struct init_vm *to);
+/* Release every device @vm owns (before it is reset or destroyed). */
+void init_dev_release_vm(struct init *in, const struct init_vm *vm);
 /* Set up every device of @sys and give it to its first owner (before start). */
 int init_dev_start(struct init *in, struct init_vm vms[], const struct sel4init_system *sys);
-/* Run the description's scripted handovers (returns when done). */
-void init_dev_script(struct init *in, struct init_vm vms[], const struct sel4init_system *sys);
 
 #endif

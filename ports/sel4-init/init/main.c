@@ -154,6 +154,5 @@ void init_main(seL4_BootInfo *bi)
              init_sys.name != NULL ? init_sys.name : "", init_sys.nr_vms,
              (unsigned long long)(sel4init_ut_free_bytes(&in->pool) >> 20));
     dump_cores(in);
-    init_dev_script(in, init_vms, &init_sys);
     seL4_TCB_Suspend(seL4_CapInitThreadTCB);
 }
