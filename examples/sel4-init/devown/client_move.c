@@ -3,7 +3,9 @@
  * devown-move, the devown system's control client: finds vm-a and vm-b
  * (LIST), then moves the PL031 (device 0) to the other VM every MOVE_S
  * seconds, MOVES times, with SEL4INIT_CTL_MOVE, and checks two refusals
- * (an unknown device, a stale VM id). The test (tests/sel4-init/run.sh
+ * (an unknown device, a stale VM id). After the first two moves it has
+ * both VMMs' capability lists printed (CAPS): only the owner's holds the
+ * device's IRQ handler. The test (tests/sel4-init/run.sh
  * devown) reads the guests' lines between stdvmm-init's handover lines.
  */
 #include <stdint.h>
@@ -49,5 +51,13 @@ void sel4init_ctl_client_main(unsigned idx)
         ret = sel4init_ctl_move(EP, 0, id[n % 2]);
         sel4init_ctl_say("devown-move: move %u of %u to %s: %d", n, MOVES, n % 2 ? "vm-b" : "vm-a",
                          ret);
+        if (n <= 2) { /* the owner's VMM holds the IRQ handler, the other's not */
+            uint64_t caps_a = 0, caps_b = 0;
+
+            sel4init_ctl_call(EP, SEL4INIT_CTL_CAPS, id[0], &caps_a);
+            sel4init_ctl_call(EP, SEL4INIT_CTL_CAPS, id[1], &caps_b);
+            sel4init_ctl_say("devown-move: capabilities after move %u: vm-a %u, vm-b %u", n,
+                             (unsigned)caps_a, (unsigned)caps_b);
+        }
     }
 }
