@@ -117,8 +117,10 @@ static int dev_acquire(struct init *in, struct init_dev *d, struct init_vm *vm)
         return dev_fail(d, "copying the frame capability", e);
     ret = init_map(in, d->mapped, vm->guest_vspace, d->desc->gpa, seL4_ReadWrite,
                    seL4_ARM_ExecuteNever);
-    if (ret < 0)
+    if (ret < 0) {
+        seL4_CNode_Delete(seL4_CapInitThreadCNode, d->mapped, seL4_WordBits);
         return ret;
+    }
     d->owner = vm; /* from here on a failure is undone by a release */
     if (d->irq == 0)
         return 0;
