@@ -4,8 +4,7 @@
  * besides the read: a read served on the vCPU's thread leaves the idle
  * I/O worker asleep (waking it once per request was a hand-off per read),
  * and an image on tmpfs, which refuses RWF_NOWAIT, still takes the fast
- * path because its pages are in memory, for reads and writes (their order
- * kept, a reset cancelling them). test_blk_nowait.c has the rest.
+ * path because its pages are in memory. test_blk_nowait.c has the rest.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -107,15 +106,15 @@ static void record(struct vmm_blk_req *req, int status)
     f->status[req - f->reqs] = status;
 }
 
-/* Submit request @i under the VM lock, as the device does: 4 KiB at
- * @sector, read into buf[@i] (0xee first) or written from it (@fill). */
-static void submit(struct ffx *f, unsigned i, enum vmm_blk_op op, uint64_t sector, uint8_t fill)
+/* One trapped access reading 4 KiB at @sector into buf[@i], as the KVM
+ * port does: a defer window around the part under the VM lock. */
+static void vcpu_read(struct ffx *f, unsigned i, uint64_t sector)
 {
     struct vmm_blk_req *r = &f->reqs[i];
 
-    memset(f->buf[i], op == VMM_BLK_READ ? 0xee : fill, sizeof(f->buf[i]));
+    memset(f->buf[i], 0xee, sizeof(f->buf[i]));
     f->iov[i] = (struct vmm_iov){f->buf[i], sizeof(f->buf[i])};
-    *r = (struct vmm_blk_req){.op = op,
+    *r = (struct vmm_blk_req){.op = VMM_BLK_READ,
                               .sector = sector,
                               .nr_sectors = 8,
                               .iov = &f->iov[i],
@@ -123,41 +122,11 @@ static void submit(struct ffx *f, unsigned i, enum vmm_blk_op op, uint64_t secto
                               .complete = record,
                               .cookie = f};
     f->status[i] = 1;
+    vmm_posix_defer_open();
     pthread_mutex_lock(&f->vm_lock);
     assert_int_equal(f->file.backend.submit(f->file.backend.ctx, r), 0);
     pthread_mutex_unlock(&f->vm_lock);
-}
-
-/* One trapped access reading 4 KiB at @sector into buf[@i], as the KVM
- * port does: a defer window around the part under the VM lock. */
-static void vcpu_read(struct ffx *f, unsigned i, uint64_t sector)
-{
-    vmm_posix_defer_open();
-    submit(f, i, VMM_BLK_READ, sector, 0);
     vmm_posix_defer_run();
-}
-
-static int status_of(struct ffx *f, unsigned i)
-{
-    int st;
-
-    pthread_mutex_lock(&f->vm_lock);
-    st = f->status[i];
-    pthread_mutex_unlock(&f->vm_lock);
-    return st;
-}
-
-/* The image's 4 KiB at @sector, read behind the backend's back. */
-static void assert_image_bytes(struct ffx *f, uint64_t sector, uint8_t want)
-{
-    uint8_t got[4096];
-
-    assert_int_equal(pread(f->file.fd, got, sizeof(got), (off_t)(sector * 512)),
-                     (ssize_t)sizeof(got));
-    for (unsigned b = 0; b < sizeof(got); b++)
-        if (got[b] != want)
-            fail_msg("image sector %llu byte %u: %02x, want %02x", (unsigned long long)sector, b,
-                     got[b], want);
 }
 
 static void assert_read_data(struct ffx *f, unsigned i, uint64_t sector)
@@ -237,125 +206,6 @@ static void image_on_tmpfs_takes_the_fast_path(void **state)
     image_close(f);
 }
 
-static struct ffx *tmpfs_image(void)
-{
-    struct statfs sfs;
-
-    if (statfs("/dev/shm", &sfs) < 0 || sfs.f_type != TMPFS_MAGIC) {
-        print_message("note: /dev/shm is not tmpfs here\n");
-        skip();
-    }
-    return image_in("/dev/shm");
-}
-
-static void slow_read_hook(struct blk_file *file, const struct vmm_blk_req *req)
-{
-    step_hook(file, req);
-    if (req->op == VMM_BLK_READ)
-        sleep_ms(100);
-}
-
-static void slow_write_hook(struct blk_file *file, const struct vmm_blk_req *req)
-{
-    step_hook(file, req);
-    if (req->op == VMM_BLK_WRITE)
-        sleep_ms(50);
-}
-
-/* A write to an image in memory is done and completed before the access
- * returns, on the vCPU's thread; the worker is not involved. */
-static void tmpfs_write_completes_in_the_window(void **state)
-{
-    struct ffx *f = tmpfs_image();
-
-    (void)state;
-    sleep_ms(20);
-    vmm_posix_defer_open();
-    submit(f, 0, VMM_BLK_WRITE, 24, 0x5a);
-    assert_int_equal(status_of(f, 0), 1); /* nothing under the VM lock */
-    vmm_posix_defer_run();
-    assert_int_equal(status_of(f, 0), 0);
-    assert_image_bytes(f, 24, 0x5a);
-    assert_int_equal(f->file.inline_writes, 1);
-    assert_int_equal(f->file.writes, 1);
-    sleep_ms(20);
-    assert_int_equal(wakeups(f), 0);
-    image_close(f);
-}
-
-/* Two writes of one access to the same sectors land in order, and a read
- * submitted after them in that access waits for them (it goes to the
- * worker, which starts nothing while they are out) and sees the second. */
-static void tmpfs_writes_keep_their_order_and_a_later_read_sees_them(void **state)
-{
-    struct ffx *f = tmpfs_image();
-
-    (void)state;
-    f->file.step_hook = slow_write_hook; /* time for the worker to overtake them */
-    vmm_posix_defer_open();
-    submit(f, 0, VMM_BLK_WRITE, 40, 0x11);
-    submit(f, 1, VMM_BLK_WRITE, 40, 0x22);
-    submit(f, 2, VMM_BLK_READ, 40, 0);
-    vmm_posix_defer_run();
-    vmm_blk_file_drain(&f->file);
-    assert_int_equal(status_of(f, 0), 0);
-    assert_int_equal(status_of(f, 1), 0);
-    assert_int_equal(status_of(f, 2), 0);
-    assert_int_equal(f->file.inline_writes, 2);
-    assert_int_equal(f->file.inline_reads, 0);
-    for (unsigned b = 0; b < sizeof(f->buf[2]); b++)
-        assert_int_equal(f->buf[2][b], 0x22);
-    assert_image_bytes(f, 40, 0x22);
-    image_close(f);
-}
-
-/* A write while the worker has a request under way is queued behind it,
- * not done on the vCPU: it must not overtake what came before it. */
-static void tmpfs_write_behind_a_worker_request_is_queued(void **state)
-{
-    struct ffx *f = tmpfs_image();
-
-    (void)state;
-    f->file.step_hook = slow_read_hook;
-    submit(f, 0, VMM_BLK_READ, 48, 0); /* no window: to the worker, slow */
-    sleep_ms(20);
-    vmm_posix_defer_open();
-    submit(f, 1, VMM_BLK_WRITE, 48, 0x33);
-    vmm_posix_defer_run();
-    assert_int_equal(status_of(f, 1), 1); /* still waiting for the read */
-    vmm_blk_file_drain(&f->file);
-    assert_int_equal(status_of(f, 0), 0);
-    assert_int_equal(status_of(f, 1), 0);
-    assert_read_data(f, 0, 48); /* the old data: the write came after it */
-    assert_image_bytes(f, 48, 0x33);
-    assert_int_equal(f->file.inline_writes, 0);
-    image_close(f);
-}
-
-/* A device reset between the submit and the window's run: the write is
- * completed as cancelled and never reaches the image. */
-static void tmpfs_write_cancelled_by_a_reset_is_not_written(void **state)
-{
-    struct ffx *f = tmpfs_image();
-
-    (void)state;
-    vmm_posix_defer_open();
-    submit(f, 0, VMM_BLK_WRITE, 56, 0x44);
-    pthread_mutex_lock(&f->vm_lock);
-    f->file.backend.cancel(f->file.backend.ctx);
-    pthread_mutex_unlock(&f->vm_lock);
-    vmm_posix_defer_run();
-    vmm_blk_file_drain(&f->file);
-    assert_int_equal(status_of(f, 0), -VMM_ECANCELED);
-    vcpu_read(f, 1, 56); /* the image still holds the pattern */
-    assert_read_data(f, 1, 56);
-    pthread_mutex_lock(&f->file.qlock);
-    assert_int_equal(f->file.nonread_pending, 0);
-    assert_int_equal(f->file.inline_writes_out, 0);
-    pthread_mutex_unlock(&f->file.qlock);
-    image_close(f);
-}
-
 /* A file system with RWF_NOWAIT (or none at all): never "in memory". */
 static void image_on_disk_is_not_in_memory(void **state)
 {
@@ -378,10 +228,6 @@ int main(void)
         cmocka_unit_test(fast_path_reads_leave_the_idle_worker_asleep),
         cmocka_unit_test(image_on_tmpfs_takes_the_fast_path),
         cmocka_unit_test(image_on_disk_is_not_in_memory),
-        cmocka_unit_test(tmpfs_write_completes_in_the_window),
-        cmocka_unit_test(tmpfs_writes_keep_their_order_and_a_later_read_sees_them),
-        cmocka_unit_test(tmpfs_write_behind_a_worker_request_is_queued),
-        cmocka_unit_test(tmpfs_write_cancelled_by_a_reset_is_not_written),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -126,7 +126,6 @@ static int setup(void **state)
     assert_int_equal(vmm_blk_file_open(&f->file, f->path, err, sizeof(err)), 0);
     f->file.step_hook = step_hook;
     f->file.nowait_hook = nowait_hook;
-    f->file.in_memory = false; /* writes go to the worker even if /tmp is tmpfs */
     current = f;
     assert_int_equal(vmm_blk_file_start(&f->file, &f->vm_lock), 0);
     *state = f;

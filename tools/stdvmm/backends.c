@@ -72,12 +72,11 @@ static void blk_close(struct stdvmm_backends *b, struct vmm_machine_dev *d)
     struct blk_file *f = d->backend_state;
 
     (void)b;
-    vmm_log(
-        f->errors ? VMM_LOG_WARN : VMM_LOG_INFO,
-        "%s: %lu reads (%lu from the page cache on the vCPU), %lu writes (%lu on the vCPU), %lu "
-        "flushes, %lu I/O errors, I/O thread woken %lu times",
-        d->name, f->reads, f->inline_reads, f->writes, f->inline_writes, f->flushes, f->errors,
-        f->worker_wakeups);
+    vmm_log(f->errors ? VMM_LOG_WARN : VMM_LOG_INFO,
+            "%s: %lu reads (%lu from the page cache on the vCPU), %lu writes, %lu flushes, %lu I/O "
+            "errors, I/O thread woken %lu times",
+            d->name, f->reads, f->inline_reads, f->writes, f->flushes, f->errors,
+            f->worker_wakeups);
     vmm_blk_file_close(f);
     free(f);
 }

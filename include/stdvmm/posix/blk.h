@@ -36,12 +36,8 @@
  * An image opened with O_DIRECT never takes it. A regular file on tmpfs or
  * ramfs (which refuse RWF_NOWAIT) takes it with a plain preadv2: its pages
  * are in memory, so the read is a copy and never waits for a disk (only
- * for swap or memory reclaim, as any access to guest RAM may). A WRITE to
- * such an image takes it too (pwritev, its result final, no fallback),
- * but only when everything submitted before it has completed except the
- * writes before it in the same window (run in order), and while it is out
- * every request after it waits. A fast-path request that leaves the
- * worker nothing to do does not wake it.
+ * for swap, as any access to guest RAM may). A fast-path read that needs
+ * nothing from the worker does not wake it.
  *
  * A device reset (backend cancel()) completes every request not yet
  * started with -VMM_ECANCELED and does not read it; the resetting thread
@@ -75,14 +71,12 @@
 struct blk_file;
 struct iovec;
 
-/* A request out on the fast path: queued to run after the VM lock is dropped. */
+/* A READ out on the fast path: queued to run after the VM lock is dropped. */
 struct blk_file_inline {
     struct blk_file *file;
     struct vmm_blk_req *req; /* NULL: slot free */
-    bool write;              /* a WRITE to an image in memory, else a READ */
-    pthread_t owner;         /* the thread whose defer window runs it */
-    bool reading;            /* in preadv2 (or pwritev) now */
-    bool cancelled;          /* the device was reset: not done, or not sent on */
+    bool reading;            /* in preadv2 now */
+    bool cancelled;          /* the device was reset: not read, or not sent on */
 };
 
 /* A queued request and how far the worker got with it. */
@@ -123,16 +117,14 @@ struct blk_file {
      * queued or at the worker (while any is, reads are queued). */
     struct blk_file_inline inl[BLK_FILE_INLINE];
     unsigned inline_pending, nonread_pending;
-    unsigned inline_writes_out;     /* of inline_pending, the WRITEs */
     unsigned long inline_reads;     /* completed on it (VM lock) */
-    unsigned long inline_writes;    /* completed on it (VM lock) */
     unsigned long inline_fallbacks; /* sent on to the worker (qlock) */
     /* Test hook: stands in for preadv2(fd, iov, n, off, RWF_NOWAIT) (a
      * result and errno), NULL normally. */
     long (*nowait_hook)(int fd, const struct iovec *iov, int n, long long off);
     /* Test hook: called before each step of a request, by the worker
-     * without any lock, by a vCPU's thread for a fast-path write, or inside
-     * submit() without a worker (e.g. to make the disk slow). NULL normally. */
+     * without any lock, or inside submit() without a worker (e.g. to make
+     * the disk slow). NULL normally. */
     void (*step_hook)(struct blk_file *f, const struct vmm_blk_req *req);
 };
 

@@ -18,15 +18,12 @@
 
 #define SECTOR 512u
 
-/* Whether @req is one the fast path may try (its own fields only): a
- * READ, or a WRITE to an image in memory. */
-static bool inline_candidate(const struct blk_file *f, const struct vmm_blk_req *req)
+/* Whether @req is one the fast path may try (its own fields only). */
+static bool inline_candidate(const struct vmm_blk_req *req)
 {
     size_t bytes = 0;
 
-    if (req->op != VMM_BLK_READ && !(req->op == VMM_BLK_WRITE && f->in_memory))
-        return false;
-    if (req->nr_iov == 0 || req->nr_iov > VMM_IOV_MAX)
+    if (req->op != VMM_BLK_READ || req->nr_iov == 0 || req->nr_iov > VMM_IOV_MAX)
         return false;
     for (unsigned i = 0; i < req->nr_iov; i++)
         bytes += req->iov[i].len; /* request_ok() bounded each by the image */
@@ -63,38 +60,13 @@ static int nowait_read(struct blk_file *f, const struct vmm_blk_req *req, bool *
     return (size_t)r == total ? 0 : -VMM_EAGAIN;
 }
 
-/* All of a WRITE to an image in memory (pwritev, resumed after a short
- * write): 0 or a negative VMM_E* code. No lock held. */
-static int memory_write(struct blk_file *f, struct vmm_blk_req *req)
-{
-    struct blk_file_job job = {.req = req};
-    bool more;
-
-    return vmm_blk_file_step(f, &job, UINT64_MAX, &more);
-}
-
-/* Count and complete @req with @status under the VM lock. */
-static void complete_here(struct blk_file *f, struct vmm_blk_req *req, int status)
-{
-    if (f->vm_lock != NULL)
-        pthread_mutex_lock(f->vm_lock);
-    vmm_blk_file_account(f, req, status);
-    if (status == 0 && req->op == VMM_BLK_READ)
-        f->inline_reads++;
-    else if (status == 0)
-        f->inline_writes++;
-    req->complete(req, status); /* may submit again: to the worker, the window is closed */
-    if (f->vm_lock != NULL)
-        pthread_mutex_unlock(f->vm_lock);
-}
-
 /* The deferred half, on the submitting thread with the VM lock dropped. */
-static void inline_io(void *arg)
+static void inline_read(void *arg)
 {
     struct blk_file_inline *slot = arg;
     struct blk_file *f = slot->file;
     struct vmm_blk_req *req = slot->req;
-    bool write = slot->write, unsupported = false, cancelled;
+    bool unsupported = false, cancelled;
     int ret = -VMM_ECANCELED;
 
     pthread_mutex_lock(&f->qlock);
@@ -102,12 +74,12 @@ static void inline_io(void *arg)
     slot->reading = !cancelled;
     pthread_mutex_unlock(&f->qlock);
     if (!cancelled)
-        ret = write ? memory_write(f, req) : nowait_read(f, req, &unsupported);
+        ret = nowait_read(f, req, &unsupported);
     pthread_mutex_lock(&f->qlock);
     slot->reading = false;
-    cancelled = slot->cancelled; /* a reset during the I/O: not sent on */
+    cancelled = slot->cancelled; /* a reset during the read: not sent on */
     if (cancelled)
-        pthread_cond_broadcast(&f->idle); /* the reset may wait for this I/O */
+        pthread_cond_broadcast(&f->idle); /* the reset may wait for this read */
     pthread_mutex_unlock(&f->qlock);
     if (cancelled && ret != 0) {
         if (f->vm_lock != NULL)
@@ -116,17 +88,18 @@ static void inline_io(void *arg)
         if (f->vm_lock != NULL)
             pthread_mutex_unlock(f->vm_lock);
         ret = 0; /* done with: nothing to send on */
-    } else if (ret == 0 || write) {
-        complete_here(f, req, ret); /* a write is not retried: its error is final */
-        ret = 0;
+    } else if (ret == 0) {
+        if (f->vm_lock != NULL)
+            pthread_mutex_lock(f->vm_lock);
+        vmm_blk_file_account(f, req, 0);
+        f->inline_reads++;
+        req->complete(req, 0); /* may submit again: to the worker, the window is closed */
+        if (f->vm_lock != NULL)
+            pthread_mutex_unlock(f->vm_lock);
     }
     pthread_mutex_lock(&f->qlock);
     *slot = (struct blk_file_inline){0};
     f->inline_pending--;
-    if (write) {
-        f->inline_writes_out--;
-        f->nonread_pending--;
-    }
     if (ret != 0) {
         struct blk_file_job job = {.req = req};
 
@@ -148,54 +121,25 @@ static void inline_io(void *arg)
     pthread_mutex_unlock(&f->qlock);
 }
 
-/* Whether every fast-path request out is a WRITE this thread put into its
- * open defer window, which runs them in submission order. */
-static bool only_own_writes_out(const struct blk_file *f)
-{
-    for (unsigned i = 0; i < BLK_FILE_INLINE; i++)
-        if (f->inl[i].req != NULL &&
-            (!f->inl[i].write || !pthread_equal(f->inl[i].owner, pthread_self())))
-            return false;
-    return true;
-}
-
-/* Whether @req may go on the fast path now (qlock held). */
-static bool inline_allowed(const struct blk_file *f, const struct vmm_blk_req *req)
-{
-    if (f->no_nowait || f->stopping || f->q_len + f->inline_pending >= BLK_FILE_QUEUE)
-        return false;
-    /* A READ: not past a write, flush or discard still to do (the read must
-     * see it, and a FLUSH starts nothing submitted after it), and not when
-     * its fallback would find the queue full. */
-    if (req->op == VMM_BLK_READ)
-        return f->nonread_pending == 0;
-    /* A WRITE: after everything submitted before it has completed, except
-     * the writes ahead of it in this same window; while it is out, every
-     * request after it waits (vmm_blk_file_queue, the worker). */
-    return f->q_len == 0 && !f->busy && only_own_writes_out(f);
-}
-
 bool vmm_blk_file_try_inline(struct blk_file *f, struct vmm_blk_req *req)
 {
     struct blk_file_inline *slot = NULL;
-    bool write = req->op == VMM_BLK_WRITE;
 
-    if (!inline_candidate(f, req))
+    if (!inline_candidate(req))
         return false;
     pthread_mutex_lock(&f->qlock);
-    if (inline_allowed(f, req)) {
+    /* Not past a write, flush or discard still to do (the read must see
+     * it, and a FLUSH starts nothing submitted after it), and not when its
+     * fallback would find the queue full. */
+    if (!f->no_nowait && !f->stopping && f->nonread_pending == 0 &&
+        f->q_len + f->inline_pending < BLK_FILE_QUEUE) {
         for (unsigned i = 0; i < BLK_FILE_INLINE && slot == NULL; i++)
             if (f->inl[i].req == NULL)
                 slot = &f->inl[i];
     }
-    if (slot != NULL && vmm_posix_defer(inline_io, slot)) { /* clears cancelled too */
-        *slot = (struct blk_file_inline){
-            .file = f, .req = req, .write = write, .owner = pthread_self()};
+    if (slot != NULL && vmm_posix_defer(inline_read, slot)) { /* clears cancelled too */
+        *slot = (struct blk_file_inline){.file = f, .req = req};
         f->inline_pending++;
-        if (write) {
-            f->inline_writes_out++;
-            f->nonread_pending++; /* reads after it wait for it */
-        }
     } else {
         slot = NULL;
     }

@@ -110,10 +110,8 @@ static void *worker(void *arg)
     pthread_mutex_lock(&f->qlock);
     for (;;) {
         /* Only a READ may start while fast-path reads are out: what was
-         * submitted after them waits, and a fallback goes in before it;
-         * nothing starts while a fast-path write is out. */
-        if (f->q_len > 0 && (f->inline_pending == 0 ||
-                             (job_at(f, 0)->req->op == VMM_BLK_READ && f->inline_writes_out == 0)))
+         * submitted after them waits, and a fallback goes in before it. */
+        if (f->q_len > 0 && (f->inline_pending == 0 || job_at(f, 0)->req->op == VMM_BLK_READ))
             worker_step(f);
         else if (f->q_len == 0 && f->inline_pending == 0 && f->stopping)
             break; /* everything queued is done, no fallback can come */
